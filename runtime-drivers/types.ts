@@ -1,0 +1,114 @@
+/**
+ * The executor interface every runtime driver implements, and the domain-neutral types it speaks.
+ * Shaped like upstream's ExecutorAPI so the agent's logic is the same for every runtime. Status is
+ * always derived from the runtime and the disk, never from memory, so an agent can restart at any
+ * point and pick every job up where it was. This folder imports nothing from the project.
+ */
+
+/** Upstream's ExecutorState values, sent verbatim to the controller as task stages. */
+export type ExecutorState =
+  | "unknown"
+  | "preparing"
+  | "prepared"
+  | "executing"
+  | "executed"
+  | "finalizing"
+  | "finalized"
+  | "error";
+
+export type OutputPrivacy = "highly_sensitive" | "moderately_sensitive" | "minimally_sensitive";
+
+/** What the agent needs to run (or cancel) one job attempt: upstream's JobDefinition. */
+export interface JobDefinition {
+  readonly id: string;
+  readonly rapId: string;
+  /** The task this definition was built for: `<job id>-NNN` or `<…>-cancel`. */
+  readonly taskId: string;
+  /** Repository to check out (the reusable action's repo, or the study repo). */
+  readonly repoUrl: string;
+  readonly commit: string;
+  readonly study: { readonly gitRepoUrl: string; readonly commit: string; readonly branch: string };
+  readonly workspace: string;
+  readonly action: string;
+  /** Job creation time, unix seconds (also picks the log directory's month). */
+  readonly createdAt: number;
+  /** `<registry>/<name>:<tag>` */
+  readonly image: string;
+  readonly imageSha?: string | undefined;
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly inputJobIds: readonly string[];
+  /** glob pattern -> privacy level */
+  readonly outputSpec: Readonly<Record<string, OutputPrivacy>>;
+  readonly allowDatabaseAccess: boolean;
+  readonly level4MaxCsvRows: number;
+  readonly level4MaxFilesize: number;
+  readonly level4FileTypes: readonly string[];
+  readonly user: string;
+  readonly databaseName?: string | undefined;
+  readonly cpuCount?: string | undefined;
+  readonly memoryLimit?: string | undefined;
+}
+
+export interface JobStatus {
+  readonly state: ExecutorState;
+  /** When the job entered `state`, unix nanoseconds. */
+  readonly timestampNs: bigint;
+  /** On `finalized`/`error`: the job metadata (unredacted; the agent redacts before sending). */
+  readonly results: Readonly<Record<string, unknown>>;
+}
+
+/** Where a backend keeps its files (upstream's storage layout). All paths absolute. */
+export interface StorageLayout {
+  /** `<high>/workspaces/<ws>/…` every output; `<high>/logs/<YYYY-MM>/os-job-<id>/` logs and metadata. */
+  readonly highPrivacyDir: string;
+  /** `<medium>/workspaces/<ws>/…` moderately_sensitive outputs, logs copies and manifest.json. */
+  readonly mediumPrivacyDir: string;
+  /** Per-job working directories bind-mounted at /workspace. Default `<high>/volumes`. */
+  readonly volumesDir: string;
+  /** Archived workspaces (`<ws>.tar.gz|.tar.zstd|.tar.xz`). Default `<high>/archives`. */
+  readonly archivesDir: string;
+  /** Bare git caches, `<name>.git`. */
+  readonly reposDir: string;
+  /** Scratch space for checkouts. */
+  readonly tempDir: string;
+}
+
+/** Minimal logger drivers accept, so they never import a logging library. */
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface FinalizeOptions {
+  readonly cancelled?: boolean;
+  /** An executor-level failure to persist; the job then reports `error`. */
+  readonly error?: { readonly type: string; readonly message: string } | undefined;
+}
+
+/**
+ * One job-level interface for every runtime. Every method is idempotent and takes an AbortSignal;
+ * a method called in the wrong state is a no-op that returns the current status.
+ */
+export interface Executor {
+  /** Driver name reported to the controller: docker, podman, kubernetes. */
+  readonly driver: string;
+  /** From `unknown`: create the job's working directory with code and inputs. */
+  prepare(job: JobDefinition, signal: AbortSignal): Promise<JobStatus>;
+  /** From `prepared`: start the container detached; "already exists" means re-attach. */
+  execute(job: JobDefinition, signal: AbortSignal): Promise<JobStatus>;
+  /** Resolves when the job's container is no longer running (event-driven, not polled). */
+  waitForExit(job: JobDefinition, signal: AbortSignal): Promise<JobStatus>;
+  /** From `executed` (or any state when cancelled/errored): file outputs, logs and metadata. */
+  finalize(job: JobDefinition, options: FinalizeOptions, signal: AbortSignal): Promise<JobStatus>;
+  /** Kill a running container (→ `executed`). */
+  terminate(job: JobDefinition, signal: AbortSignal): Promise<JobStatus>;
+  /** Remove the container and the working directory; tolerates unknown jobs. */
+  cleanup(job: JobDefinition, signal: AbortSignal): Promise<void>;
+  /** Current status, derived from the runtime and the disk alone. */
+  getStatus(job: JobDefinition, options: { readonly cancelled?: boolean }, signal: AbortSignal): Promise<JobStatus>;
+  /** Ids of jobs that still have a container, for reconciliation after a restart. */
+  listJobIds(signal: AbortSignal): Promise<string[]>;
+}
