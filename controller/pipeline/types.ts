@@ -31,15 +31,34 @@ export interface ActionSpec {
   /** Upstream's `is_database_action`. */
   readonly isDatabaseAction: boolean;
   readonly config?: unknown;
+  /** `dummy_data_file` as written, when given (not validated as a path, as upstream). */
+  readonly dummyDataFile?: string;
 }
 
 export interface Pipeline {
   readonly version: number;
   /** Actions in file order. A user action named `run_all` is ignored, as upstream. */
   readonly actions: ReadonlyMap<string, ActionSpec>;
+  /** Upstream's warnings (old version, user-defined run_all), in the order issued. */
+  readonly warnings?: readonly string[];
+  /**
+   * `expectations.population_size` in effect: as given for v3, 1000 for versions below 4 other
+   * than 3, null from v4 on.
+   */
+  readonly populationSize?: number | null;
 }
 
-/** A project.yaml that upstream would reject; `message` is upstream's text, verbatim. */
+/**
+ * A project.yaml that upstream would reject; `message` is upstream's text, verbatim: the parser's
+ * message for YAML errors, otherwise `Invalid project: \n<validation message>`.
+ */
 export class ProjectValidationError extends Error {
   override readonly name = "ProjectValidationError";
+  /** The message without upstream's `Invalid project: \n` prefix (equal to `message` for YAML errors). */
+  readonly detail: string;
+
+  constructor(message: string, detail?: string) {
+    super(message);
+    this.detail = detail ?? message;
+  }
 }
