@@ -1,0 +1,75 @@
+/**
+ * The job log (reference §5.9): the container's timestamped output followed by a JOB SUMMARY
+ * trailer with the key facts, the outputs and any Level 4 exclusions. The full file lives in the
+ * job's log folder; normal finalizes also copy it to `metadata/<action>.log` in the high- and
+ * medium-privacy workspaces so users can read it next to the outputs.
+ */
+import path from "node:path";
+import type { JobDefinition, StorageLayout } from "../types.js";
+import { writeFileAtomic } from "./atomic-file.js";
+import { compareCodePoints, pythonStr, pythonTruthy, tabulate } from "./python-format.js";
+import { highWorkspaceDir, jobLogDir, mediumWorkspaceDir, workspaceLogFile } from "./storage-paths.js";
+
+export const JOB_LOG_MARKER = "=============JOB SUMMARY=============";
+export const LOG_FILE = "logs.txt";
+
+/** Metadata keys printed in the summary, in order; keys with falsy values are left out. */
+export const SUMMARY_KEYS = [
+  "job_definition_id",
+  "job_definition_rap_id",
+  "commit",
+  "docker_image_id",
+  "exit_code",
+  "created_at",
+  "completed_at",
+  "database_name",
+  "status_message",
+  "hint",
+] as const;
+
+function stringRecord(value: unknown): Array<[string, string]> {
+  if (typeof value !== "object" || value === null) return [];
+  return Object.entries(value).map(([key, entry]) => [key, pythonStr(entry)]);
+}
+
+/**
+ * The trailer appended after the container logs. `excluded` is `{file: job message}`, or undefined
+ * for cancelled and errored jobs, whose outputs were never checked.
+ */
+export function jobSummary(metadata: Readonly<Record<string, unknown>>, excluded: Readonly<Record<string, string>> | undefined): string {
+  const lines = [`\n${JOB_LOG_MARKER}\n`];
+  for (const key of SUMMARY_KEYS) {
+    const value = metadata[key];
+    if (pythonTruthy(value)) lines.push(`${key}: ${pythonStr(value)}\n`);
+  }
+  const outputs = stringRecord(metadata.outputs).sort(([a], [b]) => compareCodePoints(a, b));
+  lines.push("\noutputs:\n", tabulate(outputs, "  - ", 2, "(no outputs)"));
+  if (excluded && Object.keys(excluded).length > 0) {
+    lines.push("\n", "\nInvalid moderately_sensitive outputs:\n", tabulate(Object.entries(excluded), "  - ", 2));
+  }
+  lines.push("\n");
+  return lines.join("");
+}
+
+export interface WriteJobLogInput {
+  readonly layout: StorageLayout;
+  readonly job: JobDefinition;
+  /** Container logs as fetched by the driver. */
+  readonly logs: string;
+  readonly metadata: Readonly<Record<string, unknown>>;
+  readonly excluded: Readonly<Record<string, string>> | undefined;
+  /** Also copy the log into both workspaces' `metadata/` folders (normal finalizes only). */
+  readonly copyToWorkspaces: boolean;
+}
+
+/** Writes `logs.txt` in the job log folder (and its workspace copies); returns the log text. */
+export async function writeJobLog(input: WriteJobLogInput): Promise<string> {
+  const { layout, job } = input;
+  const text = input.logs + jobSummary(input.metadata, input.excluded);
+  await writeFileAtomic(path.join(jobLogDir(layout, job), LOG_FILE), text);
+  if (input.copyToWorkspaces) {
+    await writeFileAtomic(workspaceLogFile(highWorkspaceDir(layout, job.workspace), job.action), text);
+    await writeFileAtomic(workspaceLogFile(mediumWorkspaceDir(layout, job.workspace), job.action), text);
+  }
+  return text;
+}
