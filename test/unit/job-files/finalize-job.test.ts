@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { finalizeJobFiles, readJobMetadata, redactResultsForController, type ContainerFacts } from "../../../runtime-drivers/job-files/index.js";
@@ -238,5 +238,96 @@ describe("finalizeJobFiles", () => {
     const redacted = redactResultsForController(first);
     expect(redacted.has_unmatched_patterns).toBe(false);
     expect("outputs" in redacted).toBe(false);
+  });
+
+  it("records unmatched patterns with the hint, lists exclusions in the log, and still persists outputs", async () => {
+    writeVolumeFile(box.volumeDir, "analysis.py", "code", true);
+    writeVolumeFile(box.volumeDir, "output/p.csv", "patient_id\n1\n");
+    writeVolumeFile(box.volumeDir, "outputs/model.csv", "a\n1\n");
+    const job = makeJob({ outputSpec: { "output/p.csv": "moderately_sensitive", "output/model.csv": "highly_sensitive" } });
+    const metadata = await finalizeJobFiles({ job, layout: box.layout, volumeDir: box.volumeDir, container: container(), logs: "", cancelled: false, metrics: {}, now: () => NOW });
+
+    expect(metadata.outputs).toStrictEqual({ "output/p.csv": "moderately_sensitive" });
+    expect(metadata.unmatched_patterns).toStrictEqual(["output/model.csv"]);
+    expect(metadata.unmatched_outputs).toStrictEqual(["outputs/model.csv"]);
+    expect(metadata.status_message).toBe("\n  No outputs found matching patterns:\n - output/model.csv");
+    expect(metadata.hint).toBe("\n  Did you mean to match one of these files instead?\n - outputs/model.csv");
+    expect(metadata.level4_excluded_files).toStrictEqual({ "output/p.csv": "File has patient_id column" });
+    expect(read(path.join(logDir(), "logs.txt"))).toBe(
+      "\n=============JOB SUMMARY=============\n" +
+        "job_definition_id: job1\njob_definition_rap_id: rap1\ncommit: abc123\ndocker_image_id: sha256:actual\n" +
+        "exit_code: 0\ncreated_at: 1712345678\ncompleted_at: 1712397600\n" +
+        "status_message: \n  No outputs found matching patterns:\n - output/model.csv\n" +
+        "hint: \n  Did you mean to match one of these files instead?\n - outputs/model.csv\n" +
+        "\noutputs:\n  output/p.csv  - moderately_sensitive\n" +
+        "\nInvalid moderately_sensitive outputs:\n  output/p.csv  - File has patient_id column\n",
+    );
+    expect(read(high("output", "p.csv"))).toBe("patient_id\n1\n");
+    expect(existsSync(medium("output", "p.csv"))).toBe(false);
+    expect(read(medium("output", "p.csv.txt")).startsWith("\nThe file:\n\noutput/p.csv\n\nhas not been made available")).toBe(true);
+    const redacted = redactResultsForController(metadata);
+    expect([redacted.status_message, redacted.hint, redacted.has_unmatched_patterns, redacted.has_level4_excluded_files]).toStrictEqual(["", "", true, true]);
+    expect(["outputs", "unmatched_patterns", "unmatched_outputs", "level4_excluded_files"].filter((key) => key in redacted)).toStrictEqual([]);
+  });
+
+  it("reports the out-of-memory limit and the database name", async () => {
+    const job = makeJob({ databaseName: "default" });
+    const facts = container({ exitCode: 137, oomKilled: true, memoryLimitBytes: 2 * 1024 ** 3, labels: {} });
+    const metadata = await finalizeJobFiles({ job, layout: box.layout, volumeDir: box.volumeDir, container: facts, logs: "", cancelled: false, metrics: {}, now: () => NOW });
+    expect([metadata.status_message, metadata.exit_code, metadata.database_name, metadata.action_version]).toStrictEqual([
+      "Job ran out of memory (limit was 2.00GB)",
+      "137",
+      "default",
+      "unknown",
+    ]);
+    expect(read(path.join(logDir(), "logs.txt"))).toContain("database_name: default\nstatus_message: Job ran out of memory (limit was 2.00GB)\n");
+  });
+
+  it("files logs under the UTC month of creation", async () => {
+    const job = makeJob({ createdAt: Date.UTC(2024, 0, 31, 23, 59, 59) / 1000 });
+    await finalizeJobFiles({ job, layout: box.layout, volumeDir: box.volumeDir, container: undefined, logs: "", cancelled: true, metrics: {}, now: () => NOW });
+    expect(readdirSync(path.join(box.layout.highPrivacyDir, "logs"))).toStrictEqual(["2024-01"]);
+  });
+
+  it("fills defaults for keys missing from old metadata files and rejects duplicates across months", async () => {
+    const dir = path.join(box.layout.highPrivacyDir, "logs", "2023-01", "os-job-job1");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, "metadata.json"), JSON.stringify({ outputs: { "a.csv": "highly_sensitive" }, status_message: "old", timestamp_ns: 5 }));
+    expect(await readJobMetadata(box.layout, makeJob())).toStrictEqual({
+      hint: null,
+      unmatched_patterns: [],
+      unmatched_outputs: [],
+      timestamp_ns: 5,
+      action_version: null,
+      action_revision: null,
+      action_created: null,
+      base_revision: null,
+      base_created: null,
+      level4_excluded_files: {},
+      cancelled: false,
+      error: false,
+      job_metrics: {},
+      user: null,
+      outputs: { "a.csv": "highly_sensitive" },
+      status_message: "old",
+    });
+    const other = path.join(box.layout.highPrivacyDir, "logs", "2023-02", "os-job-job1");
+    mkdirSync(other, { recursive: true });
+    writeFileSync(path.join(other, "metadata.json"), "{}");
+    await expect(readJobMetadata(box.layout, makeJob())).rejects.toThrow("Expected at most one metadata file for job job1");
+  });
+
+  it("never copies a symlinked output that points outside the volume", async () => {
+    const outside = path.join(box.root, "secret.csv");
+    writeFileSync(outside, "secret");
+    mkdirSync(path.join(box.volumeDir, "output"), { recursive: true });
+    symlinkSync(outside, path.join(box.volumeDir, "output", "leak.csv"));
+    symlinkSync(box.root, path.join(box.volumeDir, "output", "up"));
+    const job = makeJob({ outputSpec: { "output/*.csv": "moderately_sensitive", "output/up/*.csv": "highly_sensitive", "../../../secret.csv": "highly_sensitive" } });
+    const metadata = await finalizeJobFiles({ job, layout: box.layout, volumeDir: box.volumeDir, container: container(), logs: "", cancelled: false, metrics: {}, now: () => NOW });
+    expect(metadata.outputs).toStrictEqual({});
+    expect(metadata.unmatched_patterns).toStrictEqual(["output/*.csv", "output/up/*.csv", "../../../secret.csv"]);
+    expect(metadata.unmatched_outputs).toStrictEqual([]);
+    expect(readdirSync(high(), { recursive: true }).map(String).sort()).toStrictEqual(["metadata", "metadata/generate.log"]);
   });
 });
