@@ -15,7 +15,7 @@ import { featureFlags, readVersion, type FeatureFlags } from "./project-version.
 import { RUN_ALL, checkRunAllName } from "./run-all.js";
 import { buildCommandLine } from "./run-command.js";
 import { ProjectValidationError, type ActionSpec, type Pipeline, type PrivacyLevel } from "./types.js";
-import { ValidationFailure, fail, isMapping, lookup, rejectUnexpectedKeys } from "./validation-failure.js";
+import { UnprefixedFailure, ValidationFailure, fail, isMapping, lookup, rejectUnexpectedKeys } from "./validation-failure.js";
 import { loadYaml } from "./yaml-load.js";
 import { toPlainJs } from "./yaml-value.js";
 
@@ -26,6 +26,7 @@ export function parseProject(yamlText: string): Pipeline {
   try {
     return validateProject(document);
   } catch (err) {
+    if (err instanceof UnprefixedFailure) throw new ProjectValidationError(err.message);
     if (err instanceof ValidationFailure) {
       throw new ProjectValidationError(INVALID_PROJECT_PREFIX + err.message, err.message);
     }

@@ -3,7 +3,7 @@
  * derives each feature by comparing numbers, so fractional or odd versions follow the same rules.
  */
 import { pyFloatRepr } from "./python-format.js";
-import { fail } from "./validation-failure.js";
+import { fail, UnprefixedFailure } from "./validation-failure.js";
 import type { YamlValue } from "./yaml-value.js";
 
 export const LATEST_VERSION = 5;
@@ -63,11 +63,13 @@ export function readVersion(raw: YamlValue): { version: number; warning: string 
 }
 
 /**
- * Flags for a version. Upstream raises a bare ValueError for versions above the latest; we report
- * the same text as an ordinary validation failure instead.
+ * Flags for a version. Upstream raises a bare ValueError for versions above the latest (its text is
+ * what users see, with no `Invalid project` prefix); we raise a ProjectValidationError with that text.
  */
 export function featureFlags(version: number): FeatureFlags {
-  if (version > LATEST_VERSION) fail(`The latest version is v${LATEST_VERSION}, but got v${pyFloatRepr(version)}`);
+  if (version > LATEST_VERSION) {
+    throw new UnprefixedFailure(`The latest version is v${LATEST_VERSION}, but got v${pyFloatRepr(version)}`);
+  }
   return {
     uniqueOutputPath: version >= 2,
     expectationsPopulation: version >= 3 && version <= 3,

@@ -10,6 +10,12 @@ export class ValidationFailure extends Error {
   override readonly name = "ValidationFailure";
 }
 
+/**
+ * A failure upstream reports as a bare exception rather than a validation error, so its text is
+ * shown without the `Invalid project: \n` prefix (e.g. a version above the latest).
+ */
+export class UnprefixedFailure extends ValidationFailure {}
+
 export function fail(message: string): never {
   throw new ValidationFailure(message);
 }

@@ -36,7 +36,8 @@ function visit(node: unknown, doc: Document, text: string): string | null {
     if (!isPair(pair)) continue;
     const found = visit(pair.key, doc, text) ?? visit(pair.value, doc, text);
     if (found !== null) return found;
-    if (isScalar(pair.key) && pair.key.value === "<<" && pair.key.type === "PLAIN") continue;
+    // A merge key (`<<`) is resolved by the YAML library, not stored as a key.
+    if (isScalar(pair.key) && typeof pair.key.value === "symbol") continue;
     const identity = keyIdentity(nodeValue(pair.key, doc));
     if (identity === null) continue;
     const earlier = seen.get(identity);
