@@ -1,0 +1,143 @@
+/**
+ * The agent process: one session to the controller, one handler per pushed task. A task delivered
+ * again while its handler runs is ignored; delivered after, it is handled again and the executor's
+ * status (from the runtime and the disk) makes that a resend of the result, never a second run.
+ * A CANCELJOB first stops the job's RUNJOB handler, then runs the cancel steps.
+ */
+import { TaskType, type Task } from "../gen/agent/v1/agent_pb.js";
+import { Backoff, sleep } from "./backoff.js";
+import type { Executor } from "../runtime-drivers/index.js";
+import { cancelJob } from "./cancel-job.js";
+import type { AgentConfig } from "./config.js";
+import { jobFromProto } from "./convert.js";
+import type { Logger } from "./logger.js";
+import { Outbox } from "./outbox.js";
+import { runJob } from "./run-job.js";
+import { AgentSession } from "./session.js";
+import { TaskReporter } from "./task-reporter.js";
+
+interface RunningTask {
+  readonly jobId: string | undefined;
+  readonly controller: AbortController;
+  readonly done: Promise<void>;
+}
+
+export type AgentState = "starting" | "connecting" | "connected" | "stopped";
+
+export class Agent {
+  private readonly running = new Map<string, RunningTask>();
+  private readonly stopTasks = new AbortController();
+  readonly outbox: Outbox;
+  private state: AgentState = "starting";
+
+  constructor(
+    private readonly config: AgentConfig,
+    private readonly executor: Executor,
+    private readonly log: Logger,
+  ) {
+    this.outbox = new Outbox(`${config.workdir}/outbox.sqlite`);
+  }
+
+  get currentState(): AgentState {
+    return this.state;
+  }
+
+  /** Task ids being worked on right now. */
+  inFlight(): string[] {
+    return [...this.running.keys()];
+  }
+
+  private setState(state: AgentState): void {
+    if (state === this.state) return;
+    this.log.info("agent state changed", { from: this.state, to: state });
+    this.state = state;
+  }
+
+  /**
+   * Runs until `signal` aborts. Tasks keep running across reconnects; on abort their handlers stop
+   * watching, while the job containers themselves run on, to be picked up after a restart.
+   */
+  async run(signal: AbortSignal): Promise<void> {
+    signal.addEventListener("abort", () => this.stopTasks.abort(), { once: true });
+    const session = new AgentSession({
+      controllerUrl: this.config.controllerUrl,
+      token: this.config.token,
+      backend: this.config.backend,
+      agentId: this.config.agentId,
+      version: this.config.version,
+      driver: this.executor.driver,
+      outbox: this.outbox,
+      log: this.log.child({ component: "session" }),
+      onTask: (task) => this.accept(task),
+      inFlight: () => this.inFlight(),
+      onConnected: (connected) => {
+        if (!signal.aborted) this.setState(connected ? "connected" : "connecting");
+      },
+    });
+    this.setState("connecting");
+    try {
+      await session.run(signal);
+    } finally {
+      this.setState("stopped");
+    }
+  }
+
+  /** Waits until every task handler has let go, then closes the outbox. Call after run() returned. */
+  async close(): Promise<void> {
+    this.stopTasks.abort();
+    await Promise.allSettled([...this.running.values()].map((task) => task.done));
+    this.outbox.close();
+  }
+
+  private accept(task: Task): void {
+    if (this.running.has(task.id)) return;
+    if (task.definition.case !== "job") {
+      this.log.warn("task type not handled by this agent", { task: task.id, type: TaskType[task.type] });
+      return;
+    }
+    const job = jobFromProto(task.definition.value);
+    const log = this.log.child({ task: task.id, job: job.id, action: job.action, workspace: job.workspace });
+    const controller = new AbortController();
+    const abort = () => controller.abort();
+    this.stopTasks.signal.addEventListener("abort", abort, { once: true });
+    const reporter = new TaskReporter(this.outbox, task.id);
+    const work = async () => {
+      if (task.type === TaskType.CANCELJOB) {
+        await this.stopRunJob(job.id);
+        log.info("cancelling job");
+        await cancelJob(this.executor, job, reporter, controller.signal);
+      } else {
+        log.info("running job");
+        await runJob(this.executor, job, reporter, log, controller.signal);
+      }
+    };
+    // A step that fails (a runtime hiccup, a full disk) is retried from the executor's status with
+    // backoff; the controller sees the task as running meanwhile, as with upstream's agent restarts.
+    const retrying = async () => {
+      const backoff = new Backoff({ initialMs: 1000, maxMs: 60_000 });
+      while (!controller.signal.aborted) {
+        try {
+          return await work();
+        } catch (error) {
+          if (controller.signal.aborted) return;
+          const delay = backoff.next();
+          log.error("task step failed; retrying", { error, retry_in_ms: delay });
+          await sleep(delay, controller.signal);
+        }
+      }
+    };
+    const done = retrying()
+      .finally(() => {
+        this.stopTasks.signal.removeEventListener("abort", abort);
+        this.running.delete(task.id);
+      });
+    this.running.set(task.id, { jobId: job.id, controller, done });
+  }
+
+  /** Aborts this job's RUNJOB handler (if any) and waits until it has let go. */
+  private async stopRunJob(jobId: string): Promise<void> {
+    const handlers = [...this.running.entries()].filter(([id, task]) => task.jobId === jobId && !id.endsWith("-cancel"));
+    for (const [, task] of handlers) task.controller.abort();
+    await Promise.allSettled(handlers.map(([, task]) => task.done));
+  }
+}

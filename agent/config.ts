@@ -1,0 +1,160 @@
+/**
+ * Agent configuration: one YAML file per backend (AGENT_CONFIG) naming the driver and its options,
+ * with environment variables (upstream's names where they exist) taking precedence. Read once into a
+ * frozen object; the only agent file that reads process.env or the config file.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import path from "node:path";
+import { parse } from "yaml";
+import type { StorageLayout } from "../runtime-drivers/index.js";
+
+export type DriverKind = "docker" | "podman";
+
+export interface AgentConfig {
+  readonly backend: string;
+  readonly controllerUrl: string;
+  readonly token: string;
+  readonly agentId: string;
+  readonly version: string;
+  readonly workdir: string;
+  readonly logLevel: "debug" | "info" | "warn" | "error";
+  readonly driver: {
+    readonly kind: DriverKind;
+    readonly binary: string;
+    /** Print every runtime command the agent runs. */
+    readonly debug: boolean;
+    /** `uid:gid` for job containers. */
+    readonly user: string;
+    /** Chown prepared volumes to the job user (the agent runs as root, jobs do not). */
+    readonly volumeOwner: { readonly uid: number; readonly gid: number } | undefined;
+    readonly pullMissingImages: boolean;
+    readonly imageMap: Readonly<Record<string, string>>;
+    readonly databaseNetwork: string;
+  };
+  readonly storage: StorageLayout;
+  /** Dummy-data backends give database jobs no secrets and no network isolation (as upstream). */
+  readonly dummyDataBackend: boolean;
+  readonly databaseUrls: Readonly<Record<string, string>>;
+  readonly githubProxyDomain: string | undefined;
+  readonly privateRepoAccessToken: string | undefined;
+  /** Environment for child processes (docker, git), captured once here. */
+  readonly childEnv: Readonly<Record<string, string>>;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export class AgentConfigError extends Error {
+  override readonly name = "AgentConfigError";
+}
+
+type FileConfig = Record<string, unknown>;
+
+function section(file: FileConfig, key: string): FileConfig {
+  const value = file[key];
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as FileConfig) : {};
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === "string" && value !== "" ? value : typeof value === "number" ? String(value) : undefined;
+}
+
+function bool(value: unknown): boolean | undefined {
+  if (typeof value === "boolean") return value;
+  if (typeof value === "string") return ["true", "1", "yes"].includes(value.trim().toLowerCase());
+  return undefined;
+}
+
+function stringMap(value: unknown): Record<string, string> {
+  if (value === null || typeof value !== "object") return {};
+  return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
+}
+
+/** A stable agent id kept in the workdir, so a restarted agent is recognised as the same agent. */
+function persistentAgentId(workdir: string): string {
+  const file = path.join(workdir, "agent-id");
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  mkdirSync(workdir, { recursive: true });
+  const id = `agent-${randomUUID()}`;
+  writeFileSync(file, `${id}\n`);
+  return id;
+}
+
+function defaultUser(): { user: string; owner: { uid: number; gid: number } | undefined } {
+  const uid = process.getuid?.() ?? 0;
+  const gid = process.getgid?.() ?? 0;
+  // Jobs never run as root: a root agent runs them as an unprivileged id and hands them their volume.
+  if (uid === 0) return { user: "10000:10000", owner: { uid: 10000, gid: 10000 } };
+  return { user: `${uid}:${gid}`, owner: undefined };
+}
+
+export function agentConfigFrom(env: Env, file: FileConfig = {}): AgentConfig {
+  const driverFile = section(file, "driver");
+  const storageFile = section(file, "storage");
+  const backend = env.BACKEND ?? str(file.backend);
+  if (!backend) throw new AgentConfigError("BACKEND (or `backend:` in the agent config file) is required");
+  const controllerUrl = env.CONTROLLER_URL ?? env.CONTROLLER_TASK_API_ENDPOINT ?? str(file.controller_url);
+  if (!controllerUrl) throw new AgentConfigError("CONTROLLER_URL (or `controller_url:`) is required");
+  const token = env.AGENT_TOKEN ?? env.CONTROLLER_TASK_API_TOKEN ?? str(file.token);
+  if (!token) throw new AgentConfigError("AGENT_TOKEN (or `token:`) is required");
+  const workdir = path.resolve(env.AGENT_WORKDIR ?? str(file.workdir) ?? path.join(env.WORKDIR ?? "workdir", `agent-${backend}`));
+  const kind = (env.AGENT_DRIVER ?? str(driverFile.kind) ?? "docker") as DriverKind;
+  if (kind !== "docker" && kind !== "podman") {
+    throw new AgentConfigError(`driver '${String(kind)}' is not available; choose docker or podman`);
+  }
+  const high = path.resolve(env.HIGH_PRIVACY_STORAGE_BASE ?? str(storageFile.high_privacy_dir) ?? path.join(env.WORKDIR ?? "workdir", "high_privacy"));
+  const medium = path.resolve(env.MEDIUM_PRIVACY_STORAGE_BASE ?? str(storageFile.medium_privacy_dir) ?? path.join(env.WORKDIR ?? "workdir", "medium_privacy"));
+  const fallbackUser = defaultUser();
+  const explicitUser = env.DOCKER_USER_ID ? `${env.DOCKER_USER_ID}:${env.DOCKER_GROUP_ID ?? env.DOCKER_USER_ID}` : str(driverFile.user);
+  const databaseUrls = stringMap(file.database_urls);
+  if (env.DEFAULT_DATABASE_URL) databaseUrls.default = env.DEFAULT_DATABASE_URL;
+  const level = (env.LOGLEVEL ?? str(file.log_level) ?? "info").toLowerCase();
+  return Object.freeze({
+    backend,
+    controllerUrl: controllerUrl.replace(/\/+$/, ""),
+    token,
+    agentId: env.AGENT_ID ?? str(file.agent_id) ?? persistentAgentId(workdir),
+    version: env.RAP_VERSION ?? "0.1.0",
+    workdir,
+    logLevel: (["debug", "info", "warn", "error"].includes(level) ? level : "info") as AgentConfig["logLevel"],
+    driver: Object.freeze({
+      kind,
+      binary: env.AGENT_DRIVER_BINARY ?? str(driverFile.binary) ?? kind,
+      debug: bool(env.AGENT_DEBUG) ?? bool(driverFile.debug) ?? false,
+      user: explicitUser ?? fallbackUser.user,
+      volumeOwner: explicitUser ? undefined : fallbackUser.owner,
+      pullMissingImages: bool(env.PULL_MISSING_IMAGES) ?? bool(driverFile.pull_missing_images) ?? true,
+      imageMap: Object.freeze(stringMap(driverFile.image_map)),
+      databaseNetwork: env.DATABASE_ACCESS_NETWORK ?? str(driverFile.database_network) ?? "jobrunner-db",
+    }),
+    storage: Object.freeze({
+      highPrivacyDir: high,
+      mediumPrivacyDir: medium,
+      volumesDir: path.resolve(env.HIGH_PRIVACY_VOLUME_DIR ?? str(storageFile.volumes_dir) ?? path.join(high, "volumes")),
+      archivesDir: path.resolve(env.HIGH_PRIVACY_ARCHIVE_DIR ?? str(storageFile.archives_dir) ?? path.join(high, "archives")),
+      reposDir: path.join(workdir, "repos"),
+      tempDir: path.join(workdir, "temp"),
+    }),
+    dummyDataBackend: bool(env.USING_DUMMY_DATA_BACKEND) ?? bool(file.dummy_data_backend) ?? false,
+    databaseUrls: Object.freeze(databaseUrls),
+    githubProxyDomain: env.GITHUB_PROXY_DOMAIN ?? str(file.github_proxy_domain),
+    privateRepoAccessToken: env.PRIVATE_REPO_ACCESS_TOKEN ?? str(file.private_repo_access_token),
+    childEnv: Object.freeze(Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined))),
+  });
+}
+
+/** Reads AGENT_CONFIG (if set) and the environment. */
+export function loadAgentConfig(env: Env = process.env): AgentConfig {
+  const file = env.AGENT_CONFIG;
+  if (!file) return agentConfigFrom(env);
+  let parsed: unknown;
+  try {
+    parsed = parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new AgentConfigError(`cannot read agent config ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (parsed !== null && (typeof parsed !== "object" || Array.isArray(parsed))) {
+    throw new AgentConfigError(`agent config ${file} must be a YAML mapping`);
+  }
+  return agentConfigFrom(env, (parsed ?? {}) as FileConfig);
+}

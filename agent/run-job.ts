@@ -1,0 +1,64 @@
+/**
+ * A RUNJOB task (upstream's agent loop for one job, reference/jobrunner.md §5.6), driven by events
+ * instead of a 1 s poll: each step starts from the executor's status, derived from the runtime and
+ * the disk, so the same code resumes a job after an agent restart at whatever step it was.
+ */
+import type { Executor, JobDefinition, JobStatus } from "../runtime-drivers/index.js";
+import type { Logger } from "./logger.js";
+import type { TaskReporter } from "./task-reporter.js";
+
+const nowNs = (): bigint => BigInt(Date.now()) * 1_000_000n;
+
+/** Errors that will happen again however often the job is retried. */
+const PERMANENT_ERRORS = new Set(["CheckoutError", "PrepareError"]);
+
+function describe(error: unknown): { type: string; message: string; retryable: boolean } {
+  const type = error instanceof Error ? error.name : "Error";
+  return { type, message: error instanceof Error ? error.message : String(error), retryable: !PERMANENT_ERRORS.has(type) };
+}
+
+export async function runJob(executor: Executor, job: JobDefinition, reporter: TaskReporter, log: Logger, signal: AbortSignal): Promise<void> {
+  let status: JobStatus = await executor.getStatus(job, {}, signal);
+  for (;;) {
+    if (signal.aborted) return;
+    switch (status.state) {
+      case "finalized":
+      case "error":
+        reporter.status(status, true);
+        return;
+      case "unknown":
+        reporter.stage("preparing", nowNs());
+        try {
+          status = await executor.prepare(job, signal);
+        } catch (error) {
+          if (signal.aborted) return;
+          const failure = describe(error);
+          log.warn("job could not be prepared", { error: failure.message, type: failure.type });
+          // Recorded as this task's outcome, so the controller sees a failure instead of a silent retry loop.
+          await executor.finalize(job, { error: failure }, signal);
+          await executor.cleanup(job, signal);
+          status = await executor.getStatus(job, {}, signal);
+          continue;
+        }
+        reporter.status(status);
+        break;
+      case "prepared":
+        status = await executor.execute(job, signal);
+        reporter.status(status);
+        break;
+      case "executing":
+        status = await executor.waitForExit(job, signal);
+        break;
+      case "executed":
+        reporter.stage("finalizing", nowNs());
+        await executor.finalize(job, {}, signal);
+        await executor.cleanup(job, signal);
+        status = await executor.getStatus(job, {}, signal);
+        break;
+      case "preparing":
+      case "finalizing":
+        // Not derivable from disk; an executor never returns these.
+        throw new Error(`executor returned transient state ${status.state}`);
+    }
+  }
+}

@@ -1,0 +1,16 @@
+/** Runs one agent until the signal aborts (used by agent/main.ts and the all-in-one mode). */
+import { Agent } from "./agent.js";
+import type { AgentConfig } from "./config.js";
+import { createExecutor } from "./executor-factory.js";
+import type { Logger } from "./logger.js";
+
+export async function runAgent(config: AgentConfig, log: Logger, signal: AbortSignal): Promise<void> {
+  const executor = createExecutor(config, log);
+  const agent = new Agent(config, executor, log);
+  log.info("agent starting", { backend: config.backend, agent_id: config.agentId, driver: executor.driver, controller: config.controllerUrl });
+  try {
+    await agent.run(signal);
+  } finally {
+    await agent.close();
+  }
+}

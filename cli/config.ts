@@ -1,0 +1,44 @@
+/**
+ * Configuration of the all-in-one mode: one controller and one agent for its first backend, from one
+ * environment. Local git repositories are allowed by default here (a laptop or a demo); the agent's
+ * token is generated per run unless <BACKEND>_AGENT_TOKEN is set.
+ */
+import { randomBytes } from "node:crypto";
+import { agentConfigFrom, type AgentConfig } from "../agent/config.js";
+import { loadControllerConfig, type ControllerConfig } from "../controller/config.js";
+
+export interface AllInOneConfig {
+  readonly controller: ControllerConfig;
+  /** The agent's configuration once the controller's port is known (PORT=0 picks a free one). */
+  readonly agent: (controllerPort: number) => AgentConfig;
+}
+
+export function loadAllInOneConfig(env: Readonly<Record<string, string | undefined>> = process.env): AllInOneConfig {
+  const backends = env.BACKENDS ?? "test";
+  const backend = env.BACKEND ?? backends.split(",")[0]?.trim() ?? "test";
+  const tokenName = `${backend.toUpperCase()}_AGENT_TOKEN`;
+  const agentToken = env[tokenName] ?? randomBytes(24).toString("hex");
+  const shared = {
+    ...env,
+    BACKENDS: backends,
+    BACKEND: backend,
+    [tokenName]: agentToken,
+    ALLOW_LOCAL_GIT_REPOS: env.ALLOW_LOCAL_GIT_REPOS ?? "true",
+    HOST: env.HOST ?? "127.0.0.1",
+  };
+  const controller = loadControllerConfig(shared);
+  const agent = (controllerPort: number) =>
+    agentConfigFrom({
+      ...shared,
+      CONTROLLER_URL: `http://127.0.0.1:${controllerPort}`,
+      AGENT_TOKEN: agentToken,
+      AGENT_WORKDIR: env.AGENT_WORKDIR ?? `${controller.workdir}/agent-${backend}`,
+      WORKDIR: controller.workdir,
+    });
+  return { controller, agent };
+}
+
+/** The environment, read once for subcommands that take no other configuration. */
+export function cliEnvironment(): Readonly<Record<string, string | undefined>> {
+  return process.env;
+}

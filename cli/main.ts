@@ -1,0 +1,106 @@
+/**
+ * `rap`: the one command line. Subcommands:
+ *   all-in-one            controller + one agent for the first backend (npm start)
+ *   controller            the controller service
+ *   agent                 one agent (AGENT_CONFIG names its config file)
+ *   migrate [--dbpath P]  create or update the controller database
+ *   validate [--json] F   check a project.yaml as upstream would
+ * Signals are handled here only: the first SIGTERM/SIGINT stops cleanly, the third forces exit.
+ */
+import { readFileSync } from "node:fs";
+import { loadAgentConfig } from "../agent/config.js";
+import { createAgentLogger } from "../agent/logger.js";
+import { runAgent } from "../agent/service.js";
+import { loadControllerConfig } from "../controller/config.js";
+import { createLogger } from "../controller/logger.js";
+import { runValidateCommand } from "../controller/pipeline/validate-command.js";
+import { runController } from "../controller/service.js";
+import { migrateDatabase } from "../controller/store/open-database.js";
+import { cliEnvironment, loadAllInOneConfig } from "./config.js";
+
+const USAGE = "usage: rap <all-in-one|controller|agent|migrate|validate> [options]";
+
+function stopSignal(log: (message: string) => void): AbortSignal {
+  const stop = new AbortController();
+  let count = 0;
+  const onSignal = (name: string) => {
+    count += 1;
+    log(`${name} received (${count})`);
+    if (count >= 3) process.exit(1);
+    stop.abort();
+  };
+  process.on("SIGTERM", () => onSignal("SIGTERM"));
+  process.on("SIGINT", () => onSignal("SIGINT"));
+  return stop.signal;
+}
+
+async function allInOne(): Promise<number> {
+  const config = loadAllInOneConfig(cliEnvironment());
+  const log = createLogger({ level: "info" }, { component: "controller" });
+  const signal = stopSignal((message) => log.info(message));
+  const agentStop = new AbortController();
+  signal.addEventListener("abort", () => agentStop.abort(), { once: true });
+  let agentRun: Promise<void> | undefined;
+  await runController(config.controller, log, signal, {
+    autoMigrate: true,
+    onListening: (app) => {
+      const agentConfig = config.agent(app.port);
+      const agentLog = createAgentLogger(agentConfig.logLevel, { component: "agent", backend: agentConfig.backend });
+      agentRun = runAgent(agentConfig, agentLog, agentStop.signal).catch((error: unknown) => {
+        agentLog.error("agent stopped", { error });
+      });
+    },
+  });
+  agentStop.abort();
+  await agentRun;
+  return 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  switch (command) {
+    case "all-in-one":
+      return allInOne();
+    case "controller": {
+      const log = createLogger({ level: "info" });
+      await runController(loadControllerConfig(cliEnvironment()), log, stopSignal((m) => log.info(m)), { autoMigrate: false });
+      return 0;
+    }
+    case "agent": {
+      const config = loadAgentConfig(cliEnvironment());
+      const log = createAgentLogger(config.logLevel, { backend: config.backend });
+      await runAgent(config, log, stopSignal((m) => log.info(m)));
+      return 0;
+    }
+    case "migrate": {
+      const index = args.indexOf("--dbpath");
+      const path = index >= 0 ? args[index + 1] : loadControllerConfig(cliEnvironment()).databasePath;
+      if (!path) {
+        process.stderr.write("usage: rap migrate [--dbpath PATH]\n");
+        return 2;
+      }
+      const result = migrateDatabase(path);
+      if (result.created) process.stdout.write(`created new db at ${path}\n`);
+      for (const version of result.applied) process.stdout.write(`Applied migration ${version}\n`);
+      if (!result.created && result.applied.length === 0) process.stdout.write(`db ${path} is up to date\n`);
+      return 0;
+    }
+    case "validate":
+      return runValidateCommand(args, {
+        stdout: (text) => process.stdout.write(text),
+        stderr: (text) => process.stderr.write(text),
+        readFile: (file) => readFileSync(file, "utf8"),
+      });
+    default:
+      process.stderr.write(`${USAGE}\n`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`rap: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

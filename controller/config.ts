@@ -1,0 +1,137 @@
+/**
+ * Controller configuration, read once from the environment into a frozen object. Variable names
+ * follow upstream (BACKENDS, <BACKEND>_CLIENT_TOKENS, …) so an existing deployment's settings carry
+ * over. This is the only controller file that reads process.env.
+ */
+import { resolve } from "node:path";
+
+export interface BackendConfig {
+  readonly slug: string;
+  /** Token this backend's agent must present on the agent stream; undefined: no agent may connect. */
+  readonly agentToken: string | undefined;
+  readonly maxWorkers: number;
+  readonly maxDbWorkers: number;
+  readonly jobCpuCount: string;
+  readonly jobMemoryLimit: string;
+}
+
+export interface ControllerConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly workdir: string;
+  readonly databasePath: string;
+  /** Backends in BACKENDS order. */
+  readonly backends: readonly BackendConfig[];
+  /** RAP API client token -> backends it may use, in BACKENDS order. */
+  readonly clientTokens: ReadonlyMap<string, readonly string[]>;
+  /** Token for AdminService; undefined disables the admin RPCs. */
+  readonly adminToken: string | undefined;
+  readonly allowLocalGitRepos: boolean;
+  readonly allowedGithubOrgs: readonly string[];
+  readonly githubProxyDomain: string;
+  readonly privateRepoAccessToken: string;
+  readonly dockerRegistry: string;
+  readonly level4MaxFilesize: number;
+  readonly level4MaxCsvRows: number;
+  readonly stataLicense: string | undefined;
+  /** Projects whose database jobs get ehrQL's event_level_data component (upstream hard-codes one slug). */
+  readonly projectsWithEventLevelAccess: readonly string[];
+  /** The environment given to child processes (git), captured once here. */
+  readonly childEnv: Readonly<Record<string, string>>;
+  /** Largest accepted RAP API request body. */
+  readonly maxRequestBodyBytes: number;
+  /** The scheduler runs on every event; this slow tick is only a safety net. */
+  readonly safetyTickMs: number;
+  readonly version: string;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const DEFAULT_WORKERS: Readonly<Record<string, number>> = { test: 2, tpp: 10, emis: 10 };
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? "")
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+}
+
+function truthy(value: string | undefined): boolean {
+  return ["true", "1", "yes"].includes((value ?? "").trim().toLowerCase());
+}
+
+function number(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new ConfigError(`${name} must be a non-negative number, got '${raw}'`);
+  return value;
+}
+
+function backendConfig(env: Env, slug: string): BackendConfig {
+  const prefix = slug.toUpperCase();
+  const maxWorkers = number(env, `${prefix}_MAX_WORKERS`, DEFAULT_WORKERS[slug] ?? 10);
+  const agentToken = env[`${prefix}_AGENT_TOKEN`] ?? env[`${prefix}_JOB_SERVER_TOKEN`];
+  return {
+    slug,
+    // Upstream falls back to the literal "token"; we refuse agents instead of accepting a guessable token.
+    agentToken: agentToken === undefined || agentToken === "" ? undefined : agentToken,
+    maxWorkers,
+    maxDbWorkers: number(env, `${prefix}_MAX_DB_WORKERS`, maxWorkers),
+    jobCpuCount: env[`${prefix}_JOB_CPU_COUNT`] ?? env.DEFAULT_JOB_CPU_COUNT ?? "2",
+    jobMemoryLimit: env[`${prefix}_JOB_MEMORY_LIMIT`] ?? env.DEFAULT_JOB_MEMORY_LIMIT ?? "4G",
+  };
+}
+
+function clientTokenMap(env: Env, slugs: readonly string[]): Map<string, string[]> {
+  const map = new Map<string, string[]>();
+  for (const slug of slugs) {
+    for (const token of list(env[`${slug.toUpperCase()}_CLIENT_TOKENS`])) {
+      const backends = map.get(token) ?? [];
+      backends.push(slug);
+      map.set(token, backends);
+    }
+  }
+  return map;
+}
+
+export function loadControllerConfig(env: Env = process.env): ControllerConfig {
+  const workdir = resolve(env.WORKDIR ?? "workdir");
+  const slugs = list(env.BACKENDS ?? "test,tpp,emis,ted");
+  for (const slug of slugs) {
+    if (!/^[a-z0-9_-]+$/.test(slug)) throw new ConfigError(`BACKENDS entry '${slug}' must be lower-case letters, digits, '-' or '_'`);
+  }
+  const port = number(env, "PORT", 8000);
+  return Object.freeze({
+    host: env.HOST ?? "0.0.0.0",
+    port,
+    workdir,
+    databasePath: resolve(env.DATABASE_FILE ?? `${workdir}/db.sqlite`),
+    backends: Object.freeze(slugs.map((slug) => Object.freeze(backendConfig(env, slug)))),
+    clientTokens: clientTokenMap(env, slugs),
+    adminToken: env.RAP_ADMIN_TOKEN === "" ? undefined : env.RAP_ADMIN_TOKEN,
+    allowLocalGitRepos: truthy(env.ALLOW_LOCAL_GIT_REPOS),
+    allowedGithubOrgs: list(env.ALLOWED_GITHUB_ORGS ?? "opensafely,opensafely-actions"),
+    githubProxyDomain: env.GITHUB_PROXY_DOMAIN ?? "github-proxy.opensafely.org",
+    privateRepoAccessToken: env.PRIVATE_REPO_ACCESS_TOKEN ?? "",
+    dockerRegistry: env.DOCKER_REGISTRY ?? "ghcr.io/opensafely-core",
+    level4MaxFilesize: number(env, "LEVEL4_MAX_FILESIZE", 16 * 1024 * 1024),
+    level4MaxCsvRows: number(env, "LEVEL4_MAX_CSV_ROWS", 5000),
+    stataLicense: env.STATA_LICENSE,
+    projectsWithEventLevelAccess: list(env.PROJECTS_WITH_EHRQL_EVENT_LEVEL_ACCESS),
+    childEnv: Object.freeze(
+      Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined)),
+    ),
+    maxRequestBodyBytes: number(env, "MAX_REQUEST_BODY_BYTES", 10 * 1024 * 1024),
+    safetyTickMs: number(env, "SCHEDULER_SAFETY_TICK_MS", 5000),
+    version: env.RAP_VERSION ?? "0.1.0",
+  });
+}
+
+export function backendBySlug(config: ControllerConfig, slug: string): BackendConfig | undefined {
+  return config.backends.find((backend) => backend.slug === slug);
+}

@@ -1,0 +1,124 @@
+/**
+ * The controller service assembled: database, stores, scheduler, agent sessions and the one-port
+ * server with the REST gateway, RapService, AgentService and AdminService. main.ts and the
+ * all-in-one mode start it; tests start it on 127.0.0.1:0.
+ */
+import type { AddressInfo } from "node:net";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { AdminService } from "../gen/admin/v1/admin_pb.js";
+import { AgentService } from "../gen/agent/v1/agent_pb.js";
+import { RapService } from "../gen/rap/v1/rap_pb.js";
+import { SessionRegistry } from "./agents/session-registry.js";
+import type { ControllerConfig } from "./config.js";
+import type { ControllerDeps } from "./deps.js";
+import { ProjectSource } from "./git/project-source.js";
+import type { Job } from "./jobs/job.js";
+import type { Logger } from "./logger.js";
+import { handleRest } from "./rest/rest-gateway.js";
+import { sendJson } from "./rest/http-io.js";
+import { adminService } from "./rpc/admin-service.js";
+import { agentService } from "./rpc/agent-service.js";
+import { rapService } from "./rpc/rap-service.js";
+import type { ChangeSink } from "./scheduling/job-transitions.js";
+import { Scheduler } from "./scheduling/scheduler.js";
+import { createOnePortServer, type OnePortServer } from "./server.js";
+import { FlagStore } from "./store/flag-store.js";
+import { JobStore } from "./store/job-store.js";
+import { openDatabase } from "./store/open-database.js";
+import { TaskStore } from "./store/task-store.js";
+
+export interface ControllerOptions {
+  readonly config: ControllerConfig;
+  readonly log: Logger;
+  /** Migrate a missing or old database at start (all-in-one, tests) instead of refusing to start. */
+  readonly autoMigrate: boolean;
+}
+
+export class ControllerApp {
+  private constructor(
+    readonly deps: ControllerDeps,
+    readonly sessions: SessionRegistry,
+    private readonly server: OnePortServer,
+    private readonly stopScheduler: AbortController,
+    readonly port: number,
+  ) {}
+
+  static async start(options: ControllerOptions): Promise<ControllerApp> {
+    const { config, log } = options;
+    const db = openDatabase(config.databasePath, { autoMigrate: options.autoMigrate });
+    const tasks = new TaskStore(db);
+    const sessions = new SessionRegistry(tasks);
+    const backendsToPush = new Set<string>();
+    const sink: ChangeSink = {
+      jobChanged: (_job: Job) => undefined,
+      tasksChanged: (backend) => {
+        // Pushed after the current transaction has committed, never from inside it.
+        if (backendsToPush.size === 0) {
+          queueMicrotask(() => {
+            for (const slug of backendsToPush) sessions.pushActiveTasks(slug);
+            backendsToPush.clear();
+          });
+        }
+        backendsToPush.add(backend);
+      },
+    };
+    let deps: ControllerDeps | undefined;
+    const scheduler = new Scheduler(() => deps!, sink);
+    deps = {
+      config,
+      db,
+      jobs: new JobStore(db),
+      tasks,
+      flags: new FlagStore(db),
+      projects: new ProjectSource({
+        allowLocalGitRepos: config.allowLocalGitRepos,
+        allowedGithubOrgs: config.allowedGithubOrgs,
+        reposDir: `${config.workdir}/repos`,
+        githubProxyDomain: config.githubProxyDomain,
+        privateRepoAccessToken: config.privateRepoAccessToken,
+        env: config.childEnv,
+      }),
+      clock: { nowMs: () => Date.now() },
+      scheduler,
+      log,
+    };
+    const ready: ControllerDeps = deps;
+    const handler = connectNodeAdapter({
+      routes: (router) => {
+        router.service(RapService, rapService(ready));
+        router.service(AgentService, agentService(ready, sessions));
+        router.service(AdminService, adminService(ready));
+      },
+      readMaxBytes: config.maxRequestBodyBytes,
+      fallback: (request, response) => {
+        handleRest(ready, request, response).then(
+          (handled) => {
+            if (!handled) sendJson(response, 404, { error: "Not found", details: `No such path: ${request.url ?? ""}` });
+          },
+          (error: unknown) => {
+            log.error("request failed", { path: request.url, error });
+            if (!response.headersSent) sendJson(response, 500, { error: "Internal error", details: "Unknown error" });
+            else response.end();
+          },
+        );
+      },
+    });
+    const server = createOnePortServer(handler);
+    await new Promise<void>((resolve, reject) => {
+      server.server.once("error", reject);
+      server.server.listen(config.port, config.host, () => resolve());
+    });
+    const port = (server.server.address() as AddressInfo).port;
+    const stopScheduler = new AbortController();
+    scheduler.start(stopScheduler.signal);
+    log.info("controller listening", { host: config.host, port, backends: config.backends.map((b) => b.slug).join(",") });
+    return new ControllerApp(ready, sessions, server, stopScheduler, port);
+  }
+
+  async stop(): Promise<void> {
+    this.stopScheduler.abort();
+    for (const session of this.sessions.all()) session.close();
+    await this.server.close();
+    this.deps.db.close();
+  }
+}

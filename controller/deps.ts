@@ -1,0 +1,29 @@
+/** Everything the controller's handlers need, built once in main and passed down explicitly. */
+import type { Database } from "better-sqlite3";
+import type { ControllerConfig } from "./config.js";
+import type { ProjectSource } from "./git/project-source.js";
+import type { Logger } from "./logger.js";
+import type { FlagStore } from "./store/flag-store.js";
+import type { JobStore } from "./store/job-store.js";
+import type { TaskStore } from "./store/task-store.js";
+
+export interface Clock {
+  nowMs(): number;
+}
+
+/** Wakes the scheduler; it runs soon after, once, however many wakes arrive meanwhile. */
+export interface SchedulerHandle {
+  wake(): void;
+}
+
+export interface ControllerDeps {
+  readonly config: ControllerConfig;
+  readonly db: Database;
+  readonly jobs: JobStore;
+  readonly tasks: TaskStore;
+  readonly flags: FlagStore;
+  readonly projects: ProjectSource;
+  readonly clock: Clock;
+  readonly scheduler: SchedulerHandle;
+  readonly log: Logger;
+}

@@ -1,0 +1,135 @@
+/**
+ * Reads files of a study repository at a commit. Local repositories (allowed in development and
+ * tests) are read in place; GitHub repositories are fetched into a bare cache under WORKDIR/repos.
+ */
+import { mkdirSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { execa } from "execa";
+import { UserActionableError } from "../jobs/errors.js";
+import { fetchUrl, locateRepo, redactCredentials, type RepoLocation, type RepoPolicy } from "./repo-url.js";
+
+export interface ProjectSourceOptions extends RepoPolicy {
+  readonly reposDir: string;
+  readonly githubProxyDomain: string;
+  readonly privateRepoAccessToken: string;
+  readonly env: Readonly<Record<string, string>>;
+}
+
+// Git must never wait for a password prompt.
+const GIT_ENV = { GIT_TERMINAL_PROMPT: "0", GCM_INTERACTIVE: "never" };
+/** Variables git may see: enough to find itself, certificates and proxies, nothing that runs programs. */
+const PASSED_THROUGH = /^(PATH|HOME|LANG|LC_ALL|TZ|TMPDIR|SSL_CERT_FILE|SSL_CERT_DIR|HTTPS?_PROXY|https?_proxy|NO_PROXY|no_proxy)$/;
+
+class GitFailure extends Error {
+  override readonly name = "GitFailure";
+}
+
+/** A git command in `dir`; resolves with stdout, rejects with GitFailure carrying stderr. */
+type Git = (args: readonly string[]) => Promise<string>;
+
+function gitIn(dir: string, env: Readonly<Record<string, string>>): Git {
+  const passed = Object.fromEntries(Object.entries(env).filter(([name]) => PASSED_THROUGH.test(name)));
+  return async (args) => {
+    const result = await execa("git", ["-C", dir, ...args], {
+      env: { ...passed, ...GIT_ENV },
+      extendEnv: false,
+      reject: false,
+      timeout: 120_000,
+      stdin: "ignore",
+      stripFinalNewline: false,
+    });
+    if (result.exitCode !== 0) throw new GitFailure(result.stderr || result.shortMessage);
+    return result.stdout;
+  };
+}
+
+function errorText(error: unknown): string {
+  return redactCredentials(error instanceof Error ? error.message : String(error));
+}
+
+export class ProjectSource {
+  constructor(private readonly options: ProjectSourceOptions) {}
+
+  private git(dir: string): Git {
+    return gitIn(dir, this.options.env);
+  }
+
+  locate(repoUrl: string): RepoLocation {
+    return locateRepo(repoUrl, this.options);
+  }
+
+  /**
+   * Checks that `commit` is on `branch` of a GitHub repo (refusing commits only reachable from pull
+   * requests), as upstream does. Local repositories skip the check.
+   */
+  async validateCommit(repoUrl: string, branch: string, commit: string): Promise<void> {
+    const location = this.locate(repoUrl);
+    if (location.kind === "local") return;
+    if (!branch) throw new UserActionableError("A branch name must be supplied");
+    const cache = await this.bareCache(location);
+    const url = fetchUrl(location, this.options.githubProxyDomain, this.options.privateRepoAccessToken);
+    let head: string | undefined;
+    try {
+      const listing = await this.git(cache)(["ls-remote", "--quiet", url, `refs/heads/${branch}`]);
+      head = listing.trim().split("\n").find((line) => line.endsWith(`\trefs/heads/${branch}`))?.split("\t")[0];
+    } catch (error) {
+      throw new UserActionableError(`Network error when fetching commit ${commit} from ${repoUrl}\n(This may work if you try again later)`, { cause: new Error(errorText(error)) });
+    }
+    if (!head) throw new UserActionableError(`Could not find branch '${branch}'`);
+    if (head === commit) return;
+    for (const depth of [["--depth", "10"], []]) {
+      try {
+        await this.git(cache)(["fetch", ...depth, "--force", url, `+refs/heads/${branch}:refs/remotes/origin/${branch}`]);
+        await this.git(cache)(["merge-base", "--is-ancestor", commit, `refs/remotes/origin/${branch}`]);
+        return;
+      } catch {
+        // Not found at this depth; try deeper, then give up.
+      }
+    }
+    throw new UserActionableError(`Could not find commit on branch '${branch}': ${commit}`);
+  }
+
+  /** The text of `path` at `commit`, or undefined if the commit has no such file. */
+  async readFile(repoUrl: string, commit: string, path: string): Promise<string | undefined> {
+    const location = this.locate(repoUrl);
+    const dir = location.kind === "local" ? location.path : await this.fetchCommit(location, commit, repoUrl);
+    const repo = this.git(dir);
+    try {
+      await repo(["cat-file", "-e", `${commit}^{commit}`]);
+    } catch {
+      throw new UserActionableError(`Error fetching commit ${commit} from ${repoUrl}`);
+    }
+    try {
+      return await repo(["show", `${commit}:${path}`]);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async bareCache(location: RepoLocation & { kind: "github" }): Promise<string> {
+    const dir = join(this.options.reposDir, `${location.org}__${location.name.replace(/\.git$/, "")}.git`);
+    if (!existsSync(join(dir, "HEAD"))) {
+      mkdirSync(dir, { recursive: true });
+      await this.git(dir)(["init", "--bare", "--quiet"]);
+    }
+    return dir;
+  }
+
+  private async fetchCommit(location: RepoLocation & { kind: "github" }, commit: string, repoUrl: string): Promise<string> {
+    const dir = await this.bareCache(location);
+    const repo = this.git(dir);
+    const have = await repo(["cat-file", "-e", `${commit}^{commit}`]).then(() => true, () => false);
+    if (have) return dir;
+    const url = fetchUrl(location, this.options.githubProxyDomain, this.options.privateRepoAccessToken);
+    try {
+      await repo(["fetch", "--force", "--depth", "1", url, commit]);
+    } catch (error) {
+      const text = errorText(error);
+      if (/unable to access|Could not resolve host|Connection|timed out|GnuTLS|SSL/i.test(text)) {
+        throw new UserActionableError(`Network error when fetching commit ${commit} from ${repoUrl}\n(This may work if you try again later)`, { cause: new Error(text) });
+      }
+      throw new UserActionableError(`Error fetching commit ${commit} from ${repoUrl}`, { cause: new Error(text) });
+    }
+    return dir;
+  }
+}

@@ -1,0 +1,41 @@
+/** backend/status (reference/jobrunner.md §1.3): flags of every backend the token may see. */
+import type { ControllerDeps } from "../deps.js";
+
+export interface ApiBackendStatus {
+  slug: string;
+  last_seen: string | null;
+  paused: { status: "on" | "off"; since: string | null };
+  db_maintenance: { status: "on" | "off"; since: string | null; type: "scheduled" | "manual" | null };
+}
+
+/** Float unix seconds as upstream renders flag times: microseconds, omitted when exactly zero. */
+export function isoMicros(seconds: number): string {
+  const micros = Math.round(seconds * 1e6);
+  const date = new Date(Math.floor(micros / 1000));
+  const base = date.toISOString().slice(0, 19);
+  const fraction = micros % 1_000_000;
+  return fraction === 0 ? `${base}Z` : `${base}.${String(fraction).padStart(6, "0")}Z`;
+}
+
+export function backendStatus(deps: ControllerDeps, slug: string): ApiBackendStatus {
+  const flag = (id: string) => deps.flags.get(slug, id);
+  const since = (id: string) => {
+    const found = flag(id);
+    return found ? isoMicros(found.timestamp) : null;
+  };
+  const maintenanceOn = flag("mode")?.value === "db-maintenance";
+  return {
+    slug,
+    last_seen: since("last-seen-at"),
+    paused: { status: flag("paused")?.value === "true" ? "on" : "off", since: since("paused") },
+    db_maintenance: {
+      status: maintenanceOn ? "on" : "off",
+      since: since("mode"),
+      type: maintenanceOn ? (flag("manual-db-maintenance")?.value === "on" ? "manual" : "scheduled") : null,
+    },
+  };
+}
+
+export function backendsStatus(deps: ControllerDeps, allowedBackends: readonly string[]): ApiBackendStatus[] {
+  return allowedBackends.map((slug) => backendStatus(deps, slug));
+}

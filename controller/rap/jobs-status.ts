@@ -1,0 +1,69 @@
+/** rap/status (reference/jobrunner.md §1.6): the jobs of the listed RAPs, in job-server's format. */
+import type { ControllerDeps } from "../deps.js";
+import type { Job } from "../jobs/job.js";
+
+/** The 15 keys job-server reads, in upstream's order. Text fields are "" rather than null. */
+export interface ApiJob {
+  identifier: string;
+  rap_id: string;
+  backend: string;
+  action: string;
+  run_command: string;
+  status: string;
+  status_code: string;
+  status_message: string;
+  created_at: string;
+  updated_at: string | null;
+  started_at: string | null;
+  completed_at: string | null;
+  trace_context: Record<string, string>;
+  metrics: Record<string, unknown>;
+  requires_db: boolean;
+}
+
+/** Whole-second UTC timestamps as upstream renders them: `YYYY-MM-DDTHH:MM:SSZ`. */
+export function isoSeconds(seconds: number): string {
+  return new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+function metricsFor(deps: ControllerDeps, job: Job): Record<string, unknown> {
+  const latest = deps.tasks.forJob(job.id, "runjob").at(-1);
+  const metrics = latest?.agentComplete ? latest.agentResults?.job_metrics : undefined;
+  return metrics !== null && typeof metrics === "object" && !Array.isArray(metrics) ? (metrics as Record<string, unknown>) : {};
+}
+
+export function toApiJob(deps: ControllerDeps, job: Job): ApiJob {
+  return {
+    identifier: job.id,
+    rap_id: job.rapId,
+    backend: job.backend,
+    action: job.action,
+    run_command: job.runCommand,
+    status: job.state,
+    status_code: job.statusCode,
+    status_message: job.statusMessage,
+    created_at: isoSeconds(job.createdAt),
+    updated_at: isoSeconds(job.updatedAt),
+    started_at: job.startedAt === null ? null : isoSeconds(job.startedAt),
+    completed_at: job.completedAt === null ? null : isoSeconds(job.completedAt),
+    trace_context: { ...job.traceContext },
+    metrics: metricsFor(deps, job),
+    requires_db: job.requiresDb,
+  };
+}
+
+export interface JobsStatus {
+  readonly jobs: ApiJob[];
+  readonly unrecognisedRapIds: string[];
+}
+
+export function jobsStatus(deps: ControllerDeps, allowedBackends: readonly string[], rapIds: readonly string[]): JobsStatus {
+  const unique = [...new Set(rapIds)];
+  const jobs = deps.jobs.byRapIds(unique, allowedBackends);
+  const seen = new Set(jobs.map((job) => job.rapId));
+  return {
+    jobs: jobs.map((job) => toApiJob(deps, job)),
+    // Ids with jobs only on other backends are "unrecognised", so existence never leaks.
+    unrecognisedRapIds: unique.filter((rapId) => !seen.has(rapId)),
+  };
+}

@@ -1,0 +1,144 @@
+/**
+ * AgentService.Connect: authenticates the agent, registers its session, pushes its backend's active
+ * tasks, then persists each update before acknowledging it. Updates are idempotent per
+ * (task_id, seq), so the agent can replay its outbox after any reconnect.
+ */
+import { randomUUID } from "node:crypto";
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
+import {
+  type AgentService,
+  type ConnectRequest,
+  type ConnectResponse,
+  ConnectResponseSchema,
+} from "../../gen/agent/v1/agent_pb.js";
+import { AgentSession } from "../agents/agent-session.js";
+import { BackendBusyError, type SessionRegistry } from "../agents/session-registry.js";
+import type { ControllerDeps } from "../deps.js";
+import { reportFromProto } from "./agent-convert.js";
+import { tokenFromHeader, tokensEqual } from "./token.js";
+
+export const HEARTBEAT_INTERVAL_MS = 10_000;
+/** An agent silent for this long is treated as gone and its session closed. */
+const SILENCE_LIMIT_MS = 3 * HEARTBEAT_INTERVAL_MS;
+
+function backendForToken(deps: ControllerDeps, header: string | null): string {
+  const token = tokenFromHeader(header);
+  if (token === undefined) throw new ConnectError("No token provided", Code.Unauthenticated);
+  const match = deps.config.backends.find((backend) => backend.agentToken !== undefined && tokensEqual(token, backend.agentToken));
+  if (!match) throw new ConnectError("Invalid agent token", Code.Unauthenticated);
+  return match.slug;
+}
+
+function recordSeen(deps: ControllerDeps, session: AgentSession): void {
+  const now = deps.clock.nowMs();
+  // Throttled: at most one flag write a second per agent, however chatty the stream is.
+  if (now - session.lastSeenMs < 1000 && session.lastSeenMs !== session.identity.connectedAtMs) return;
+  session.lastSeenMs = now;
+  deps.flags.set(session.identity.backend, "last-seen-at", new Date(now).toISOString(), now / 1000);
+}
+
+function handleRequest(deps: ControllerDeps, session: AgentSession, request: ConnectRequest): void {
+  recordSeen(deps, session);
+  switch (request.message.case) {
+    case "taskUpdate": {
+      const report = reportFromProto(request.message.value);
+      const task = deps.tasks.get(report.taskId);
+      if (!task || task.backend !== session.identity.backend) {
+        deps.log.warn("update for a task this agent does not own", { task: report.taskId, backend: session.identity.backend });
+      } else if (deps.db.transaction(() => deps.tasks.recordReport(report, Math.floor(deps.clock.nowMs() / 1000)))()) {
+        deps.scheduler.wake();
+      }
+      // Acknowledged after the write (or when it is a duplicate/unknown), so the agent may forget it.
+      session.send(create(ConnectResponseSchema, { message: { case: "updateAck", value: { taskId: report.taskId, seq: BigInt(report.seq) } } }));
+      return;
+    }
+    case "heartbeat":
+      return;
+    case "hello":
+      throw new ConnectError("Hello may only be sent once", Code.InvalidArgument);
+    case undefined:
+      return;
+  }
+}
+
+async function readHello(iterator: AsyncIterator<ConnectRequest>) {
+  const first = await iterator.next();
+  if (first.done || first.value.message.case !== "hello") {
+    throw new ConnectError("the first message must be a Hello", Code.InvalidArgument);
+  }
+  return first.value.message.value;
+}
+
+export function agentService(deps: ControllerDeps, registry: SessionRegistry): ServiceImpl<typeof AgentService> {
+  return {
+    async *connect(requests: AsyncIterable<ConnectRequest>, context: HandlerContext): AsyncGenerator<ConnectResponse> {
+      const backend = backendForToken(deps, context.requestHeader.get("authorization"));
+      const iterator = requests[Symbol.asyncIterator]();
+      const hello = await readHello(iterator);
+      if (hello.backend !== backend) {
+        throw new ConnectError(`this token is not valid for backend '${hello.backend}'`, Code.PermissionDenied);
+      }
+      const session = new AgentSession({
+        backend,
+        agentId: hello.agentId,
+        version: hello.version,
+        driver: hello.driver,
+        sessionId: randomUUID(),
+        connectedAtMs: deps.clock.nowMs(),
+      });
+      try {
+        registry.register(session);
+      } catch (error) {
+        if (error instanceof BackendBusyError) throw new ConnectError(error.message, Code.AlreadyExists);
+        throw error;
+      }
+      const log = deps.log.child({ backend, agent: hello.agentId, session: session.identity.sessionId });
+      log.info("agent connected", { version: hello.version, driver: hello.driver, in_flight: hello.inFlight.length });
+      recordSeen(deps, session);
+      session.send(
+        create(ConnectResponseSchema, {
+          message: {
+            case: "welcome",
+            value: { sessionId: session.identity.sessionId, controllerVersion: deps.config.version, heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS },
+          },
+        }),
+      );
+      registry.pushActiveTasks(backend);
+
+      const heartbeat = setInterval(() => {
+        if (deps.clock.nowMs() - session.lastSeenMs > SILENCE_LIMIT_MS) {
+          log.warn("agent silent too long; closing its stream");
+          session.close(new ConnectError("no heartbeat from agent", Code.DeadlineExceeded));
+          return;
+        }
+        session.send(create(ConnectResponseSchema, { message: { case: "heartbeat", value: { sentAtUnixMs: BigInt(deps.clock.nowMs()) } } }));
+      }, HEARTBEAT_INTERVAL_MS);
+      heartbeat.unref();
+
+      const reading = (async () => {
+        for (;;) {
+          const next = await iterator.next();
+          if (next.done) return;
+          handleRequest(deps, session, next.value);
+        }
+      })().then(
+        () => session.close(),
+        (error: unknown) => session.close(error),
+      );
+      try {
+        for (;;) {
+          const message = await session.next(context.signal);
+          if (!message) break;
+          yield message;
+        }
+      } finally {
+        clearInterval(heartbeat);
+        session.close();
+        registry.unregister(session);
+        log.info("agent disconnected");
+        void reading;
+      }
+    },
+  };
+}

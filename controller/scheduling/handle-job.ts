@@ -1,0 +1,115 @@
+/**
+ * One job's step of the scheduler (upstream's handle_job, reference/jobrunner.md §4.4), evaluated
+ * in order: cancelled, paused, database maintenance, pending, running. Synchronous: the caller runs
+ * it inside a transaction.
+ */
+import type { BackendConfig } from "../config.js";
+import type { ControllerDeps } from "../deps.js";
+import { runJobTaskId } from "../jobs/ids.js";
+import type { Job } from "../jobs/job.js";
+import { AGENT_STAGE_CODES, MESSAGES, type StatusCode } from "../jobs/status.js";
+import { type Capacity } from "./capacity.js";
+import { buildJobDefinition, taskAttributes } from "./job-definition.js";
+import { cancelRunTask, currentRunTask, setCode, type ChangeSink } from "./job-transitions.js";
+import { isFatalJobError, outcomeOf } from "./outcome.js";
+
+export interface BackendFlags {
+  readonly paused: boolean;
+  readonly dbMaintenance: boolean;
+}
+
+/** Latest uncancelled job id per needed action, at task-creation time (even one without outputs yet). */
+function inputJobIds(deps: ControllerDeps, job: Job): string[] {
+  const latest = deps.jobs.latestPerAction(job.backend, job.workspace);
+  return job.requiresOutputsFrom.flatMap((action) => {
+    const found = latest.get(action);
+    return found ? [found.id] : [];
+  });
+}
+
+function definitionContext(deps: ControllerDeps, backend: BackendConfig, job: Job) {
+  return { config: deps.config, backend, inputJobIds: inputJobIds(deps, job) };
+}
+
+function startJob(deps: ControllerDeps, sink: ChangeSink, backend: BackendConfig, job: Job): Job {
+  const previous = deps.tasks.forJob(job.id, "runjob");
+  if (previous.some((task) => task.active)) throw new Error(`job ${job.id} already has an active task`);
+  const taskId = runJobTaskId(job.id, previous.length + 1);
+  deps.tasks.insert({
+    id: taskId,
+    backend: job.backend,
+    type: "runjob",
+    jobId: job.id,
+    definition: buildJobDefinition(job, { ...definitionContext(deps, backend, job), taskId }),
+    attributes: taskAttributes(job),
+    createdAt: Math.floor(deps.clock.nowMs() / 1000),
+  });
+  sink.tasksChanged(job.backend);
+  return setCode(deps, sink, job, "initiated", MESSAGES.initiated);
+}
+
+function handlePending(deps: ControllerDeps, sink: ChangeSink, backend: BackendConfig, job: Job, capacity: Capacity): Job {
+  const states = deps.jobs.statesById(job.waitForJobIds);
+  const awaited = job.waitForJobIds.map((id) => states.get(id));
+  if (awaited.some((state) => state === "failed")) {
+    return setCode(deps, sink, job, "dependency_failed", MESSAGES.dependencyFailed);
+  }
+  if (awaited.some((state) => state !== "succeeded")) {
+    return setCode(deps, sink, job, "waiting_on_dependencies", MESSAGES.waitingOnDependencies);
+  }
+  const weight = capacity.weightOf(job);
+  if (!capacity.fits(job, weight)) {
+    if (job.requiresDb) return setCode(deps, sink, job, "waiting_on_db_workers", MESSAGES.waitingOnDbWorkers);
+    const message = MESSAGES.waitingOnWorkers + (weight > 1 ? MESSAGES.resourceIntensiveSuffix : "");
+    return setCode(deps, sink, job, "waiting_on_workers", message);
+  }
+  const started = startJob(deps, sink, backend, job);
+  capacity.add(started, weight);
+  return started;
+}
+
+function handleRunning(deps: ControllerDeps, sink: ChangeSink, job: Job): Job {
+  const task = currentRunTask(deps, job);
+  if (!task) throw new Error(`running job ${job.id} has no RUNJOB task`);
+  const transitionAtMs = task.agentTimestampNs === null ? undefined : Number(task.agentTimestampNs / 1_000_000n);
+  if (task.agentComplete) {
+    const results = task.agentResults ?? {};
+    if (results.error) {
+      return isFatalJobError(results.error)
+        ? setCode(deps, sink, job, "job_error", MESSAGES.jobError, transitionAtMs)
+        : setCode(deps, sink, job, "waiting_on_new_task", MESSAGES.waitingOnNewTask, transitionAtMs);
+    }
+    const outcome = outcomeOf(job, results);
+    return setCode(deps, sink, job, outcome.code, outcome.message, transitionAtMs);
+  }
+  if (task.agentStage !== null && AGENT_STAGE_CODES.has(task.agentStage)) {
+    // While running, the message stays "Job executing on the backend"; only the code follows the agent.
+    return setCode(deps, sink, job, task.agentStage as StatusCode, job.statusMessage, transitionAtMs);
+  }
+  return setCode(deps, sink, job, job.statusCode, job.statusMessage);
+}
+
+export function handleJob(
+  deps: ControllerDeps,
+  sink: ChangeSink,
+  backend: BackendConfig,
+  flags: BackendFlags,
+  job: Job,
+  capacity: Capacity,
+): Job {
+  if (job.cancelled) {
+    cancelRunTask(deps, sink, job, definitionContext(deps, backend, job));
+    return setCode(deps, sink, job, "cancelled_by_user", MESSAGES.cancelledByUser);
+  }
+  if (flags.paused && job.state === "pending") {
+    // Jobs reset for a reboot keep their code, so operators can see which ones they were.
+    const code = job.statusCode === "waiting_on_reboot" ? job.statusCode : "paused";
+    return setCode(deps, sink, job, code, code === "paused" ? MESSAGES.paused : job.statusMessage);
+  }
+  if (flags.dbMaintenance && job.requiresDb) {
+    if (job.state === "running") cancelRunTask(deps, sink, job, definitionContext(deps, backend, job));
+    return setCode(deps, sink, job, "waiting_db_maintenance", MESSAGES.waitingDbMaintenance);
+  }
+  if (job.state === "pending") return handlePending(deps, sink, backend, job, capacity);
+  return handleRunning(deps, sink, job);
+}

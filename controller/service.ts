@@ -1,0 +1,20 @@
+/** Runs the controller until the signal aborts (used by controller/main.ts and the all-in-one mode). */
+import type { ControllerConfig } from "./config.js";
+import { ControllerApp } from "./controller-app.js";
+import type { Logger } from "./logger.js";
+
+export async function runController(
+  config: ControllerConfig,
+  log: Logger,
+  signal: AbortSignal,
+  options: { autoMigrate: boolean; onListening?: (app: ControllerApp) => void },
+): Promise<void> {
+  const app = await ControllerApp.start({ config, log, autoMigrate: options.autoMigrate });
+  options.onListening?.(app);
+  await new Promise<void>((resolve) => {
+    if (signal.aborted) resolve();
+    signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+  log.info("controller stopping");
+  await app.stop();
+}

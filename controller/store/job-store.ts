@@ -1,0 +1,133 @@
+/**
+ * Synchronous job repository. Status changes are compare-and-swap updates on the previous code, so
+ * two writers can never both move a job from the same state.
+ */
+import type { Database, Statement } from "better-sqlite3";
+import type { Job } from "../jobs/job.js";
+import type { State } from "../jobs/status.js";
+import { JOB_COLUMNS as COLUMNS, jobFromRow, jobToRow, type JobRow } from "./rows.js";
+
+export class JobStore {
+  private readonly insertStatement: Statement;
+  private readonly byIdStatement: Statement<[string], JobRow>;
+  private readonly byRapIdStatement: Statement<[string], JobRow>;
+  private readonly activeStatement: Statement<[], JobRow>;
+  private readonly casStatement: Statement;
+
+  constructor(private readonly db: Database) {
+    this.insertStatement = db.prepare(
+      `INSERT INTO job (${COLUMNS.map((c) => `"${c}"`).join(", ")}) VALUES (${COLUMNS.map((c) => `@${c}`).join(", ")})`,
+    );
+    this.byIdStatement = db.prepare("SELECT * FROM job WHERE id = ?");
+    this.byRapIdStatement = db.prepare("SELECT * FROM job WHERE rap_id = ? ORDER BY rowid");
+    this.activeStatement = db.prepare("SELECT * FROM job WHERE state IN ('pending', 'running') ORDER BY rowid");
+    const assignments = COLUMNS.filter((c) => c !== "id" && c !== "cancelled")
+      .map((c) => `"${c}" = @${c}`)
+      .join(", ");
+    // `cancelled` is written only by the cancel API (as upstream), never by status changes.
+    this.casStatement = db.prepare(
+      `UPDATE job SET ${assignments} WHERE id = @id AND status_code = @previous_status_code AND cancelled = @previous_cancelled`,
+    );
+  }
+
+  insert(job: Job): void {
+    this.insertStatement.run(jobToRow(job));
+  }
+
+  get(id: string): Job | undefined {
+    const row = this.byIdStatement.get(id);
+    return row && jobFromRow(row);
+  }
+
+  byRapId(rapId: string): Job[] {
+    return this.byRapIdStatement.all(rapId).map(jobFromRow);
+  }
+
+  byRapIds(rapIds: readonly string[], backends: readonly string[]): Job[] {
+    if (rapIds.length === 0 || backends.length === 0) return [];
+    const rows = this.db
+      .prepare<unknown[], JobRow>(
+        `SELECT * FROM job WHERE rap_id IN (${rapIds.map(() => "?").join(",")}) AND backend IN (${backends.map(() => "?").join(",")}) ORDER BY rap_id, rowid`,
+      )
+      .all(...rapIds, ...backends);
+    return rows.map(jobFromRow);
+  }
+
+  /** Pending and running jobs of every backend, oldest first. */
+  active(): Job[] {
+    return this.activeStatement.all().map(jobFromRow);
+  }
+
+  /** Writes `next` if the stored job still has `previous`'s status code and cancelled flag. */
+  compareAndSwap(previous: Job, next: Job): boolean {
+    const result = this.casStatement.run({
+      ...jobToRow(next),
+      previous_status_code: previous.statusCode,
+      previous_cancelled: previous.cancelled ? 1 : 0,
+    });
+    return result.changes === 1;
+  }
+
+  /** Bumps updated_at without a status change (the heartbeat clients see on live jobs). */
+  touch(id: string, updatedAt: number): void {
+    this.db.prepare("UPDATE job SET updated_at = ? WHERE id = ?").run(updatedAt, id);
+  }
+
+  /** The cancel API's write: every job of the rap with one of the actions (any state, any backend). */
+  markCancelled(rapId: string, actions: readonly string[], completedAt: number): number {
+    if (actions.length === 0) return 0;
+    return this.db
+      .prepare(
+        `UPDATE job SET cancelled = 1, completed_at = ? WHERE rap_id = ? AND action IN (${actions.map(() => "?").join(",")})`,
+      )
+      .run(completedAt, rapId, ...actions).changes;
+  }
+
+  /**
+   * Workspace state: the latest uncancelled job per action for (backend, workspace), ignoring the
+   * legacy `__error__` action.
+   */
+  latestPerAction(backend: string, workspace: string): Map<string, Job> {
+    const rows = this.db
+      .prepare<[string, string], JobRow>(
+        `SELECT * FROM job WHERE backend = ? AND workspace = ? AND cancelled = 0 AND action != '__error__'
+         ORDER BY created_at, rowid`,
+      )
+      .all(backend, workspace);
+    const latest = new Map<string, Job>();
+    for (const row of rows) latest.set(row.action, jobFromRow(row));
+    return latest;
+  }
+
+  /** States of the given jobs by id (missing ids are absent from the map). */
+  statesById(ids: readonly string[]): Map<string, State> {
+    if (ids.length === 0) return new Map();
+    const rows = this.db
+      .prepare<string[], { id: string; state: State }>(
+        `SELECT id, state FROM job WHERE id IN (${ids.map(() => "?").join(",")})`,
+      )
+      .all(...ids);
+    return new Map(rows.map((r) => [r.id, r.state]));
+  }
+
+  list(filter: { backend?: string; rapId?: string; workspace?: string; state?: string; limit: number }): Job[] {
+    const clauses: string[] = [];
+    const params: (string | number)[] = [];
+    for (const [column, value] of [
+      ["backend", filter.backend],
+      ["rap_id", filter.rapId],
+      ["workspace", filter.workspace],
+      ["state", filter.state],
+    ] as const) {
+      if (value) {
+        clauses.push(`${column} = ?`);
+        params.push(value);
+      }
+    }
+    const where = clauses.length > 0 ? `WHERE ${clauses.join(" AND ")}` : "";
+    return this.db
+      .prepare<(string | number)[], JobRow>(`SELECT * FROM job ${where} ORDER BY created_at DESC, rowid DESC LIMIT ?`)
+      .all(...params, filter.limit)
+      .map(jobFromRow);
+  }
+}

@@ -1,0 +1,107 @@
+/** Synchronous task repository: tasks are what the controller pushes to agents. */
+import type { Database, Statement } from "better-sqlite3";
+import type { Task, TaskType } from "../jobs/job.js";
+import { taskFromRow, type TaskRow } from "./rows.js";
+
+export interface NewTask {
+  readonly id: string;
+  readonly backend: string;
+  readonly type: TaskType;
+  readonly jobId: string | null;
+  readonly definition: Readonly<Record<string, unknown>>;
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly createdAt: number;
+}
+
+export interface AgentReport {
+  readonly taskId: string;
+  readonly seq: number;
+  readonly stage: string;
+  readonly complete: boolean;
+  readonly timestampNs: bigint | null;
+  readonly results: Readonly<Record<string, unknown>> | null;
+}
+
+export class TaskStore {
+  private readonly byIdStatement: Statement<[string], TaskRow>;
+  private readonly activeStatement: Statement<[string], TaskRow>;
+
+  constructor(private readonly db: Database) {
+    this.byIdStatement = db.prepare("SELECT * FROM tasks WHERE id = ?");
+    // Database-status tasks first, so a maintenance result is acted on before job results (upstream #893).
+    this.activeStatement = db.prepare(
+      "SELECT * FROM tasks WHERE backend = ? AND active = 1 ORDER BY type != 'dbstatus', rowid",
+    );
+  }
+
+  insert(task: NewTask): void {
+    this.db
+      .prepare(
+        `INSERT INTO tasks (id, backend, type, job_id, definition, active, created_at, attributes)
+         VALUES (?, ?, ?, ?, ?, 1, ?, ?)`,
+      )
+      .run(task.id, task.backend, task.type, task.jobId, JSON.stringify(task.definition), task.createdAt, JSON.stringify(task.attributes));
+  }
+
+  get(id: string): Task | undefined {
+    const row = this.byIdStatement.get(id);
+    return row && taskFromRow(row);
+  }
+
+  active(backend: string): Task[] {
+    return this.activeStatement.all(backend).map(taskFromRow);
+  }
+
+  /** The job's tasks of one type, newest (lexically greatest id) last. */
+  forJob(jobId: string, type: TaskType): Task[] {
+    return this.db
+      .prepare<[string, string], TaskRow>("SELECT * FROM tasks WHERE job_id = ? AND type = ? ORDER BY id")
+      .all(jobId, type)
+      .map(taskFromRow);
+  }
+
+  /** Marks a task inactive; returns false if it already was. */
+  deactivate(id: string, finishedAt: number): boolean {
+    return this.db.prepare("UPDATE tasks SET active = 0, finished_at = ? WHERE id = ? AND active = 1").run(finishedAt, id).changes === 1;
+  }
+
+  /**
+   * Persists one agent report unless its sequence number was already stored (a replay after a
+   * reconnect). Returns whether it was new.
+   */
+  recordReport(report: AgentReport, now: number): boolean {
+    const result = this.db
+      .prepare(
+        `UPDATE tasks SET agent_stage = @stage, agent_results = @results, agent_complete = @complete,
+           agent_timestamp_ns = COALESCE(@timestamp, agent_timestamp_ns), last_seq = @seq,
+           active = CASE WHEN @complete = 1 THEN 0 ELSE active END,
+           finished_at = CASE WHEN @complete = 1 AND active = 1 THEN @now ELSE finished_at END
+         WHERE id = @id AND last_seq < @seq`,
+      )
+      .run({
+        id: report.taskId,
+        seq: report.seq,
+        stage: report.stage,
+        complete: report.complete ? 1 : 0,
+        timestamp: report.timestampNs === null ? null : report.timestampNs.toString(),
+        results: JSON.stringify(report.results ?? {}),
+        now,
+      });
+    return result.changes === 1;
+  }
+
+  list(filter: { backend?: string; activeOnly?: boolean; limit: number }): Task[] {
+    const clauses: string[] = [];
+    const params: (string | number)[] = [];
+    if (filter.backend) {
+      clauses.push("backend = ?");
+      params.push(filter.backend);
+    }
+    if (filter.activeOnly) clauses.push("active = 1");
+    const where = clauses.length > 0 ? `WHERE ${clauses.join(" AND ")}` : "";
+    return this.db
+      .prepare<(string | number)[], TaskRow>(`SELECT * FROM tasks ${where} ORDER BY rowid DESC LIMIT ?`)
+      .all(...params, filter.limit)
+      .map(taskFromRow);
+  }
+}

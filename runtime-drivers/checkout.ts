@@ -1,0 +1,92 @@
+/**
+ * Puts a study repository's tree at a commit into a job's working directory. Local repositories
+ * (a path or file:// URL) are read in place; remote ones are fetched into a bare cache first. The
+ * tree is exported with `git archive` (no .git, symlinks kept as symlinks), and an access token, if
+ * any, is embedded only in the URL git sees and redacted from every error.
+ */
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { execa } from "execa";
+import type { CommandRunner } from "./exec.js";
+
+export interface CheckoutOptions {
+  readonly reposDir: string;
+  /** Replaces `github.com` in fetch URLs (upstream's GITHUB_PROXY_DOMAIN); undefined keeps it. */
+  readonly githubProxyDomain?: string | undefined;
+  readonly accessToken?: string | undefined;
+  /** Username paired with the token in fetch URLs. */
+  readonly tokenUser: string;
+  readonly runner: CommandRunner;
+}
+
+export class CheckoutError extends Error {
+  override readonly name = "CheckoutError";
+}
+
+const GIT_ENV = { GIT_TERMINAL_PROMPT: "0", GIT_ASKPASS: "echo", GCM_INTERACTIVE: "never" };
+
+export function redactUrlCredentials(text: string): string {
+  return text.replace(/(https?:\/\/)[^/@\s]+@/g, "$1********@");
+}
+
+function localPath(repoUrl: string): string | undefined {
+  if (repoUrl.startsWith("/")) return repoUrl;
+  if (repoUrl.startsWith("file://")) return decodeURIComponent(repoUrl.slice("file://".length));
+  return undefined;
+}
+
+function fetchUrl(repoUrl: string, options: CheckoutOptions): string {
+  const url = new URL(repoUrl);
+  if (options.githubProxyDomain && url.host === "github.com") url.host = options.githubProxyDomain;
+  if (options.accessToken && !url.username) {
+    url.username = options.tokenUser;
+    url.password = options.accessToken;
+  }
+  return url.toString();
+}
+
+async function git(options: CheckoutOptions, args: string[], signal: AbortSignal) {
+  return options.runner.run("git", args, { signal, env: GIT_ENV, timeoutMs: 600_000 });
+}
+
+/** The git directory holding `commit`, fetching it into the cache when needed. */
+async function gitDirWithCommit(repoUrl: string, commit: string, options: CheckoutOptions, signal: AbortSignal): Promise<string> {
+  const local = localPath(repoUrl);
+  if (local) return local;
+  const name = new URL(repoUrl).pathname.split("/").filter(Boolean).join("__").replace(/\.git$/, "");
+  const cache = join(options.reposDir, `${name || "repo"}.git`);
+  if (!existsSync(join(cache, "HEAD"))) {
+    mkdirSync(cache, { recursive: true });
+    await git(options, ["init", "--bare", "--quiet", cache], signal);
+  }
+  const have = await git(options, ["-C", cache, "cat-file", "-e", `${commit}^{commit}`], signal);
+  if (have.exitCode === 0) return cache;
+  const fetched = await git(options, ["-C", cache, "fetch", "--force", "--depth", "1", fetchUrl(repoUrl, options), commit], signal);
+  if (fetched.exitCode !== 0) {
+    throw new CheckoutError(`Could not checkout commit ${commit} from ${repoUrl}`, {
+      cause: new Error(redactUrlCredentials(fetched.stderr.trim())),
+    });
+  }
+  return cache;
+}
+
+/** Writes the tree of `commit` into `targetDir` (which must exist). */
+export async function checkoutCommit(
+  repoUrl: string,
+  commit: string,
+  targetDir: string,
+  options: CheckoutOptions,
+  signal: AbortSignal,
+): Promise<void> {
+  const gitDir = await gitDirWithCommit(repoUrl, commit, options, signal);
+  try {
+    await execa("git", ["-C", gitDir, "archive", "--format=tar", commit], { cancelSignal: signal, env: GIT_ENV }).pipe(
+      "tar",
+      ["-x", "--no-same-owner", "-C", targetDir],
+      { cancelSignal: signal },
+    );
+  } catch (error) {
+    const detail = error instanceof Error ? redactUrlCredentials(error.message) : String(error);
+    throw new CheckoutError(`Could not checkout commit ${commit} from ${repoUrl}`, { cause: new Error(detail) });
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Pure argv builders for the container CLI (docker or podman). Table-tested; the executor only
+ * runs what these return.
+ */
+import type { JobDefinition } from "../types.js";
+import type { CliQuirks } from "./quirks.js";
+
+export interface RunArgvInput {
+  readonly job: JobDefinition;
+  readonly containerName: string;
+  /** Host path of the job's working directory, bind-mounted at /workspace. */
+  readonly volumeDir: string;
+  /** Image reference to run (after the image map). */
+  readonly image: string;
+  /** `uid:gid` the job runs as; never root. */
+  readonly user: string;
+  /** Network for database jobs; undefined means the job gets no network at all. */
+  readonly databaseNetwork?: { readonly name: string; readonly extraArgs: readonly string[] } | undefined;
+  /** Names of environment variables to pass (values come from the CLI's own environment). */
+  readonly envNames: readonly string[];
+  readonly quirks: CliQuirks;
+}
+
+/** `docker run …` for one job, hardened as upstream: no network, non-root, no capabilities. */
+export function runArgv(input: RunArgvInput): string[] {
+  const { job } = input;
+  const argv = ["run", "--init", "--detach", "--label", "job-runner", "--name", input.containerName, "--pull=never"];
+  argv.push(...input.quirks.logOptions);
+  if (job.cpuCount) argv.push("--cpus", job.cpuCount);
+  if (job.memoryLimit) argv.push("--memory", job.memoryLimit);
+  if (job.allowDatabaseAccess && input.databaseNetwork) {
+    argv.push("--network", input.databaseNetwork.name, ...input.databaseNetwork.extraArgs);
+  } else {
+    argv.push("--network", "none");
+  }
+  argv.push("--user", input.user, "--cap-drop", "ALL", "--security-opt", "no-new-privileges", "-e", "HOME=/tmp");
+  argv.push("--mount", `type=bind,source=${input.volumeDir},target=/workspace`);
+  argv.push("--label", "jobrunner-local", "--label", `workspace=${job.workspace}`, "--label", `action=${job.action}`);
+  argv.push("--label", `job-id=${job.id}`, "--label", `task-id=${job.taskId}`);
+  for (const name of input.envNames) argv.push("--env", name);
+  argv.push(input.image, ...job.args);
+  return argv;
+}
+
+export const inspectArgv = (name: string): string[] => ["container", "inspect", "--format", "{{json .}}", name];
+export const waitArgv = (name: string): string[] => ["container", "wait", name];
+export const killArgv = (name: string): string[] => ["container", "kill", name];
+export const removeArgv = (name: string): string[] => ["container", "rm", "--force", name];
+export const startArgv = (name: string): string[] => ["container", "start", name];
+export const logsArgv = (name: string): string[] => ["container", "logs", "--timestamps", "--tail", "100000", name];
+export const imageInspectArgv = (image: string): string[] => ["image", "inspect", "--format", "{{.Id}}", image];
+export const pullArgv = (image: string): string[] => ["pull", "--quiet", image];
+export const listJobContainersArgv = (): string[] => [
+  "container", "ls", "--all", "--filter", "label=job-runner", "--format", "{{.Names}}",
+];

@@ -1,0 +1,232 @@
+/**
+ * The docker/podman executor: one implementation parameterised by the CLI binary and a quirks
+ * table. Runtime objects have deterministic names from the job id (`os-job-<id>`), so "already
+ * exists" means re-attach, never run again; status is derived from the runtime and the disk alone.
+ */
+import { existsSync } from "node:fs";
+import { readFile, rm, stat } from "node:fs/promises";
+import path from "node:path";
+import type { CheckoutOptions } from "../checkout.js";
+import { CommandError, type CommandRunner } from "../exec.js";
+import { containerName, finalizeJobFiles, readJobMetadata, TIMESTAMP_REFERENCE_FILE, type ContainerFacts } from "../job-files/index.js";
+import { assertNotArchived, prepareVolume } from "../prepare-volume.js";
+import type { Executor, FinalizeOptions, JobDefinition, JobStatus, Logger, StorageLayout } from "../types.js";
+import * as argv from "./argv.js";
+import { parseInspect, type ContainerState } from "./inspect.js";
+import { quirksFor, type CliQuirks } from "./quirks.js";
+
+export interface ContainerCliOptions {
+  /** `docker` or `podman` (or a path to either). */
+  readonly binary: string;
+  readonly runner: CommandRunner;
+  readonly layout: StorageLayout;
+  readonly checkout: CheckoutOptions;
+  /** `uid:gid` for job containers. */
+  readonly user: string;
+  /** Chown prepared volumes to this owner (when the agent runs as root and jobs do not). */
+  readonly volumeOwner?: { readonly uid: number; readonly gid: number } | undefined;
+  /** Image reference rewriting: exact image -> replacement, then registry prefix -> replacement. */
+  readonly imageMap?: Readonly<Record<string, string>> | undefined;
+  /** Pull images that are not present locally (off where no registry is reachable). */
+  readonly pullMissingImages: boolean;
+  /** Network and extra run arguments for database jobs; undefined: database jobs get none either. */
+  readonly databaseNetwork?: { readonly name: string; readonly extraArgs: readonly string[] } | undefined;
+  /** Secrets and other values for job env vars, by name (passed to the CLI's env, never argv). */
+  readonly extraEnv?: (job: JobDefinition) => Readonly<Record<string, string>>;
+  /** Study project.yaml action names, for manifest out-of-date flags. */
+  readonly readStudyActions?: (job: JobDefinition) => Promise<Set<string> | undefined>;
+  readonly log: Logger;
+  readonly nowNs?: () => bigint;
+}
+
+export class ExecutorError extends Error {
+  override readonly name = "ExecutorError";
+}
+
+const nowNsDefault = (): bigint => BigInt(Date.now()) * 1_000_000n;
+
+export class ContainerCliExecutor implements Executor {
+  readonly driver: string;
+  private readonly quirks: CliQuirks;
+  private readonly nowNs: () => bigint;
+
+  constructor(private readonly options: ContainerCliOptions) {
+    this.driver = path.basename(options.binary);
+    this.quirks = quirksFor(options.binary);
+    this.nowNs = options.nowNs ?? nowNsDefault;
+  }
+
+  private volumeDir(job: JobDefinition): string {
+    return path.join(this.options.layout.volumesDir, job.id);
+  }
+
+  private cli(args: string[], signal: AbortSignal, env?: Readonly<Record<string, string>>) {
+    return this.options.runner.run(this.options.binary, args, { signal, env });
+  }
+
+  private isNoSuchContainer(stderr: string): boolean {
+    return this.quirks.noSuchContainer.some((fragment) => stderr.includes(fragment));
+  }
+
+  private async inspect(job: JobDefinition, signal: AbortSignal): Promise<ContainerState | undefined> {
+    const result = await this.cli(argv.inspectArgv(containerName(job.id)), signal);
+    if (result.exitCode === 0) return parseInspect(result.stdout);
+    if (this.isNoSuchContainer(result.stderr)) return undefined;
+    throw new CommandError(`${this.driver} inspect failed: ${result.stderr.trim()}`, result);
+  }
+
+  resolveImage(image: string): string {
+    const map = this.options.imageMap ?? {};
+    if (map[image]) return map[image];
+    for (const [from, to] of Object.entries(map)) {
+      if (from.endsWith("/") && image.startsWith(from)) return to + image.slice(from.length);
+    }
+    return image;
+  }
+
+  private status(state: JobStatus["state"], timestampNs?: bigint, results: Record<string, unknown> = {}): JobStatus {
+    return { state, timestampNs: timestampNs ?? this.nowNs(), results };
+  }
+
+  async getStatus(job: JobDefinition, options: { readonly cancelled?: boolean }, signal: AbortSignal): Promise<JobStatus> {
+    const container = await this.inspect(job, signal);
+    const metadata = await readJobMetadata(this.options.layout, job);
+    if (Object.keys(metadata).length > 0) {
+      const timestamp = typeof metadata.timestamp_ns === "number" || typeof metadata.timestamp_ns === "string" ? BigInt(metadata.timestamp_ns) : undefined;
+      return this.status(metadata.error ? "error" : "finalized", timestamp, metadata);
+    }
+    if (!container || container.status === "created" || container.status === "configured") {
+      const volume = this.volumeDir(job);
+      if (options.cancelled) return this.status(existsSync(volume) ? "prepared" : "unknown");
+      const marker = path.join(volume, TIMESTAMP_REFERENCE_FILE);
+      const found = await stat(marker).catch(() => undefined);
+      if (!found) return this.status("unknown");
+      const text = (await readFile(marker, "utf8")).trim();
+      return this.status("prepared", /^\d+$/.test(text) ? BigInt(text) : BigInt(Math.round(found.ctimeMs)) * 1_000_000n);
+    }
+    if (container.running) return this.status("executing", container.startedAtNs);
+    return this.status("executed", container.finishedAtNs);
+  }
+
+  async prepare(job: JobDefinition, signal: AbortSignal): Promise<JobStatus> {
+    assertNotArchived(this.options.layout, job.workspace);
+    await this.ensureImage(job, signal);
+    const current = await this.getStatus(job, {}, signal);
+    if (current.state !== "unknown") return current;
+    await prepareVolume(
+      job,
+      { layout: this.options.layout, volumeDir: this.volumeDir(job), checkout: this.options.checkout, owner: this.options.volumeOwner, nowNs: this.nowNs },
+      signal,
+    );
+    return this.getStatus(job, {}, signal);
+  }
+
+  private async ensureImage(job: JobDefinition, signal: AbortSignal): Promise<void> {
+    const image = this.resolveImage(job.image);
+    if ((await this.cli(argv.imageInspectArgv(image), signal)).exitCode === 0) return;
+    if (this.options.pullMissingImages) {
+      const pulled = await this.cli(argv.pullArgv(image), signal);
+      if (pulled.exitCode === 0) return;
+      throw new ExecutorError(`could not pull image ${image}: ${pulled.stderr.trim()}`);
+    }
+    throw new ExecutorError(`image ${image} is not present on this backend and pulling is turned off`);
+  }
+
+  async execute(job: JobDefinition, signal: AbortSignal): Promise<JobStatus> {
+    const current = await this.getStatus(job, {}, signal);
+    if (current.state !== "prepared") return current;
+    const name = containerName(job.id);
+    const env = { ...job.env, ...this.options.extraEnv?.(job) };
+    const run = await this.cli(
+      argv.runArgv({
+        job,
+        containerName: name,
+        volumeDir: this.volumeDir(job),
+        image: this.resolveImage(job.image),
+        user: this.options.user,
+        databaseNetwork: this.options.databaseNetwork,
+        envNames: Object.keys(env),
+        quirks: this.quirks,
+      }),
+      signal,
+      env,
+    );
+    if (run.exitCode !== 0) {
+      // A container with this name already exists: an earlier attempt got as far as creating it.
+      const existing = await this.inspect(job, signal);
+      if (!existing) throw new ExecutorError(`${this.driver} run failed: ${run.stderr.trim()}`);
+      if (existing.status === "created") await this.cli(argv.startArgv(name), signal);
+    }
+    return this.getStatus(job, {}, signal);
+  }
+
+  async waitForExit(job: JobDefinition, signal: AbortSignal): Promise<JobStatus> {
+    const current = await this.getStatus(job, {}, signal);
+    if (current.state !== "executing") return current;
+    // `container wait` blocks until the container stops: no polling.
+    await this.options.runner.run(this.options.binary, argv.waitArgv(containerName(job.id)), { signal, timeoutMs: 0 });
+    return this.getStatus(job, {}, signal);
+  }
+
+  async terminate(job: JobDefinition, signal: AbortSignal): Promise<JobStatus> {
+    const current = await this.getStatus(job, {}, signal);
+    if (current.state !== "executing") return current;
+    const killed = await this.cli(argv.killArgv(containerName(job.id)), signal);
+    if (killed.exitCode !== 0 && !this.isNoSuchContainer(killed.stderr) && !/is not running/i.test(killed.stderr)) {
+      throw new ExecutorError(`${this.driver} kill failed: ${killed.stderr.trim()}`);
+    }
+    await this.options.runner.run(this.options.binary, argv.waitArgv(containerName(job.id)), { signal, timeoutMs: 60_000 });
+    return this.getStatus(job, {}, signal);
+  }
+
+  async finalize(job: JobDefinition, options: FinalizeOptions, signal: AbortSignal): Promise<JobStatus> {
+    const cancelled = options.cancelled ?? false;
+    const current = await this.getStatus(job, { cancelled }, signal);
+    if (current.state === "finalized" || current.state === "error") return current;
+    if (!cancelled && !options.error && current.state === "unknown") return current;
+    const container = await this.inspect(job, signal);
+    let logs = "";
+    let facts: ContainerFacts | undefined;
+    if (container) {
+      logs = (await this.cli(argv.logsArgv(containerName(job.id)), signal)).all;
+      facts = {
+        exitCode: container.exitCode,
+        oomKilled: container.oomKilled,
+        memoryLimitBytes: container.memoryLimitBytes,
+        imageId: container.imageId,
+        labels: container.labels,
+        inspect: container.raw,
+      };
+    }
+    await finalizeJobFiles({
+      job,
+      layout: this.options.layout,
+      volumeDir: this.volumeDir(job),
+      container: facts,
+      logs,
+      cancelled,
+      ...(options.error ? { error: { ...options.error } } : {}),
+      metrics: {},
+      ...(this.options.readStudyActions ? { readStudyProjectActions: () => this.options.readStudyActions!(job) } : {}),
+    });
+    return this.getStatus(job, { cancelled }, signal);
+  }
+
+  async cleanup(job: JobDefinition, signal: AbortSignal): Promise<void> {
+    const removed = await this.cli(argv.removeArgv(containerName(job.id)), signal);
+    if (removed.exitCode !== 0 && !this.isNoSuchContainer(removed.stderr)) {
+      this.options.log.warn("could not remove container", { job: job.id, stderr: removed.stderr.trim() });
+    }
+    await rm(this.volumeDir(job), { recursive: true, force: true });
+  }
+
+  async listJobIds(signal: AbortSignal): Promise<string[]> {
+    const result = await this.cli(argv.listJobContainersArgv(), signal);
+    if (result.exitCode !== 0) throw new CommandError(`${this.driver} ls failed: ${result.stderr.trim()}`, result);
+    return result.stdout
+      .split("\n")
+      .map((line) => line.trim())
+      .filter((name) => name.startsWith("os-job-"))
+      .map((name) => name.slice("os-job-".length));
+  }
+}
