@@ -91,6 +91,7 @@ async function main(argv: string[]): Promise<number> {
         stderr: (text) => process.stderr.write(text),
         readFile: (file) => readFileSync(file, "utf8"),
       });
+    case undefined:
     default:
       process.stderr.write(`${USAGE}\n`);
       return 2;

@@ -62,9 +62,10 @@ export class ControllerApp {
         backendsToPush.add(backend);
       },
     };
-    let deps: ControllerDeps | undefined;
-    const scheduler = new Scheduler(() => deps!, sink);
-    deps = {
+    // The scheduler and the deps refer to each other; the scheduler reads deps lazily.
+    const holder: { deps?: ControllerDeps } = {};
+    const scheduler = new Scheduler(() => holder.deps!, sink);
+    const deps: ControllerDeps = {
       config,
       db,
       jobs: new JobStore(db),
@@ -82,7 +83,8 @@ export class ControllerApp {
       scheduler,
       log,
     };
-    const ready: ControllerDeps = deps;
+    holder.deps = deps;
+    const ready = deps;
     const handler = connectNodeAdapter({
       routes: (router) => {
         router.service(RapService, rapService(ready));

@@ -51,7 +51,7 @@ export class AgentSession {
       const message = this.queue.shift();
       if (message) return message;
       if (this.closed) {
-        if (this.failure !== undefined) throw this.failure;
+        if (this.failure !== undefined) throw this.failure instanceof Error ? this.failure : new Error("agent stream failed");
         return undefined;
       }
       if (signal.aborted) return undefined;

@@ -1,5 +1,5 @@
 /** Task rows to agent.v1 messages and agent reports back: the controller's only bridge to agent.v1. */
-import { create, type JsonObject } from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
 import {
   JobDefinitionSchema,
   TaskSchema,
@@ -17,7 +17,11 @@ const TASK_TYPES: Record<TaskType, ProtoTaskType> = {
   dbdatacheck: ProtoTaskType.DBDATACHECK,
 };
 
-const text = (value: unknown): string => (typeof value === "string" ? value : value === null || value === undefined ? "" : String(value));
+function text(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (value === null || value === undefined) return "";
+  return typeof value === "object" ? JSON.stringify(value) : String(value);
+}
 const strings = (value: unknown): string[] => (Array.isArray(value) ? value.map(text) : []);
 const stringMap = (value: unknown): Record<string, string> =>
   value !== null && typeof value === "object"
@@ -84,6 +88,6 @@ export function reportFromProto(update: TaskUpdate): AgentReport {
     stage: update.stage,
     complete: update.complete,
     timestampNs: update.timestampNs ?? null,
-    results: (update.results ?? {}) as JsonObject,
+    results: update.results ?? {},
   };
 }
