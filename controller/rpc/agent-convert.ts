@@ -20,7 +20,8 @@ const TASK_TYPES: Record<TaskType, ProtoTaskType> = {
 function text(value: unknown): string {
   if (typeof value === "string") return value;
   if (value === null || value === undefined) return "";
-  return typeof value === "object" ? JSON.stringify(value) : String(value);
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return String(value);
+  return JSON.stringify(value) ?? "";
 }
 const strings = (value: unknown): string[] => (Array.isArray(value) ? value.map(text) : []);
 const stringMap = (value: unknown): Record<string, string> =>
