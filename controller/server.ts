@@ -14,8 +14,8 @@ const FIRST_BYTES_TIMEOUT_MS = 30_000;
 
 export interface OnePortServer {
   readonly server: net.Server;
-  /** Stops accepting, ends idle connections and waits for the rest to close. */
-  close(): Promise<void>;
+  /** Stops accepting, ends idle connections and waits for the rest, cutting them after `graceMs`. */
+  close(graceMs?: number): Promise<void>;
 }
 
 export function createOnePortServer(handler: (request: NodeRequest, response: NodeResponse) => void): OnePortServer {
@@ -23,6 +23,19 @@ export function createOnePortServer(handler: (request: NodeRequest, response: No
   h1.keepAliveTimeout = 65_000;
   const h2 = http2.createServer({ settings: { initialWindowSize: 1 << 20 } }, handler);
   const sockets = new Set<net.Socket>();
+  // http.Server tracks idle connections only for sockets it accepted itself (listen()); these come
+  // from the sniffer, so requests in flight per HTTP/1.1 socket are counted here.
+  const busy = new Map<net.Socket, number>();
+  let closing = false;
+  h1.on("request", (request: http.IncomingMessage, response: http.ServerResponse) => {
+    const socket = request.socket;
+    busy.set(socket, (busy.get(socket) ?? 0) + 1);
+    response.once("close", () => {
+      const left = (busy.get(socket) ?? 1) - 1;
+      busy.set(socket, left);
+      if (closing && left === 0) socket.end();
+    });
+  });
   const sessions = new Set<http2.ServerHttp2Session>();
   h2.on("session", (session) => {
     sessions.add(session);
@@ -31,7 +44,10 @@ export function createOnePortServer(handler: (request: NodeRequest, response: No
 
   const server = net.createServer((socket) => {
     sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
+    socket.on("close", () => {
+      sockets.delete(socket);
+      busy.delete(socket);
+    });
     socket.setNoDelay(true);
     socket.setTimeout(FIRST_BYTES_TIMEOUT_MS, () => socket.destroy());
     let head = Buffer.alloc(0);
@@ -48,6 +64,7 @@ export function createOnePortServer(handler: (request: NodeRequest, response: No
         // Left paused: the http2 session reads the unshifted bytes itself; resuming would lose them.
         h2.emit("connection", socket);
       } else {
+        busy.set(socket, 0);
         h1.emit("connection", socket);
         socket.resume();
       }
@@ -57,15 +74,17 @@ export function createOnePortServer(handler: (request: NodeRequest, response: No
 
   return {
     server,
-    close: () =>
+    close: (graceMs = 2000) =>
       new Promise<void>((resolve) => {
+        closing = true;
         server.close(() => resolve());
-        for (const session of sessions) session.close();
-        h1.closeIdleConnections();
-        // Streams still open after a grace period are cut, so shutdown cannot hang on a client.
+        for (const [socket, requests] of busy) if (requests === 0) socket.end();
+        // GOAWAY to every HTTP/2 client; a session with no open stream then goes at once.
+        for (const session of sessions) session.close(() => session.destroy());
+        // Streams still open after the grace period are cut, so shutdown cannot hang on a client.
         setTimeout(() => {
           for (const socket of sockets) socket.destroy();
-        }, 2000).unref();
+        }, graceMs).unref();
       }),
   };
 }

@@ -1,0 +1,55 @@
+/** A real agent in-process, with the real docker (or podman) executor and its own temp workdir. */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Agent } from "../../agent/agent.js";
+import { agentConfigFrom, type AgentConfig } from "../../agent/config.js";
+import { createExecutor } from "../../agent/executor-factory.js";
+import { createAgentLogger } from "../../agent/logger.js";
+import type { Executor } from "../../runtime-drivers/index.js";
+import { AGENT_TOKEN } from "./controller-harness.js";
+
+export interface AgentHarness {
+  readonly agent: Agent;
+  readonly config: AgentConfig;
+  readonly executor: Executor;
+  /** Resolves when run() ends; rejects with its error. */
+  readonly done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function agentConfig(controllerUrl: string, overrides: Record<string, string> = {}): AgentConfig {
+  const workdir = overrides.AGENT_WORKDIR ?? mkdtempSync(path.join(tmpdir(), "rap-agent-"));
+  return agentConfigFrom({
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    BACKEND: "test",
+    CONTROLLER_URL: controllerUrl,
+    AGENT_TOKEN,
+    AGENT_WORKDIR: workdir,
+    HIGH_PRIVACY_STORAGE_BASE: path.join(workdir, "high_privacy"),
+    MEDIUM_PRIVACY_STORAGE_BASE: path.join(workdir, "medium_privacy"),
+    PULL_MISSING_IMAGES: "false",
+    AGENT_ID: `agent-${path.basename(workdir)}`,
+    ...overrides,
+  });
+}
+
+export function startAgent(config: AgentConfig, executor?: Executor): AgentHarness {
+  const log = createAgentLogger(process.env.TEST_LOG === "1" ? "debug" : "error", { backend: config.backend });
+  const actual = executor ?? createExecutor(config, log);
+  const agent = new Agent(config, actual, log);
+  const stop = new AbortController();
+  const done = agent.run(stop.signal).finally(() => agent.close());
+  done.catch(() => undefined);
+  return {
+    agent,
+    config,
+    executor: actual,
+    done,
+    stop: async () => {
+      stop.abort();
+      await done.catch(() => undefined);
+    },
+  };
+}
