@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# `npm test`: sets up what the tests need (npm deps, docker engine, podman config, stand-in images),
+# then checks generated code, types and lint, and runs every test against real containers.
+# Ends with a plain "N passed, N failed" line.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export npm_config_nodedir="${npm_config_nodedir:-/usr}"
+bash scripts/setup.sh --podman || exit 1
+
+step() { printf '\n== %s\n' "$*"; }
+failed_steps=()
+run_step() {
+  local name="$1"; shift
+  step "$name"
+  "$@" || failed_steps+=("$name")
+}
+
+run_step "proto lint" npx buf lint
+run_step "generated code is up to date" bash -c 'npx buf generate && git diff --exit-code --stat -- gen/ && test -z "$(git status --porcelain -- gen/)"'
+run_step "typecheck" npx tsc --noEmit -p tsconfig.json
+run_step "lint" npx eslint --max-warnings 0 .
+
+step "tests"
+report="$(mktemp -d)/vitest.json"
+npx vitest run --config test/vitest.config.ts --reporter=default --reporter=json --outputFile.json="$report"
+tests_status=$?
+summary=$(node -e '
+  const fs = require("node:fs");
+  const file = process.argv[1];
+  if (!fs.existsSync(file)) { console.log("0 passed, 1 failed"); process.exit(0); }
+  const r = JSON.parse(fs.readFileSync(file, "utf8"));
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests + (r.numRuntimeErrorTestSuites ?? 0)} failed`);
+' "$report")
+
+if [ "${#failed_steps[@]}" -gt 0 ]; then
+  printf '\nfailed checks: %s\n' "${failed_steps[*]}"
+  tests_status=1
+fi
+echo
+echo "$summary"
+exit "$tests_status"
