@@ -3,16 +3,20 @@
 /* eslint-disable */
 
 // Operator controls for backend operators, called with grpcurl or the `rap` CLI.
+// Every call needs the admin token (RAP_ADMIN_TOKEN) in the `authorization`
+// header; it is separate from client and agent tokens.
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file admin/v1/admin.proto.
  */
 export const file_admin_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("ChRhZG1pbi92MS9hZG1pbi5wcm90bxIIYWRtaW4udjEiYwoPTGlzdEpvYnNSZXF1ZXN0Eg8KB2JhY2tlbmQYASABKAkSDgoGcmFwX2lkGAIgASgJEhEKCXdvcmtzcGFjZRgDIAEoCRINCgVzdGF0ZRgEIAEoCRINCgVsaW1pdBgFIAEoDSI0ChBMaXN0Sm9ic1Jlc3BvbnNlEiAKBGpvYnMYASADKAsyEi5hZG1pbi52MS5BZG1pbkpvYiIbCg1HZXRKb2JSZXF1ZXN0EgoKAmlkGAEgASgJIlUKDkdldEpvYlJlc3BvbnNlEh8KA2pvYhgBIAEoCzISLmFkbWluLnYxLkFkbWluSm9iEiIKBXRhc2tzGAIgAygLMhMuYWRtaW4udjEuQWRtaW5UYXNrIuECCghBZG1pbkpvYhIKCgJpZBgBIAEoCRIOCgZyYXBfaWQYAiABKAkSDwoHYmFja2VuZBgDIAEoCRIRCgl3b3Jrc3BhY2UYBCABKAkSDgoGYWN0aW9uGAUgASgJEg0KBXN0YXRlGAYgASgJEhMKC3N0YXR1c19jb2RlGAcgASgJEhYKDnN0YXR1c19tZXNzYWdlGAggASgJEhMKC3J1bl9jb21tYW5kGAkgASgJEhAKCHJlcG9fdXJsGAogASgJEg4KBmNvbW1pdBgLIAEoCRITCgtyZXF1aXJlc19kYhgMIAEoCBIRCgljYW5jZWxsZWQYDSABKAgSEgoKY3JlYXRlZF9hdBgOIAEoAxISCgp1cGRhdGVkX2F0GA8gASgDEhIKCnN0YXJ0ZWRfYXQYECABKAMSFAoMY29tcGxldGVkX2F0GBEgASgDEhgKEHdhaXRfZm9yX2pvYl9pZHMYEiADKAkinQEKCUFkbWluVGFzaxIKCgJpZBgBIAEoCRIMCgR0eXBlGAIgASgJEg4KBmFjdGl2ZRgDIAEoCBITCgthZ2VudF9zdGFnZRgEIAEoCRIWCg5hZ2VudF9jb21wbGV0ZRgFIAEoCBISCgpjcmVhdGVkX2F0GAYgASgDEhMKC2ZpbmlzaGVkX2F0GAcgASgDEhAKCGxhc3Rfc2VxGAggASgEMo4BCgxBZG1pblNlcnZpY2USQQoITGlzdEpvYnMSGS5hZG1pbi52MS5MaXN0Sm9ic1JlcXVlc3QaGi5hZG1pbi52MS5MaXN0Sm9ic1Jlc3BvbnNlEjsKBkdldEpvYhIXLmFkbWluLnYxLkdldEpvYlJlcXVlc3QaGC5hZG1pbi52MS5HZXRKb2JSZXNwb25zZWIGcHJvdG8z");
+  fileDesc("ChRhZG1pbi92MS9hZG1pbi5wcm90bxIIYWRtaW4udjEiiAEKD0xpc3RKb2JzUmVxdWVzdBIPCgdiYWNrZW5kGAEgASgJEg4KBnJhcF9pZBgCIAEoCRIRCgl3b3Jrc3BhY2UYAyABKAkSDQoFc3RhdGUYBCABKAkSDQoFbGltaXQYBSABKA0SDgoGYWN0aW9uGAYgASgJEhMKC3N0YXR1c19jb2RlGAcgASgJIjQKEExpc3RKb2JzUmVzcG9uc2USIAoEam9icxgBIAMoCzISLmFkbWluLnYxLkFkbWluSm9iIhsKDUdldEpvYlJlcXVlc3QSCgoCaWQYASABKAkiVQoOR2V0Sm9iUmVzcG9uc2USHwoDam9iGAEgASgLMhIuYWRtaW4udjEuQWRtaW5Kb2ISIgoFdGFza3MYAiADKAsyEy5hZG1pbi52MS5BZG1pblRhc2si4QIKCEFkbWluSm9iEgoKAmlkGAEgASgJEg4KBnJhcF9pZBgCIAEoCRIPCgdiYWNrZW5kGAMgASgJEhEKCXdvcmtzcGFjZRgEIAEoCRIOCgZhY3Rpb24YBSABKAkSDQoFc3RhdGUYBiABKAkSEwoLc3RhdHVzX2NvZGUYByABKAkSFgoOc3RhdHVzX21lc3NhZ2UYCCABKAkSEwoLcnVuX2NvbW1hbmQYCSABKAkSEAoIcmVwb191cmwYCiABKAkSDgoGY29tbWl0GAsgASgJEhMKC3JlcXVpcmVzX2RiGAwgASgIEhEKCWNhbmNlbGxlZBgNIAEoCBISCgpjcmVhdGVkX2F0GA4gASgDEhIKCnVwZGF0ZWRfYXQYDyABKAMSEgoKc3RhcnRlZF9hdBgQIAEoAxIUCgxjb21wbGV0ZWRfYXQYESABKAMSGAoQd2FpdF9mb3Jfam9iX2lkcxgSIAMoCSKdAQoJQWRtaW5UYXNrEgoKAmlkGAEgASgJEgwKBHR5cGUYAiABKAkSDgoGYWN0aXZlGAMgASgIEhMKC2FnZW50X3N0YWdlGAQgASgJEhYKDmFnZW50X2NvbXBsZXRlGAUgASgIEhIKCmNyZWF0ZWRfYXQYBiABKAMSEwoLZmluaXNoZWRfYXQYByABKAMSEAoIbGFzdF9zZXEYCCABKAQiHgoQQ2FuY2VsSm9iUmVxdWVzdBIKCgJpZBgBIAEoCSI0ChFDYW5jZWxKb2JSZXNwb25zZRIfCgNqb2IYASABKAsyEi5hZG1pbi52MS5BZG1pbkpvYiIcCg5LaWxsSm9iUmVxdWVzdBIKCgJpZBgBIAEoCSIyCg9LaWxsSm9iUmVzcG9uc2USHwoDam9iGAEgASgLMhIuYWRtaW4udjEuQWRtaW5Kb2IiqAEKDUFkZEpvYlJlcXVlc3QSEAoIcmVwb191cmwYASABKAkSDwoHYWN0aW9ucxgCIAMoCRIPCgdiYWNrZW5kGAMgASgJEg4KBmNvbW1pdBgEIAEoCRIOCgZicmFuY2gYBSABKAkSEQoJd29ya3NwYWNlGAYgASgJEhAKCGRhdGFiYXNlGAcgASgJEh4KFmZvcmNlX3J1bl9kZXBlbmRlbmNpZXMYCCABKAgiUgoOQWRkSm9iUmVzcG9uc2USDgoGcmFwX2lkGAEgASgJEg4KBmNvbW1pdBgCIAEoCRIgCgRqb2JzGAMgAygLMhIuYWRtaW4udjEuQWRtaW5Kb2IicQoERmxhZxIPCgdiYWNrZW5kGAEgASgJEgoKAmlkGAIgASgJEhIKBXZhbHVlGAMgASgJSACIAQESLgoKY2hhbmdlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCCAoGX3ZhbHVlIjMKEFNldFBhdXNlZFJlcXVlc3QSDwoHYmFja2VuZBgBIAEoCRIOCgZwYXVzZWQYAiABKAgiMgoRU2V0UGF1c2VkUmVzcG9uc2USHQoFZmxhZ3MYASADKAsyDi5hZG1pbi52MS5GbGFnIk4KF1NldERiTWFpbnRlbmFuY2VSZXF1ZXN0Eg8KB2JhY2tlbmQYASABKAkSCgoCb24YAiABKAgSFgoOZGlzYWJsZV9jaGVja3MYAyABKAgiOQoYU2V0RGJNYWludGVuYW5jZVJlc3BvbnNlEh0KBWZsYWdzGAEgAygLMg4uYWRtaW4udjEuRmxhZyIqChdQcmVwYXJlRm9yUmVib290UmVxdWVzdBIPCgdiYWNrZW5kGAEgASgJImoKGFByZXBhcmVGb3JSZWJvb3RSZXNwb25zZRImCgpyZXNldF9qb2JzGAEgAygLMhIuYWRtaW4udjEuQWRtaW5Kb2ISJgoGc3RhdHVzGAIgASgLMhYuYWRtaW4udjEuUmVib290U3RhdHVzIikKFkdldFJlYm9vdFN0YXR1c1JlcXVlc3QSDwoHYmFja2VuZBgBIAEoCSJBChdHZXRSZWJvb3RTdGF0dXNSZXNwb25zZRImCgZzdGF0dXMYASABKAsyFi5hZG1pbi52MS5SZWJvb3RTdGF0dXMifQoMUmVib290U3RhdHVzEg8KB2JhY2tlbmQYASABKAkSDgoGcGF1c2VkGAIgASgIEhQKDHJ1bm5pbmdfam9icxgDIAEoDRIXCg9jYW5jZWxsaW5nX2pvYnMYBCABKA0SDQoFcmVhZHkYBSABKAgSDgoGcmVwb3J0GAYgASgJIi8KD0dldEZsYWdzUmVxdWVzdBIPCgdiYWNrZW5kGAEgASgJEgsKA2lkcxgCIAMoCSIxChBHZXRGbGFnc1Jlc3BvbnNlEh0KBWZsYWdzGAEgAygLMg4uYWRtaW4udjEuRmxhZyI6Cg5GbGFnQXNzaWdubWVudBIKCgJpZBgBIAEoCRISCgV2YWx1ZRgCIAEoCUgAiAEBQggKBl92YWx1ZSJLCg9TZXRGbGFnc1JlcXVlc3QSDwoHYmFja2VuZBgBIAEoCRInCgVmbGFncxgCIAMoCzIYLmFkbWluLnYxLkZsYWdBc3NpZ25tZW50IjEKEFNldEZsYWdzUmVzcG9uc2USHQoFZmxhZ3MYASADKAsyDi5hZG1pbi52MS5GbGFnIiQKEUxpc3RBZ2VudHNSZXF1ZXN0Eg8KB2JhY2tlbmQYASABKAkiPgoSTGlzdEFnZW50c1Jlc3BvbnNlEigKBmFnZW50cxgBIAMoCzIYLmFkbWluLnYxLkNvbm5lY3RlZEFnZW50IoMCCg5Db25uZWN0ZWRBZ2VudBIPCgdiYWNrZW5kGAEgASgJEhAKCGFnZW50X2lkGAIgASgJEg8KB3ZlcnNpb24YAyABKAkSDgoGZHJpdmVyGAQgASgJEhIKCnNlc3Npb25faWQYBSABKAkSMAoMY29ubmVjdGVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgxsYXN0X3NlZW5fYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhwKFGluX2ZsaWdodF9hdF9jb25uZWN0GAggAygJEhcKD2FjdGl2ZV90YXNrX2lkcxgJIAMoCTL0BgoMQWRtaW5TZXJ2aWNlEkEKCExpc3RKb2JzEhkuYWRtaW4udjEuTGlzdEpvYnNSZXF1ZXN0GhouYWRtaW4udjEuTGlzdEpvYnNSZXNwb25zZRI7CgZHZXRKb2ISFy5hZG1pbi52MS5HZXRKb2JSZXF1ZXN0GhguYWRtaW4udjEuR2V0Sm9iUmVzcG9uc2USRAoJQ2FuY2VsSm9iEhouYWRtaW4udjEuQ2FuY2VsSm9iUmVxdWVzdBobLmFkbWluLnYxLkNhbmNlbEpvYlJlc3BvbnNlEj4KB0tpbGxKb2ISGC5hZG1pbi52MS5LaWxsSm9iUmVxdWVzdBoZLmFkbWluLnYxLktpbGxKb2JSZXNwb25zZRI7CgZBZGRKb2ISFy5hZG1pbi52MS5BZGRKb2JSZXF1ZXN0GhguYWRtaW4udjEuQWRkSm9iUmVzcG9uc2USRAoJU2V0UGF1c2VkEhouYWRtaW4udjEuU2V0UGF1c2VkUmVxdWVzdBobLmFkbWluLnYxLlNldFBhdXNlZFJlc3BvbnNlElkKEFNldERiTWFpbnRlbmFuY2USIS5hZG1pbi52MS5TZXREYk1haW50ZW5hbmNlUmVxdWVzdBoiLmFkbWluLnYxLlNldERiTWFpbnRlbmFuY2VSZXNwb25zZRJZChBQcmVwYXJlRm9yUmVib290EiEuYWRtaW4udjEuUHJlcGFyZUZvclJlYm9vdFJlcXVlc3QaIi5hZG1pbi52MS5QcmVwYXJlRm9yUmVib290UmVzcG9uc2USVgoPR2V0UmVib290U3RhdHVzEiAuYWRtaW4udjEuR2V0UmVib290U3RhdHVzUmVxdWVzdBohLmFkbWluLnYxLkdldFJlYm9vdFN0YXR1c1Jlc3BvbnNlEkEKCEdldEZsYWdzEhkuYWRtaW4udjEuR2V0RmxhZ3NSZXF1ZXN0GhouYWRtaW4udjEuR2V0RmxhZ3NSZXNwb25zZRJBCghTZXRGbGFncxIZLmFkbWluLnYxLlNldEZsYWdzUmVxdWVzdBoaLmFkbWluLnYxLlNldEZsYWdzUmVzcG9uc2USRwoKTGlzdEFnZW50cxIbLmFkbWluLnYxLkxpc3RBZ2VudHNSZXF1ZXN0GhwuYWRtaW4udjEuTGlzdEFnZW50c1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * @generated from message admin.v1.ListJobsRequest
@@ -46,6 +50,18 @@ export type ListJobsRequest = Message<"admin.v1.ListJobsRequest"> & {
    * @generated from field: uint32 limit = 5;
    */
   limit: number;
+
+  /**
+   * @generated from field: string action = 6;
+   */
+  action: string;
+
+  /**
+   * A StatusCode value such as waiting_on_reboot; empty for any.
+   *
+   * @generated from field: string status_code = 7;
+   */
+  statusCode: string;
 };
 
 /**
@@ -266,6 +282,625 @@ export const AdminTaskSchema: GenMessage<AdminTask> = /*@__PURE__*/
   messageDesc(file_admin_v1_admin, 5);
 
 /**
+ * @generated from message admin.v1.CancelJobRequest
+ */
+export type CancelJobRequest = Message<"admin.v1.CancelJobRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message admin.v1.CancelJobRequest.
+ * Use `create(CancelJobRequestSchema)` to create a new message.
+ */
+export const CancelJobRequestSchema: GenMessage<CancelJobRequest> = /*@__PURE__*/
+  messageDesc(file_admin_v1_admin, 6);
+
+/**
+ * @generated from message admin.v1.CancelJobResponse
+ */
+export type CancelJobResponse = Message<"admin.v1.CancelJobResponse"> & {
+  /**
+   * @generated from field: admin.v1.AdminJob job = 1;
+   */
+  job?: AdminJob | undefined;
+};
+
+/**
+ * Describes the message admin.v1.CancelJobResponse.
+ * Use `create(CancelJobResponseSchema)` to create a new message.
+ */
+export const CancelJobResponseSchema: GenMessage<CancelJobResponse> = /*@__PURE__*/
+  messageDesc(file_admin_v1_admin, 7);
+
+/**
+ * @generated from message admin.v1.KillJobRequest
+ */
+export type KillJobRequest = Message<"admin.v1.KillJobRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message admin.v1.KillJobRequest.
+ * Use `create(KillJobRequestSchema)` to create a new message.
+ */
+export const KillJobRequestSchema: GenMessage<KillJobRequest> = /*@__PURE__*/
+  messageDesc(file_admin_v1_admin, 8);
+
+/**
+ * @generated from message admin.v1.KillJobResponse
+ */
+export type KillJobResponse = Message<"admin.v1.KillJobResponse"> & {
+  /**
+   * @generated from field: admin.v1.AdminJob job = 1;
+   */
+  job?: AdminJob | undefined;
+};
+
+/**
+ * Describes the message admin.v1.KillJobResponse.
+ * Use `create(KillJobResponseSchema)` to create a new message.
+ */
+export const KillJobResponseSchema: GenMessage<KillJobResponse> = /*@__PURE__*/
+  messageDesc(file_admin_v1_admin, 9);
+
+/**
+ * @generated from message admin.v1.AddJobRequest
+ */
+export type AddJobRequest = Message<"admin.v1.AddJobRequest"> & {
+  /**
+   * A GitHub URL, or an absolute path to a local repository (when the
+   * controller allows local repositories).
+   *
+   * @generated from field: string repo_url = 1;
+   */
+  repoUrl: string;
+
+  /**
+   * Actions to run; `run_all` runs every action.
+   *
+   * @generated from field: repeated string actions = 2;
+   */
+  actions: string[];
+
+  /**
+   * @generated from field: string backend = 3;
+   */
+  backend: string;
+
+  /**
+   * Full commit sha; empty: the head of `branch`.
+   *
+   * @generated from field: string commit = 4;
+   */
+  commit: string;
+
+  /**
+   * Default "main".
+   *
+   * @generated from field: string branch = 5;
+   */
+  branch: string;
+
+  /**
+   * Default "test".
+   *
+   * @generated from field: string workspace = 6;
+   */
+  workspace: string;
+
+  /**
+   * Default "default".
+   *
+   * @generated from field: string database = 7;
+   */
+  database: string;
+
+  /**
+   * @generated from field: bool force_run_dependencies = 8;
+   */
+  forceRunDependencies: boolean;
+};
+
+/**
+ * Describes the message admin.v1.AddJobRequest.
+ * Use `create(AddJobRequestSchema)` to create a new message.
+ */
+export const AddJobRequestSchema: GenMessage<AddJobRequest> = /*@__PURE__*/
+  messageDesc(file_admin_v1_admin, 10);
+
+/**
+ * @generated from message admin.v1.AddJobResponse
+ */
+export type AddJobResponse = Message<"admin.v1.AddJobResponse"> & {
+  /**
+   * The generated RAP id the jobs belong to.
+   *
+   * @generated from field: string rap_id = 1;
+   */
+  rapId: string;
+
+  /**
+   * The commit the jobs run (resolved from the branch when not given).
+   *
+   * @generated from field: string commit = 2;
+   */
+  commit: string;
+
+  /**
+   * @generated from field: repeated admin.v1.AdminJob jobs = 3;
+   */
+  jobs: AdminJob[];
+};
+
+/**
+ * Describes the message admin.v1.AddJobResponse.
+ * Use `create(AddJobResponseSchema)` to create a new message.
+ */
+export const AddJobResponseSchema: GenMessage<AddJobResponse> = /*@__PURE__*/
+  messageDesc(file_admin_v1_admin, 11);
+
+/**
+ * A per-backend flag as stored by the controller.
+ *
+ * @generated from message admin.v1.Flag
+ */
+export type Flag = Message<"admin.v1.Flag"> & {
+  /**
+   * @generated from field: string backend = 1;
+   */
+  backend: string;
+
+  /**
+   * @generated from field: string id = 2;
+   */
+  id: string;
+
+  /**
+   * Absent when the flag is null.
+   *
+   * @generated from field: optional string value = 3;
+   */
+  value?: string | undefined;
+
+  /**
+   * When the value last changed; absent if the flag was never set.
+   *
+   * @generated from field: google.protobuf.Timestamp changed_at = 4;
+   */
+  changedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message admin.v1.Flag.
+ * Use `create(FlagSchema)` to create a new message.
+ */
+export const FlagSchema: GenMessage<Flag> = /*@__PURE__*/
+  messageDesc(file_admin_v1_admin, 12);
+
+/**
+ * @generated from message admin.v1.SetPausedRequest
+ */
+export type SetPausedRequest = Message<"admin.v1.SetPausedRequest"> & {
+  /**
+   * @generated from field: string backend = 1;
+   */
+  backend: string;
+
+  /**
+   * @generated from field: bool paused = 2;
+   */
+  paused: boolean;
+};
+
+/**
+ * Describes the message admin.v1.SetPausedRequest.
+ * Use `create(SetPausedRequestSchema)` to create a new message.
+ */
+export const SetPausedRequestSchema: GenMessage<SetPausedRequest> = /*@__PURE__*/
+  messageDesc(file_admin_v1_admin, 13);
+
+/**
+ * @generated from message admin.v1.SetPausedResponse
+ */
+export type SetPausedResponse = Message<"admin.v1.SetPausedResponse"> & {
+  /**
+   * @generated from field: repeated admin.v1.Flag flags = 1;
+   */
+  flags: Flag[];
+};
+
+/**
+ * Describes the message admin.v1.SetPausedResponse.
+ * Use `create(SetPausedResponseSchema)` to create a new message.
+ */
+export const SetPausedResponseSchema: GenMessage<SetPausedResponse> = /*@__PURE__*/
+  messageDesc(file_admin_v1_admin, 14);
+
+/**
+ * @generated from message admin.v1.SetDbMaintenanceRequest
+ */
+export type SetDbMaintenanceRequest = Message<"admin.v1.SetDbMaintenanceRequest"> & {
+  /**
+   * @generated from field: string backend = 1;
+   */
+  backend: string;
+
+  /**
+   * true: maintenance on (manual); false: off, and scheduled checks decide again.
+   *
+   * @generated from field: bool on = 2;
+   */
+  on: boolean;
+
+  /**
+   * With on: also stop the scheduled DBSTATUS checks until maintenance is off.
+   *
+   * @generated from field: bool disable_checks = 3;
+   */
+  disableChecks: boolean;
+};
+
+/**
+ * Describes the message admin.v1.SetDbMaintenanceRequest.
+ * Use `create(SetDbMaintenanceRequestSchema)` to create a new message.
+ */
+export const SetDbMaintenanceRequestSchema: GenMessage<SetDbMaintenanceRequest> = /*@__PURE__*/
+  messageDesc(file_admin_v1_admin, 15);
+
+/**
+ * @generated from message admin.v1.SetDbMaintenanceResponse
+ */
+export type SetDbMaintenanceResponse = Message<"admin.v1.SetDbMaintenanceResponse"> & {
+  /**
+   * @generated from field: repeated admin.v1.Flag flags = 1;
+   */
+  flags: Flag[];
+};
+
+/**
+ * Describes the message admin.v1.SetDbMaintenanceResponse.
+ * Use `create(SetDbMaintenanceResponseSchema)` to create a new message.
+ */
+export const SetDbMaintenanceResponseSchema: GenMessage<SetDbMaintenanceResponse> = /*@__PURE__*/
+  messageDesc(file_admin_v1_admin, 16);
+
+/**
+ * @generated from message admin.v1.PrepareForRebootRequest
+ */
+export type PrepareForRebootRequest = Message<"admin.v1.PrepareForRebootRequest"> & {
+  /**
+   * @generated from field: string backend = 1;
+   */
+  backend: string;
+};
+
+/**
+ * Describes the message admin.v1.PrepareForRebootRequest.
+ * Use `create(PrepareForRebootRequestSchema)` to create a new message.
+ */
+export const PrepareForRebootRequestSchema: GenMessage<PrepareForRebootRequest> = /*@__PURE__*/
+  messageDesc(file_admin_v1_admin, 17);
+
+/**
+ * @generated from message admin.v1.PrepareForRebootResponse
+ */
+export type PrepareForRebootResponse = Message<"admin.v1.PrepareForRebootResponse"> & {
+  /**
+   * The jobs that were running and are now reset to waiting_on_reboot.
+   *
+   * @generated from field: repeated admin.v1.AdminJob reset_jobs = 1;
+   */
+  resetJobs: AdminJob[];
+
+  /**
+   * @generated from field: admin.v1.RebootStatus status = 2;
+   */
+  status?: RebootStatus | undefined;
+};
+
+/**
+ * Describes the message admin.v1.PrepareForRebootResponse.
+ * Use `create(PrepareForRebootResponseSchema)` to create a new message.
+ */
+export const PrepareForRebootResponseSchema: GenMessage<PrepareForRebootResponse> = /*@__PURE__*/
+  messageDesc(file_admin_v1_admin, 18);
+
+/**
+ * @generated from message admin.v1.GetRebootStatusRequest
+ */
+export type GetRebootStatusRequest = Message<"admin.v1.GetRebootStatusRequest"> & {
+  /**
+   * @generated from field: string backend = 1;
+   */
+  backend: string;
+};
+
+/**
+ * Describes the message admin.v1.GetRebootStatusRequest.
+ * Use `create(GetRebootStatusRequestSchema)` to create a new message.
+ */
+export const GetRebootStatusRequestSchema: GenMessage<GetRebootStatusRequest> = /*@__PURE__*/
+  messageDesc(file_admin_v1_admin, 19);
+
+/**
+ * @generated from message admin.v1.GetRebootStatusResponse
+ */
+export type GetRebootStatusResponse = Message<"admin.v1.GetRebootStatusResponse"> & {
+  /**
+   * @generated from field: admin.v1.RebootStatus status = 1;
+   */
+  status?: RebootStatus | undefined;
+};
+
+/**
+ * Describes the message admin.v1.GetRebootStatusResponse.
+ * Use `create(GetRebootStatusResponseSchema)` to create a new message.
+ */
+export const GetRebootStatusResponseSchema: GenMessage<GetRebootStatusResponse> = /*@__PURE__*/
+  messageDesc(file_admin_v1_admin, 20);
+
+/**
+ * How far a backend is from being safe to reboot.
+ *
+ * @generated from message admin.v1.RebootStatus
+ */
+export type RebootStatus = Message<"admin.v1.RebootStatus"> & {
+  /**
+   * @generated from field: string backend = 1;
+   */
+  backend: string;
+
+  /**
+   * @generated from field: bool paused = 2;
+   */
+  paused: boolean;
+
+  /**
+   * @generated from field: uint32 running_jobs = 3;
+   */
+  runningJobs: number;
+
+  /**
+   * Jobs whose CANCELJOB task the agent has not finished yet.
+   *
+   * @generated from field: uint32 cancelling_jobs = 4;
+   */
+  cancellingJobs: number;
+
+  /**
+   * Paused, nothing running and nothing being cancelled.
+   *
+   * @generated from field: bool ready = 5;
+   */
+  ready: boolean;
+
+  /**
+   * The readiness report as upstream's prepare_for_reboot --status prints it.
+   *
+   * @generated from field: string report = 6;
+   */
+  report: string;
+};
+
+/**
+ * Describes the message admin.v1.RebootStatus.
+ * Use `create(RebootStatusSchema)` to create a new message.
+ */
+export const RebootStatusSchema: GenMessage<RebootStatus> = /*@__PURE__*/
+  messageDesc(file_admin_v1_admin, 21);
+
+/**
+ * @generated from message admin.v1.GetFlagsRequest
+ */
+export type GetFlagsRequest = Message<"admin.v1.GetFlagsRequest"> & {
+  /**
+   * @generated from field: string backend = 1;
+   */
+  backend: string;
+
+  /**
+   * Empty: every flag that has been set for the backend.
+   *
+   * @generated from field: repeated string ids = 2;
+   */
+  ids: string[];
+};
+
+/**
+ * Describes the message admin.v1.GetFlagsRequest.
+ * Use `create(GetFlagsRequestSchema)` to create a new message.
+ */
+export const GetFlagsRequestSchema: GenMessage<GetFlagsRequest> = /*@__PURE__*/
+  messageDesc(file_admin_v1_admin, 22);
+
+/**
+ * @generated from message admin.v1.GetFlagsResponse
+ */
+export type GetFlagsResponse = Message<"admin.v1.GetFlagsResponse"> & {
+  /**
+   * @generated from field: repeated admin.v1.Flag flags = 1;
+   */
+  flags: Flag[];
+};
+
+/**
+ * Describes the message admin.v1.GetFlagsResponse.
+ * Use `create(GetFlagsResponseSchema)` to create a new message.
+ */
+export const GetFlagsResponseSchema: GenMessage<GetFlagsResponse> = /*@__PURE__*/
+  messageDesc(file_admin_v1_admin, 23);
+
+/**
+ * @generated from message admin.v1.FlagAssignment
+ */
+export type FlagAssignment = Message<"admin.v1.FlagAssignment"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * Absent: clear the flag (null).
+   *
+   * @generated from field: optional string value = 2;
+   */
+  value?: string | undefined;
+};
+
+/**
+ * Describes the message admin.v1.FlagAssignment.
+ * Use `create(FlagAssignmentSchema)` to create a new message.
+ */
+export const FlagAssignmentSchema: GenMessage<FlagAssignment> = /*@__PURE__*/
+  messageDesc(file_admin_v1_admin, 24);
+
+/**
+ * @generated from message admin.v1.SetFlagsRequest
+ */
+export type SetFlagsRequest = Message<"admin.v1.SetFlagsRequest"> & {
+  /**
+   * @generated from field: string backend = 1;
+   */
+  backend: string;
+
+  /**
+   * @generated from field: repeated admin.v1.FlagAssignment flags = 2;
+   */
+  flags: FlagAssignment[];
+};
+
+/**
+ * Describes the message admin.v1.SetFlagsRequest.
+ * Use `create(SetFlagsRequestSchema)` to create a new message.
+ */
+export const SetFlagsRequestSchema: GenMessage<SetFlagsRequest> = /*@__PURE__*/
+  messageDesc(file_admin_v1_admin, 25);
+
+/**
+ * @generated from message admin.v1.SetFlagsResponse
+ */
+export type SetFlagsResponse = Message<"admin.v1.SetFlagsResponse"> & {
+  /**
+   * @generated from field: repeated admin.v1.Flag flags = 1;
+   */
+  flags: Flag[];
+};
+
+/**
+ * Describes the message admin.v1.SetFlagsResponse.
+ * Use `create(SetFlagsResponseSchema)` to create a new message.
+ */
+export const SetFlagsResponseSchema: GenMessage<SetFlagsResponse> = /*@__PURE__*/
+  messageDesc(file_admin_v1_admin, 26);
+
+/**
+ * @generated from message admin.v1.ListAgentsRequest
+ */
+export type ListAgentsRequest = Message<"admin.v1.ListAgentsRequest"> & {
+  /**
+   * Empty for every backend.
+   *
+   * @generated from field: string backend = 1;
+   */
+  backend: string;
+};
+
+/**
+ * Describes the message admin.v1.ListAgentsRequest.
+ * Use `create(ListAgentsRequestSchema)` to create a new message.
+ */
+export const ListAgentsRequestSchema: GenMessage<ListAgentsRequest> = /*@__PURE__*/
+  messageDesc(file_admin_v1_admin, 27);
+
+/**
+ * @generated from message admin.v1.ListAgentsResponse
+ */
+export type ListAgentsResponse = Message<"admin.v1.ListAgentsResponse"> & {
+  /**
+   * @generated from field: repeated admin.v1.ConnectedAgent agents = 1;
+   */
+  agents: ConnectedAgent[];
+};
+
+/**
+ * Describes the message admin.v1.ListAgentsResponse.
+ * Use `create(ListAgentsResponseSchema)` to create a new message.
+ */
+export const ListAgentsResponseSchema: GenMessage<ListAgentsResponse> = /*@__PURE__*/
+  messageDesc(file_admin_v1_admin, 28);
+
+/**
+ * @generated from message admin.v1.ConnectedAgent
+ */
+export type ConnectedAgent = Message<"admin.v1.ConnectedAgent"> & {
+  /**
+   * @generated from field: string backend = 1;
+   */
+  backend: string;
+
+  /**
+   * @generated from field: string agent_id = 2;
+   */
+  agentId: string;
+
+  /**
+   * @generated from field: string version = 3;
+   */
+  version: string;
+
+  /**
+   * docker, podman, kubernetes, …
+   *
+   * @generated from field: string driver = 4;
+   */
+  driver: string;
+
+  /**
+   * @generated from field: string session_id = 5;
+   */
+  sessionId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp connected_at = 6;
+   */
+  connectedAt?: Timestamp | undefined;
+
+  /**
+   * The last message (heartbeat or update) received from the agent.
+   *
+   * @generated from field: google.protobuf.Timestamp last_seen_at = 7;
+   */
+  lastSeenAt?: Timestamp | undefined;
+
+  /**
+   * Task ids the agent said it was still working on when it connected.
+   *
+   * @generated from field: repeated string in_flight_at_connect = 8;
+   */
+  inFlightAtConnect: string[];
+
+  /**
+   * Active tasks of the backend: pushed to this agent and not finished.
+   *
+   * @generated from field: repeated string active_task_ids = 9;
+   */
+  activeTaskIds: string[];
+};
+
+/**
+ * Describes the message admin.v1.ConnectedAgent.
+ * Use `create(ConnectedAgentSchema)` to create a new message.
+ */
+export const ConnectedAgentSchema: GenMessage<ConnectedAgent> = /*@__PURE__*/
+  messageDesc(file_admin_v1_admin, 29);
+
+/**
  * @generated from service admin.v1.AdminService
  */
 export const AdminService: GenService<{
@@ -288,6 +923,111 @@ export const AdminService: GenService<{
     methodKind: "unary";
     input: typeof GetJobRequestSchema;
     output: typeof GetJobResponseSchema;
+  },
+  /**
+   * Cancels one active job exactly as the RAP API's cancel does: the job ends
+   * as cancelled_by_user and its running container (if any) is stopped.
+   *
+   * @generated from rpc admin.v1.AdminService.CancelJob
+   */
+  cancelJob: {
+    methodKind: "unary";
+    input: typeof CancelJobRequestSchema;
+    output: typeof CancelJobResponseSchema;
+  },
+  /**
+   * Kills one active job: its container is stopped at once (CANCELJOB) and the
+   * job ends as killed_by_admin. It is not retried.
+   *
+   * @generated from rpc admin.v1.AdminService.KillJob
+   */
+  killJob: {
+    methodKind: "unary";
+    input: typeof KillJobRequestSchema;
+    output: typeof KillJobResponseSchema;
+  },
+  /**
+   * Creates jobs for local development without job-server (upstream's add_job).
+   *
+   * @generated from rpc admin.v1.AdminService.AddJob
+   */
+  addJob: {
+    methodKind: "unary";
+    input: typeof AddJobRequestSchema;
+    output: typeof AddJobResponseSchema;
+  },
+  /**
+   * Pauses or unpauses a backend: while paused, pending jobs do not start;
+   * running jobs carry on.
+   *
+   * @generated from rpc admin.v1.AdminService.SetPaused
+   */
+  setPaused: {
+    methodKind: "unary";
+    input: typeof SetPausedRequestSchema;
+    output: typeof SetPausedResponseSchema;
+  },
+  /**
+   * Turns manual database maintenance on or off. Manual mode wins over the
+   * scheduled DBSTATUS checks until it is turned off.
+   *
+   * @generated from rpc admin.v1.AdminService.SetDbMaintenance
+   */
+  setDbMaintenance: {
+    methodKind: "unary";
+    input: typeof SetDbMaintenanceRequestSchema;
+    output: typeof SetDbMaintenanceResponseSchema;
+  },
+  /**
+   * Pauses the backend, then stops every running job and resets it to
+   * waiting_on_reboot so it runs again once the backend is unpaused.
+   *
+   * @generated from rpc admin.v1.AdminService.PrepareForReboot
+   */
+  prepareForReboot: {
+    methodKind: "unary";
+    input: typeof PrepareForRebootRequestSchema;
+    output: typeof PrepareForRebootResponseSchema;
+  },
+  /**
+   * Whether the backend is ready to reboot (changes nothing).
+   *
+   * @generated from rpc admin.v1.AdminService.GetRebootStatus
+   */
+  getRebootStatus: {
+    methodKind: "unary";
+    input: typeof GetRebootStatusRequestSchema;
+    output: typeof GetRebootStatusResponseSchema;
+  },
+  /**
+   * Reads flags: the named ones, or every flag that has been set.
+   *
+   * @generated from rpc admin.v1.AdminService.GetFlags
+   */
+  getFlags: {
+    methodKind: "unary";
+    input: typeof GetFlagsRequestSchema;
+    output: typeof GetFlagsResponseSchema;
+  },
+  /**
+   * Writes flags; a flag without a value is cleared (set to null).
+   *
+   * @generated from rpc admin.v1.AdminService.SetFlags
+   */
+  setFlags: {
+    methodKind: "unary";
+    input: typeof SetFlagsRequestSchema;
+    output: typeof SetFlagsResponseSchema;
+  },
+  /**
+   * The agents connected right now.
+   *
+   * @generated from rpc admin.v1.AdminService.ListAgents
+   */
+  listAgents: {
+    methodKind: "unary";
+    input: typeof ListAgentsRequestSchema;
+    output: typeof ListAgentsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_admin_v1_admin, 0);
