@@ -75,10 +75,24 @@ export class Agent {
       },
     });
     this.setState("connecting");
+    const sampling = this.sampleMetrics(signal);
     try {
       await session.run(signal);
     } finally {
       this.setState("stopped");
+      await sampling;
+    }
+  }
+
+  /** Samples running jobs' CPU and memory every few seconds while any task is in hand. */
+  private async sampleMetrics(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      if (this.running.size > 0) {
+        await this.executor.sampleMetrics(signal).catch((error: unknown) => {
+          if (!signal.aborted) this.log.warn("could not sample job metrics", { error });
+        });
+      }
+      await sleep(this.config.statsPollIntervalSeconds * 1000, signal);
     }
   }
 

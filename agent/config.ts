@@ -35,6 +35,8 @@ export interface AgentConfig {
   readonly storage: StorageLayout;
   /** Dummy-data backends give database jobs no secrets and no network isolation (as upstream). */
   readonly dummyDataBackend: boolean;
+  /** Seconds between CPU/memory samples of running jobs (upstream's STATS_POLL_INTERVAL; at least 2). */
+  readonly statsPollIntervalSeconds: number;
   readonly databaseUrls: Readonly<Record<string, string>>;
   readonly githubProxyDomain: string | undefined;
   readonly privateRepoAccessToken: string | undefined;
@@ -136,6 +138,7 @@ export function agentConfigFrom(env: Env, file: FileConfig = {}): AgentConfig {
       tempDir: path.join(workdir, "temp"),
     }),
     dummyDataBackend: bool(env.USING_DUMMY_DATA_BACKEND) ?? bool(file.dummy_data_backend) ?? false,
+    statsPollIntervalSeconds: Math.max(2, Number(env.STATS_POLL_INTERVAL ?? str(file.stats_poll_interval) ?? 10) || 10),
     databaseUrls: Object.freeze(databaseUrls),
     githubProxyDomain: env.GITHUB_PROXY_DOMAIN ?? str(file.github_proxy_domain),
     privateRepoAccessToken: env.PRIVATE_REPO_ACCESS_TOKEN ?? str(file.private_repo_access_token),

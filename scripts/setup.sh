@@ -23,6 +23,8 @@ packages=()
 command -v dockerd >/dev/null 2>&1 || packages+=(docker.io)
 command -v busybox >/dev/null 2>&1 || [ -x /bin/busybox ] || packages+=(busybox-static)
 [ "$want_podman" = 1 ] && ! command -v podman >/dev/null 2>&1 && packages+=(podman)
+# podman's --init needs catatonit, which Debian only recommends.
+[ "$want_podman" = 1 ] && ! command -v catatonit >/dev/null 2>&1 && packages+=(catatonit)
 if [ "${#packages[@]}" -gt 0 ]; then
   log "installing ${packages[*]} with apt-get"
   as_root apt-get update -qq

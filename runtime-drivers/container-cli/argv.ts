@@ -50,6 +50,8 @@ export const startArgv = (name: string): string[] => ["container", "start", name
 export const logsArgv = (name: string): string[] => ["container", "logs", "--timestamps", "--tail", "100000", name];
 export const imageInspectArgv = (image: string): string[] => ["image", "inspect", "--format", "{{.Id}}", image];
 export const pullArgv = (image: string): string[] => ["pull", "--quiet", image];
+export const statsArgv = (binary: string): string[] =>
+  binary.endsWith("podman") ? ["stats", "--no-stream", "--format", "json"] : ["stats", "--no-stream", "--no-trunc", "--format", "{{json .}}"];
 export const listJobContainersArgv = (): string[] => [
   "container", "ls", "--all", "--filter", "label=job-runner", "--format", "{{.Names}}",
 ];

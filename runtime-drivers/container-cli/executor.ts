@@ -12,7 +12,9 @@ import { containerName, finalizeJobFiles, readJobMetadata, TIMESTAMP_REFERENCE_F
 import { assertNotArchived, prepareVolume } from "../prepare-volume.js";
 import type { Executor, FinalizeOptions, JobDefinition, JobStatus, Logger, StorageLayout } from "../types.js";
 import * as argv from "./argv.js";
+import { MetricsStore } from "../job-metrics.js";
 import { parseInspect, type ContainerState } from "./inspect.js";
+import { parseStats } from "./stats.js";
 import { quirksFor, type CliQuirks } from "./quirks.js";
 
 export interface ContainerCliOptions {
@@ -49,9 +51,11 @@ export class ContainerCliExecutor implements Executor {
   readonly driver: string;
   private readonly quirks: CliQuirks;
   private readonly nowNs: () => bigint;
+  private readonly metrics: MetricsStore;
 
   constructor(private readonly options: ContainerCliOptions) {
     this.driver = path.basename(options.binary);
+    this.metrics = new MetricsStore(path.join(options.layout.tempDir, "metrics"));
     this.quirks = quirksFor(options.binary);
     this.nowNs = options.nowNs ?? nowNsDefault;
   }
@@ -206,7 +210,7 @@ export class ContainerCliExecutor implements Executor {
       logs,
       cancelled,
       ...(options.error ? { error: { ...options.error } } : {}),
-      metrics: {},
+      metrics: await this.metrics.metricsFor(job.id),
       ...(this.options.readStudyActions ? { readStudyProjectActions: () => this.options.readStudyActions!(job) } : {}),
     });
     return this.getStatus(job, { cancelled }, signal);
@@ -218,6 +222,17 @@ export class ContainerCliExecutor implements Executor {
       this.options.log.warn("could not remove container", { job: job.id, stderr: removed.stderr.trim() });
     }
     await rm(this.volumeDir(job), { recursive: true, force: true });
+    await this.metrics.forget(job.id);
+  }
+
+  async sampleMetrics(signal: AbortSignal): Promise<void> {
+    const result = await this.options.runner.run(this.options.binary, argv.statsArgv(this.options.binary), { signal, timeoutMs: 10_000 });
+    if (result.exitCode !== 0) throw new CommandError(`${this.driver} stats failed: ${result.stderr.trim()}`, result);
+    const now = Date.now();
+    for (const sample of parseStats(result.stdout)) {
+      if (!sample.name.startsWith("os-job-")) continue;
+      await this.metrics.record(sample.name.slice("os-job-".length), sample, now);
+    }
   }
 
   async listJobIds(signal: AbortSignal): Promise<string[]> {

@@ -46,6 +46,7 @@ function recording(inner: Executor | undefined, heldAt: Map<string, number>, fin
     terminate: (job, signal) => inner!.terminate(job, signal),
     cleanup: (job, signal) => inner!.cleanup(job, signal),
     listJobIds: (signal) => inner?.listJobIds(signal) ?? Promise.resolve([]),
+    sampleMetrics: (signal) => inner?.sampleMetrics(signal) ?? Promise.resolve(),
   };
 }
 
