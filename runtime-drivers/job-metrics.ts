@@ -21,20 +21,27 @@ export interface JobMetrics {
 }
 
 interface StoredMetrics {
+  /** When the container started (the aggregate's zero). */
   readonly firstSeenMs: number;
   readonly lastSampleMs: number;
   readonly metrics: JobMetrics | undefined;
 }
 
-/** Folds one sample into the aggregate; the first sample of a container only starts the clock. */
+/**
+ * Folds one sample into the aggregate. As upstream, a sample stands for the time since the previous
+ * one, and a container's first sample for the time since the container started; a new container id
+ * (the job was restarted) starts the aggregate again.
+ */
 export function foldSample(
-  previous: StoredMetrics | undefined,
+  stored: StoredMetrics | undefined,
   sample: { cpuPercent: number; memoryBytes: number; containerId: string },
   nowMs: number,
+  containerStartedAtMs: number,
 ): StoredMetrics {
-  if (!previous || (previous.metrics && previous.metrics.container_id !== sample.containerId)) {
-    return { firstSeenMs: nowMs, lastSampleMs: nowMs, metrics: undefined };
-  }
+  const previous: StoredMetrics =
+    stored && stored.metrics?.container_id === sample.containerId
+      ? stored
+      : { firstSeenMs: containerStartedAtMs, lastSampleMs: containerStartedAtMs, metrics: undefined };
   const seconds = Math.max(0, (nowMs - previous.lastSampleMs) / 1000);
   const runtime = Math.max(seconds, (nowMs - previous.firstSeenMs) / 1000);
   const memoryMb = sample.memoryBytes / (1024 * 1024);
@@ -73,13 +80,20 @@ export class MetricsStore {
     }
   }
 
-  async record(jobId: string, sample: { cpuPercent: number; memoryBytes: number; containerId: string }, nowMs: number): Promise<void> {
-    const next = foldSample(await this.read(jobId), sample, nowMs);
+  async record(
+    jobId: string,
+    sample: { cpuPercent: number; memoryBytes: number; containerId: string },
+    nowMs: number,
+    containerStartedAtMs: () => Promise<number>,
+  ): Promise<void> {
+    const stored = await this.read(jobId);
+    const startedAt = stored?.metrics?.container_id === sample.containerId ? stored.firstSeenMs : await containerStartedAtMs();
+    const next = foldSample(stored, sample, nowMs, startedAt);
     await mkdir(this.dir, { recursive: true });
     await writeFileAtomic(this.file(jobId), JSON.stringify(next));
   }
 
-  /** The job's aggregate, or `{}` when fewer than two samples were taken. */
+  /** The job's aggregate, or `{}` when no sample was taken (a job shorter than one interval). */
   async metricsFor(jobId: string): Promise<Record<string, unknown>> {
     return { ...(await this.read(jobId))?.metrics };
   }

@@ -231,7 +231,14 @@ export class ContainerCliExecutor implements Executor {
     const now = Date.now();
     for (const sample of parseStats(result.stdout)) {
       if (!sample.name.startsWith("os-job-")) continue;
-      await this.metrics.record(sample.name.slice("os-job-".length), sample, now);
+      const jobId = sample.name.slice("os-job-".length);
+      // Only a job's first sample needs its container's start time (one inspect per job).
+      const startedAtMs = async () => {
+        const inspected = await this.options.runner.run(this.options.binary, argv.inspectArgv(sample.name), { signal });
+        const started = inspected.exitCode === 0 ? parseInspect(inspected.stdout).startedAtNs : undefined;
+        return started === undefined ? now : Number(started / 1_000_000n);
+      };
+      await this.metrics.record(jobId, sample, now, startedAtMs);
     }
   }
 

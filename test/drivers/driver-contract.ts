@@ -172,6 +172,19 @@ export function describeDriverContract(driver: "docker" | "podman"): void {
       );
     });
 
+    it("reports the job's CPU and memory metrics to the controller", async () => {
+      // Samples every 2 s: a job running 5 s gets at least two, which is what an aggregate needs.
+      const { byAction } = await run({
+        busy: { script: "i=0; end=$(($(date +%s) + 5)); while [ $(date +%s) -lt $end ]; do i=$((i + 1)); done\necho $i > output/n.txt", outputs: { moderately_sensitive: { n: "output/n.txt" } } },
+      });
+      const metrics = byAction.busy?.metrics ?? {};
+      expect(Object.keys(metrics).sort()).toEqual([
+        "container_id", "cpu_cumsum", "cpu_mean", "cpu_peak", "cpu_sample", "mem_mb_cumsum", "mem_mb_mean", "mem_mb_peak", "mem_mb_sample",
+      ]);
+      expect(typeof metrics.container_id).toBe("string");
+      expect(metrics.cpu_peak).toBeGreaterThan(0);
+    });
+
     it("stops a running job on cancel and leaves no container or working directory behind", async () => {
       const { rapId, jobs } = await run(
         { gated: { script: "echo started > output/started.txt\nwhile [ ! -f go ]; do sleep 0.05; done", outputs: { moderately_sensitive: { out: "output/started.txt" } } } },

@@ -47,23 +47,24 @@ describe("stats parsing", () => {
 describe("job metrics", () => {
   const sample = (cpuPercent: number, memoryBytes: number, containerId = "c1") => ({ cpuPercent, memoryBytes, containerId });
 
-  it("starts the clock on the first sample and aggregates from the second", () => {
-    const first = foldSample(undefined, sample(50, 1048576), 0);
-    expect(first.metrics).toBeUndefined();
-    const second = foldSample(first, sample(50, 2 * 1048576), 2000);
-    expect(second.metrics).toEqual({
+  it("counts a container's first sample from its start, and each later one from the previous sample", () => {
+    const first = foldSample(undefined, sample(50, 2 * 1048576), 2000, 0);
+    expect(first.metrics).toEqual({
       cpu_sample: 50, cpu_cumsum: 100, cpu_mean: 50, cpu_peak: 50,
       mem_mb_sample: 2, mem_mb_cumsum: 4, mem_mb_mean: 2, mem_mb_peak: 2, container_id: "c1",
     });
-    const third = foldSample(second, sample(10, 1048576), 4000);
-    expect(third.metrics).toEqual({
+    const second = foldSample(first, sample(10, 1048576), 4000, 0);
+    expect(second.metrics).toEqual({
       cpu_sample: 10, cpu_cumsum: 120, cpu_mean: 30, cpu_peak: 50,
       mem_mb_sample: 1, mem_mb_cumsum: 6, mem_mb_mean: 1.5, mem_mb_peak: 2, container_id: "c1",
     });
   });
 
   it("starts again when the job's container changed (the job was restarted)", () => {
-    const before = foldSample(foldSample(undefined, sample(50, 1), 0), sample(50, 1), 1000);
-    expect(foldSample(before, sample(5, 1, "c2"), 2000)).toEqual({ firstSeenMs: 2000, lastSampleMs: 2000, metrics: undefined });
+    const before = foldSample(undefined, sample(50, 1048576), 1000, 0);
+    expect(foldSample(before, sample(5, 1048576, "c2"), 3000, 2000).metrics).toEqual({
+      cpu_sample: 5, cpu_cumsum: 5, cpu_mean: 5, cpu_peak: 5,
+      mem_mb_sample: 1, mem_mb_cumsum: 1, mem_mb_mean: 1, mem_mb_peak: 1, container_id: "c2",
+    });
   });
 });
