@@ -30,6 +30,12 @@ export interface ControllerConfig {
   readonly allowedGithubOrgs: readonly string[];
   readonly githubProxyDomain: string;
   readonly privateRepoAccessToken: string;
+  /**
+   * Where reusable actions live: `<base>/<action name>` is the action's git repository. Upstream's
+   * `https://github.com/opensafely-actions` by default; a local directory or file:// base serves
+   * tests and offline sites.
+   */
+  readonly actionsRepoBase: string;
   readonly dockerRegistry: string;
   readonly level4MaxFilesize: number;
   readonly level4MaxCsvRows: number;
@@ -70,6 +76,14 @@ function number(env: Env, name: string, fallback: number): number {
   const value = Number(raw);
   if (!Number.isFinite(value) || value < 0) throw new ConfigError(`${name} must be a non-negative number, got '${raw}'`);
   return value;
+}
+
+/** ACTIONS_REPO_BASE without trailing slashes; a relative directory is resolved like WORKDIR. */
+function actionsRepoBase(value: string | undefined): string {
+  const raw = (value ?? "").trim() || "https://github.com/opensafely-actions";
+  const isUrl = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(raw);
+  const base = isUrl ? raw : resolve(raw);
+  return base.length > 1 ? base.replace(/\/+$/, "") : base;
 }
 
 function backendConfig(env: Env, slug: string): BackendConfig {
@@ -118,6 +132,7 @@ export function loadControllerConfig(env: Env = process.env): ControllerConfig {
     allowedGithubOrgs: list(env.ALLOWED_GITHUB_ORGS ?? "opensafely,opensafely-actions"),
     githubProxyDomain: env.GITHUB_PROXY_DOMAIN ?? "github-proxy.opensafely.org",
     privateRepoAccessToken: env.PRIVATE_REPO_ACCESS_TOKEN ?? "",
+    actionsRepoBase: actionsRepoBase(env.ACTIONS_REPO_BASE),
     dockerRegistry: env.DOCKER_REGISTRY ?? "ghcr.io/opensafely-core",
     level4MaxFilesize: number(env, "LEVEL4_MAX_FILESIZE", 16 * 1024 * 1024),
     level4MaxCsvRows: number(env, "LEVEL4_MAX_CSV_ROWS", 5000),

@@ -11,6 +11,7 @@ import { RapService } from "../gen/rap/v1/rap_pb.js";
 import { SessionRegistry } from "./agents/session-registry.js";
 import type { ControllerConfig } from "./config.js";
 import type { ControllerDeps } from "./deps.js";
+import { ActionRepos } from "./git/action-repos.js";
 import { ProjectSource } from "./git/project-source.js";
 import type { Job } from "./jobs/job.js";
 import type { Logger } from "./logger.js";
@@ -20,6 +21,7 @@ import { adminService } from "./rpc/admin-service.js";
 import { agentService } from "./rpc/agent-service.js";
 import { rapService } from "./rpc/rap-service.js";
 import type { ChangeSink } from "./scheduling/job-transitions.js";
+import { loadResourceWeights, weightOfJobs } from "./scheduling/resource-weights.js";
 import { Scheduler } from "./scheduling/scheduler.js";
 import { createOnePortServer, type OnePortServer } from "./server.js";
 import { FlagStore } from "./store/flag-store.js";
@@ -64,7 +66,9 @@ export class ControllerApp {
     };
     // The scheduler and the deps refer to each other; the scheduler reads deps lazily.
     const holder: { deps?: ControllerDeps } = {};
-    const scheduler = new Scheduler(() => holder.deps!, sink);
+    // Resource weights are read once, here: a restart reloads an edited weights file.
+    const weights = loadResourceWeights(config.workdir, config.backends.map((backend) => backend.slug));
+    const scheduler = new Scheduler(() => holder.deps!, sink, weightOfJobs(weights));
     const deps: ControllerDeps = {
       config,
       db,
@@ -74,6 +78,13 @@ export class ControllerApp {
       projects: new ProjectSource({
         allowLocalGitRepos: config.allowLocalGitRepos,
         allowedGithubOrgs: config.allowedGithubOrgs,
+        reposDir: `${config.workdir}/repos`,
+        githubProxyDomain: config.githubProxyDomain,
+        privateRepoAccessToken: config.privateRepoAccessToken,
+        env: config.childEnv,
+      }),
+      actionRepos: new ActionRepos({
+        base: config.actionsRepoBase,
         reposDir: `${config.workdir}/repos`,
         githubProxyDomain: config.githubProxyDomain,
         privateRepoAccessToken: config.privateRepoAccessToken,

@@ -1,6 +1,7 @@
 /** Everything the controller's handlers need, built once in main and passed down explicitly. */
 import type { Database } from "better-sqlite3";
 import type { ControllerConfig } from "./config.js";
+import type { ActionRepos } from "./git/action-repos.js";
 import type { ProjectSource } from "./git/project-source.js";
 import type { Logger } from "./logger.js";
 import type { FlagStore } from "./store/flag-store.js";
@@ -23,6 +24,8 @@ export interface ControllerDeps {
   readonly tasks: TaskStore;
   readonly flags: FlagStore;
   readonly projects: ProjectSource;
+  /** Reusable-action repositories (ACTIONS_REPO_BASE). */
+  readonly actionRepos: ActionRepos;
   readonly clock: Clock;
   readonly scheduler: SchedulerHandle;
   readonly log: Logger;

@@ -4,8 +4,8 @@
  */
 import { mkdirSync, existsSync } from "node:fs";
 import { join } from "node:path";
-import { execa } from "execa";
 import { UserActionableError } from "../jobs/errors.js";
+import { gitIn, type Git } from "./git-runner.js";
 import { fetchUrl, locateRepo, redactCredentials, type RepoLocation, type RepoPolicy } from "./repo-url.js";
 
 export interface ProjectSourceOptions extends RepoPolicy {
@@ -13,34 +13,6 @@ export interface ProjectSourceOptions extends RepoPolicy {
   readonly githubProxyDomain: string;
   readonly privateRepoAccessToken: string;
   readonly env: Readonly<Record<string, string>>;
-}
-
-// Git must never wait for a password prompt.
-const GIT_ENV = { GIT_TERMINAL_PROMPT: "0", GCM_INTERACTIVE: "never" };
-/** Variables git may see: enough to find itself, certificates and proxies, nothing that runs programs. */
-const PASSED_THROUGH = /^(PATH|HOME|LANG|LC_ALL|TZ|TMPDIR|SSL_CERT_FILE|SSL_CERT_DIR|HTTPS?_PROXY|https?_proxy|NO_PROXY|no_proxy)$/;
-
-class GitFailure extends Error {
-  override readonly name = "GitFailure";
-}
-
-/** A git command in `dir`; resolves with stdout, rejects with GitFailure carrying stderr. */
-type Git = (args: readonly string[]) => Promise<string>;
-
-function gitIn(dir: string, env: Readonly<Record<string, string>>): Git {
-  const passed = Object.fromEntries(Object.entries(env).filter(([name]) => PASSED_THROUGH.test(name)));
-  return async (args) => {
-    const result = await execa("git", ["-C", dir, ...args], {
-      env: { ...passed, ...GIT_ENV },
-      extendEnv: false,
-      reject: false,
-      timeout: 120_000,
-      stdin: "ignore",
-      stripFinalNewline: false,
-    });
-    if (result.exitCode !== 0) throw new GitFailure(result.stderr || result.shortMessage);
-    return result.stdout;
-  };
 }
 
 function errorText(error: unknown): string {
@@ -77,7 +49,8 @@ export class ProjectSource {
     }
     if (!head) throw new UserActionableError(`Could not find branch '${branch}'`);
     if (head === commit) return;
-    for (const depth of [["--depth", "10"], []]) {
+    // A shallow cache is only deepened by an explicit depth; git's "infinite" depth is 2^31-1.
+    for (const depth of [["--depth", "10"], ["--depth", "2147483647"]]) {
       try {
         await this.git(cache)(["fetch", ...depth, "--force", url, `+refs/heads/${branch}:refs/remotes/origin/${branch}`]);
         await this.git(cache)(["merge-base", "--is-ancestor", commit, `refs/remotes/origin/${branch}`]);

@@ -19,30 +19,44 @@ export function locateRepo(repoUrl: string, policy: RepoPolicy): RepoLocation {
     if (repoUrl.startsWith("/")) return { kind: "local", path: repoUrl };
     if (repoUrl.startsWith("file:///")) return { kind: "local", path: decodeURIComponent(repoUrl.slice("file://".length)) };
   }
-  if (!repoUrl.startsWith("https://github.com")) {
-    throw new UserActionableError(`Repository ${repoUrl} does not start with https://github.com`);
+  // Upstream's checks, in upstream's order: scheme and host, then organisation, then exact shape.
+  const parsed = splitUrl(repoUrl);
+  if (parsed.scheme !== "https" || parsed.netloc !== "github.com") {
+    throw new UserActionableError(`Repository URL ${repoUrl} does not start with https://github.com`);
   }
-  let parsed: URL;
-  try {
-    parsed = new URL(repoUrl);
-  } catch {
-    throw new UserActionableError(
-      `Repository ${repoUrl} was not of the expected format: https://github.com/[organisation]/[project-name]`,
-    );
-  }
-  const segments = parsed.pathname.replace(/^\/+/, "").replace(/\/+$/, "").split("/");
-  const [org, name] = segments;
-  if (parsed.host !== "github.com" || segments.length !== 2 || !org || !name || parsed.search || parsed.hash) {
-    throw new UserActionableError(
-      `Repository ${repoUrl} was not of the expected format: https://github.com/[organisation]/[project-name]`,
-    );
-  }
+  const segments = parsed.path.replace(/^\/+/, "").replace(/\/+$/, "").split("/");
+  const [org = "", name = ""] = segments;
   if (!policy.allowedGithubOrgs.includes(org)) {
     throw new UserActionableError(
       `Repository ${repoUrl} does not belong to one of the following Github organisations: ${policy.allowedGithubOrgs.join(" ")}`,
     );
   }
+  if (repoUrl.replace(/\/+$/, "") !== `https://github.com/${segments.slice(0, 2).join("/")}` || segments.length !== 2) {
+    throw new UserActionableError(
+      `Repository ${repoUrl} was not of the expected format: https://github.com/[organisation]/[project-name]`,
+    );
+  }
   return { kind: "github", org, name, url: repoUrl };
+}
+
+/**
+ * The parts of a URL that Python's urlparse gives upstream: lower-cased scheme, the raw authority
+ * (user info and port included, so `user@github.com` is not `github.com`) and the path without
+ * `;params`, query or fragment.
+ */
+function splitUrl(url: string): { scheme: string; netloc: string; path: string } {
+  const match = /^([A-Za-z][A-Za-z0-9+.-]*):(.*)$/s.exec(url);
+  if (!match) return { scheme: "", netloc: "", path: url };
+  let rest = (match[2] ?? "").replace(/[?#].*$/s, "");
+  let netloc = "";
+  if (rest.startsWith("//")) {
+    const slash = rest.indexOf("/", 2);
+    netloc = slash === -1 ? rest.slice(2) : rest.slice(2, slash);
+    rest = slash === -1 ? "" : rest.slice(slash);
+  }
+  const lastSlash = rest.lastIndexOf("/");
+  const params = rest.indexOf(";", lastSlash + 1);
+  return { scheme: (match[1] ?? "").toLowerCase(), netloc, path: params === -1 ? rest : rest.slice(0, params) };
 }
 
 /** The URL git actually fetches: github.com replaced by the proxy, credentials embedded if configured. */

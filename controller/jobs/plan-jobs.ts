@@ -40,8 +40,9 @@ export function analysisScopeFor(
   projectsWithEventLevelAccess: readonly string[],
 ): AnalysisScope {
   if (!action.isDatabaseAction) return {};
+  // Only the two keys upstream rewrites are sorted; any other key keeps the client's order.
   const scope: Record<string, string[]> = {};
-  for (const [key, values] of Object.entries(request.analysisScope ?? {})) scope[key] = [...values].sort();
+  for (const [key, values] of Object.entries(request.analysisScope ?? {})) scope[key] = [...values];
   scope.dataset_permissions = [...(scope.dataset_permissions ?? [])].sort();
   if (projectsWithEventLevelAccess.includes(request.project)) {
     scope.component_access = [...new Set([...(scope.component_access ?? []), "event_level_data"])].sort();
@@ -49,13 +50,14 @@ export function analysisScopeFor(
   return scope;
 }
 
-/** Returns the new jobs, dependencies before dependents; throws NothingToDoError when there are none. */
+/** Returns the new jobs in upstream's order (see inUpstreamOrder); throws NothingToDoError when there are none. */
 export function planJobs(context: PlanContext): Job[] {
   const { request, pipeline } = context;
   const runAll = request.requestedActions.includes(RUN_ALL);
   const requested = runAll ? [...pipeline.actions.keys()] : [...request.requestedActions];
-  // With run_all nothing counts as explicitly requested, so only failed or never-run actions re-run.
-  const explicitly = new Set(runAll ? [] : requested);
+  // "Explicitly requested" means named in requested_actions, as upstream tests it: with run_all
+  // alone nothing is, so only failed or never-run actions re-run; run_all plus a name re-runs that one.
+  const explicitly = new Set(request.requestedActions);
   const current = new Map(context.workspaceState);
   const created: Job[] = [];
   const building = new Set<string>();
@@ -119,5 +121,19 @@ export function planJobs(context: PlanContext): Job[] {
     }
     throw new Error("no new jobs were planned, but not every requested action is pending or running");
   }
-  return created;
+  return inUpstreamOrder(created, context.workspaceState);
+}
+
+/**
+ * Upstream's order of new jobs, which decides which action a stale-codelists or reusable-action
+ * error names and the insertion order: re-runs of actions already in the workspace first, by action
+ * name (upstream's workspace state is grouped by sorted action name and a re-run keeps its dict
+ * slot), then never-run actions in the order they were planned.
+ */
+function inUpstreamOrder(created: readonly Job[], workspaceState: ReadonlyMap<string, Job>): Job[] {
+  const byAction = new Map(created.map((job) => [job.action, job]));
+  const reruns = [...workspaceState.keys()]
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .flatMap((action) => byAction.get(action) ?? []);
+  return [...reruns, ...created.filter((job) => !workspaceState.has(job.action))];
 }

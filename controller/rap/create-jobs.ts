@@ -69,7 +69,7 @@ async function planFromRepository(deps: ControllerDeps, request: CreateRequest):
     projectsWithEventLevelAccess: deps.config.projectsWithEventLevelAccess,
     newTraceContext,
   });
-  const jobs = await resolveReusableActions(deps, planned);
+  const jobs = await resolveReusableActions(deps.actionRepos, planned);
   if (!request.codelistsOk) {
     const needsDb = jobs.find((job) => job.requiresDb);
     if (needsDb) throw new UserActionableError(`Codelists are out of date (required by action ${needsDb.action})`);

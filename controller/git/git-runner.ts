@@ -1,0 +1,36 @@
+/**
+ * The one way the controller runs git: through execa, never through a shell, with a scrubbed
+ * environment in which git can never stop to ask for a password. Study repositories
+ * (project-source.ts) and reusable-action repositories (action-repos.ts) both use it.
+ */
+import { execa } from "execa";
+
+// Git must never wait for a password prompt.
+const GIT_ENV = { GIT_TERMINAL_PROMPT: "0", GIT_ASKPASS: "echo", GCM_INTERACTIVE: "never" };
+/** Variables git may see: enough to find itself, certificates and proxies, nothing that runs programs. */
+const PASSED_THROUGH = /^(PATH|HOME|LANG|LC_ALL|TZ|TMPDIR|SSL_CERT_FILE|SSL_CERT_DIR|HTTPS?_PROXY|https?_proxy|NO_PROXY|no_proxy)$/;
+
+/** A git command that exited non-zero; the message is git's stderr (which may echo URLs: redact before showing). */
+export class GitFailure extends Error {
+  override readonly name = "GitFailure";
+}
+
+/** A git command in one directory; resolves with stdout, rejects with GitFailure carrying stderr. */
+export type Git = (args: readonly string[]) => Promise<string>;
+
+/** Binds git to `dir` (`git -C dir …`) with only the safe part of `env` passed through. */
+export function gitIn(dir: string, env: Readonly<Record<string, string>>): Git {
+  const passed = Object.fromEntries(Object.entries(env).filter(([name]) => PASSED_THROUGH.test(name)));
+  return async (args) => {
+    const result = await execa("git", ["-C", dir, ...args], {
+      env: { ...passed, ...GIT_ENV },
+      extendEnv: false,
+      reject: false,
+      timeout: 120_000,
+      stdin: "ignore",
+      stripFinalNewline: false,
+    });
+    if (result.exitCode !== 0) throw new GitFailure(result.stderr || result.shortMessage);
+    return result.stdout;
+  };
+}

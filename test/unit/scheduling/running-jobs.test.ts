@@ -1,0 +1,99 @@
+/**
+ * Running jobs and their completed tasks (upstream's test_main.py, reference/jobrunner.md §9):
+ * T60-T63 (outcomes, fatal and retryable agent errors) and T66 (input_job_ids). Agent reports go
+ * through the same TaskStore call the agent stream uses.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { buildTestController, type TestController } from "../../support/controller-deps.js";
+import { insertJob, reload, reportTask, taskResults } from "../../support/job-factory.js";
+
+let tc: TestController;
+beforeEach(() => {
+  tc = buildTestController();
+});
+afterEach(() => tc.dispose());
+
+function runjobs(jobId: string): Array<[string, boolean]> {
+  return tc.deps.tasks.forJob(jobId, "runjob").map((task) => [task.id, task.active]);
+}
+
+/** Starts a job, then completes its task with the given results. */
+function startAndFinish(overrides: Parameters<typeof insertJob>[1], results: Record<string, unknown>) {
+  const job = insertJob(tc.deps, overrides);
+  tc.scheduler.runOnce();
+  expect(reload(tc.deps, job.id).state).toBe("running");
+  reportTask(tc.deps, `${job.id}-001`, { stage: "finalized", complete: true, results });
+  tc.scheduler.runOnce();
+  return reload(tc.deps, job.id);
+}
+
+describe("T60-T62 outcomes", () => {
+  it("T60 excluded level-4 files: succeeded with the generic suffix, no file names", () => {
+    const job = startAndFinish({}, taskResults({ has_level4_excluded_files: true }));
+    expect([job.state, job.statusCode, job.statusMessage]).toEqual([
+      "succeeded",
+      "succeeded",
+      "Completed successfully, but some file(s) marked as moderately_sensitive were excluded. See job log for details.",
+    ]);
+  });
+
+  const ehrql = "ehrql:v1 generate-dataset dataset.py --output data.csv";
+  it.each([
+    [3, ehrql, null, "Job exited with an error: A transient database error occurred, your job may run if you try it again, if it keeps failing then contact tech support"],
+    [4, ehrql, null, "Job exited with an error: New data is being imported into the database, please try again in a few hours"],
+    [5, ehrql, null, "Job exited with an error: Something went wrong with the database, please contact tech support"],
+    [5, ehrql, "A message from the results", "Job exited with an error: A message from the results"],
+    [7, ehrql, null, "Job exited with an error"],
+    [3, "python:v2 foo.py", "A message from the results", "Job exited with an error: A message from the results"],
+    [4, "python:v2 foo.py", null, "Job exited with an error"],
+    [5, "python:v2 foo.py", null, "Job exited with an error"],
+  ])("T61 exit code %i of %s (results message %j)", (exitCode, runCommand, message, expected) => {
+    const job = startAndFinish({ runCommand, requiresDb: runCommand.startsWith("ehrql") }, taskResults({ exit_code: exitCode, status_message: message }));
+    expect([job.state, job.statusCode, job.statusMessage]).toEqual(["failed", "nonzero_exit", expected]);
+  });
+
+  it("T62 unmatched patterns: generic message", () => {
+    const job = startAndFinish({}, taskResults({ has_unmatched_patterns: true }));
+    expect([job.state, job.statusCode, job.statusMessage]).toEqual([
+      "failed",
+      "unmatched_patterns",
+      "Outputs matching expected patterns were not found. See job log for details.",
+    ]);
+  });
+});
+
+describe("T63 agent-reported errors", () => {
+  it("a fatal error is job_error", () => {
+    const job = startAndFinish({}, taskResults({ error: "test_job_failure" }));
+    expect([job.state, job.statusCode, job.statusMessage]).toEqual(["failed", "job_error", "This job returned a fatal error."]);
+    expect(runjobs(job.id)).toEqual([[`${job.id}-001`, false]]);
+  });
+
+  it("any other error is retried with a new task on the next run", () => {
+    const job = startAndFinish({}, taskResults({ error: "test_soft_failure" }));
+    expect(runjobs(job.id)).toEqual([[`${job.id}-001`, false]]);
+    expect([job.state, job.statusCode, job.statusMessage, job.startedAt]).toEqual([
+      "pending",
+      "waiting_on_new_task",
+      "This job returned an error that could be retriedwith a new task.",
+      null,
+    ]);
+    tc.scheduler.runOnce();
+    expect(runjobs(job.id)).toEqual([
+      [`${job.id}-001`, false],
+      [`${job.id}-002`, true],
+    ]);
+    expect(reload(tc.deps, job.id).state).toBe("running");
+  });
+});
+
+describe("T66 input_job_ids", () => {
+  it("names the latest uncancelled job per needed action, even one without outputs", () => {
+    insertJob(tc.deps, { id: "1", action: "other-action", state: "succeeded", statusCode: "succeeded", createdAt: 1000 });
+    insertJob(tc.deps, { id: "2", action: "other-action", state: "succeeded", statusCode: "succeeded", createdAt: 2000, cancelled: true });
+    insertJob(tc.deps, { id: "3", action: "action-with-no-outputs", state: "succeeded", statusCode: "succeeded", createdAt: 3000 });
+    insertJob(tc.deps, { id: "4", requiresOutputsFrom: ["other-action", "action-with-no-outputs"] });
+    tc.scheduler.runOnce();
+    expect(tc.deps.tasks.get("4-001")?.definition.input_job_ids).toEqual(["1", "3"]);
+  });
+});
