@@ -4,12 +4,14 @@
  * status (from the runtime and the disk) makes that a resend of the result, never a second run.
  * A CANCELJOB first stops the job's RUNJOB handler, then runs the cancel steps.
  */
-import { TaskType, type Task } from "../gen/agent/v1/agent_pb.js";
+import { type DatabaseTaskDefinition, TaskType, type Task } from "../gen/agent/v1/agent_pb.js";
 import { Backoff, sleep } from "./backoff.js";
 import type { Executor } from "../runtime-drivers/index.js";
 import { cancelJob } from "./cancel-job.js";
 import type { AgentConfig } from "./config.js";
 import { jobFromProto } from "./convert.js";
+import { handleDatabaseTask, type DatabaseTaskRunner } from "./database-task.js";
+import { createDatabaseTaskRunner } from "./executor-factory.js";
 import type { Logger } from "./logger.js";
 import { Outbox } from "./outbox.js";
 import { runJob } from "./run-job.js";
@@ -30,12 +32,16 @@ export class Agent {
   readonly outbox: Outbox;
   private state: AgentState = "starting";
 
+  private readonly databaseTasks: DatabaseTaskRunner;
+
   constructor(
     private readonly config: AgentConfig,
     private readonly executor: Executor,
     private readonly log: Logger,
+    databaseTasks?: DatabaseTaskRunner,
   ) {
     this.outbox = new Outbox(`${config.workdir}/outbox.sqlite`);
+    this.databaseTasks = databaseTasks ?? createDatabaseTaskRunner(config, log);
   }
 
   get currentState(): AgentState {
@@ -75,6 +81,10 @@ export class Agent {
       },
     });
     this.setState("connecting");
+    await this.executor.reapFinished(signal).then(
+      (reaped) => reaped.length > 0 && this.log.info("removed containers of jobs that had already finished", { jobs: reaped.join(",") }),
+      (error: unknown) => this.log.warn("could not look for finished containers", { error }),
+    );
     const sampling = this.sampleMetrics(signal);
     try {
       await session.run(signal);
@@ -105,6 +115,10 @@ export class Agent {
 
   private accept(task: Task): void {
     if (this.running.has(task.id)) return;
+    if (task.definition.case === "database") {
+      this.acceptDatabaseTask(task, task.definition.value);
+      return;
+    }
     if (task.definition.case !== "job") {
       this.log.warn("task type not handled by this agent", { task: task.id, type: TaskType[task.type] });
       return;
@@ -146,6 +160,23 @@ export class Agent {
         this.running.delete(task.id);
       });
     this.running.set(task.id, { jobId: job.id, controller, done });
+  }
+
+  /** DBSTATUS / DBDATACHECK: one run of the check, tracked like any task so shutdown waits for it. */
+  private acceptDatabaseTask(task: Task, definition: DatabaseTaskDefinition): void {
+    const controller = new AbortController();
+    const abort = () => controller.abort();
+    this.stopTasks.signal.addEventListener("abort", abort, { once: true });
+    const log = this.log.child({ task: task.id, type: TaskType[task.type] });
+    const done = handleDatabaseTask(task, definition, this.databaseTasks, this.outbox, log, controller.signal)
+      .catch((error: unknown) => {
+        if (!controller.signal.aborted) log.error("database task failed", { error });
+      })
+      .finally(() => {
+        this.stopTasks.signal.removeEventListener("abort", abort);
+        this.running.delete(task.id);
+      });
+    this.running.set(task.id, { jobId: undefined, controller, done });
   }
 
   /** Aborts this job's RUNJOB handler (if any) and waits until it has let go. */

@@ -1,6 +1,7 @@
-/** The only place that knows the concrete drivers: config -> Executor. */
-import { ContainerCliExecutor, createCommandRunner, type Executor, type JobDefinition } from "../runtime-drivers/index.js";
+/** The only place that knows the concrete drivers: config -> Executor (and the database-task runner). */
+import { ContainerCliExecutor, createCommandRunner, mapImage, runDatabaseStatus, type Executor, type JobDefinition } from "../runtime-drivers/index.js";
 import type { AgentConfig } from "./config.js";
+import type { DatabaseTaskRunner } from "./database-task.js";
 import type { Logger } from "./logger.js";
 
 /** Database secrets for database jobs on real backends (upstream's inject_db_secrets). */
@@ -33,4 +34,33 @@ export function createExecutor(config: AgentConfig, log: Logger): Executor {
     extraEnv: (job) => databaseEnv(config, job),
     log,
   });
+}
+
+/**
+ * DBSTATUS / DBDATACHECK through the driver's CLI: a one-off container on the database network with
+ * DATABASE_URL, or with no network and no secret on a dummy-data backend.
+ */
+export function createDatabaseTaskRunner(config: AgentConfig, log: Logger): DatabaseTaskRunner {
+  const runner = createCommandRunner({ baseEnv: config.childEnv, debug: config.driver.debug, log: log.child({ component: "runtime" }) });
+  return async (request, signal) => {
+    const databaseUrl = config.dummyDataBackend ? undefined : config.databaseUrls[request.databaseName];
+    if (!config.dummyDataBackend && databaseUrl === undefined) {
+      return { results: null, error: { type: "ValueError", message: `Database name '${request.databaseName}' is not currently defined for backend '${config.backend}'` } };
+    }
+    return runDatabaseStatus(
+      runner,
+      config.driver.binary,
+      {
+        kind: request.kind,
+        image: mapImage(request.image, config.driver.imageMap),
+        args: request.args,
+        hesExpectedActivityMonth: request.hesExpectedActivityMonth,
+        network: config.dummyDataBackend ? "none" : config.driver.databaseNetwork,
+        extraNetworkArgs: config.dummyDataBackend ? [] : ["--dns", "192.0.2.0"],
+        databaseUrl,
+        pullNever: !config.driver.pullMissingImages,
+      },
+      signal,
+    );
+  };
 }

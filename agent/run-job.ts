@@ -51,10 +51,12 @@ export async function runJob(executor: Executor, job: JobDefinition, reporter: T
         break;
       case "executed":
         reporter.stage("finalizing", nowNs());
-        await executor.finalize(job, {}, signal);
+        status = await executor.finalize(job, {}, signal);
+        // The outcome is known: report it first, then tidy up. A crash in between leaves a
+        // container that the next agent reaps at start (Executor.reapFinished).
+        if (status.state === "finalized" || status.state === "error") reporter.status(status, true);
         await executor.cleanup(job, signal);
-        status = await executor.getStatus(job, {}, signal);
-        break;
+        return;
       case "preparing":
       case "finalizing":
         // Not derivable from disk; an executor never returns these.

@@ -15,6 +15,7 @@ import { ActionRepos } from "./git/action-repos.js";
 import { ProjectSource } from "./git/project-source.js";
 import type { Job } from "./jobs/job.js";
 import type { Logger } from "./logger.js";
+import { JobEvents } from "./rap/job-events.js";
 import { handleRest } from "./rest/rest-gateway.js";
 import { sendJson } from "./rest/http-io.js";
 import { adminService } from "./rpc/admin-service.js";
@@ -43,6 +44,8 @@ export class ControllerApp {
     private readonly server: OnePortServer,
     private readonly stopScheduler: AbortController,
     readonly port: number,
+    /** Job changes as WatchJobs streams them (tests watch its subscribers come and go). */
+    readonly jobEvents: JobEvents,
   ) {}
 
   static async start(options: ControllerOptions): Promise<ControllerApp> {
@@ -51,8 +54,9 @@ export class ControllerApp {
     const tasks = new TaskStore(db);
     const sessions = new SessionRegistry(tasks);
     const backendsToPush = new Set<string>();
+    const jobEvents = new JobEvents();
     const sink: ChangeSink = {
-      jobChanged: (_job: Job) => undefined,
+      jobChanged: (job: Job) => jobEvents.publish(job),
       tasksChanged: (backend) => {
         // Pushed after the current transaction has committed, never from inside it.
         if (backendsToPush.size === 0) {
@@ -98,7 +102,7 @@ export class ControllerApp {
     const ready = deps;
     const handler = connectNodeAdapter({
       routes: (router) => {
-        router.service(RapService, rapService(ready));
+        router.service(RapService, rapService(ready, jobEvents));
         router.service(AgentService, agentService(ready, sessions));
         router.service(AdminService, adminService(ready));
       },
@@ -125,11 +129,12 @@ export class ControllerApp {
     const stopScheduler = new AbortController();
     scheduler.start(stopScheduler.signal);
     log.info("controller listening", { host: config.host, port, backends: config.backends.map((b) => b.slug).join(",") });
-    return new ControllerApp(ready, sessions, server, stopScheduler, port);
+    return new ControllerApp(ready, sessions, server, stopScheduler, port, jobEvents);
   }
 
   async stop(): Promise<void> {
     this.stopScheduler.abort();
+    this.jobEvents.close();
     for (const session of this.sessions.all()) session.close();
     await this.server.close();
     this.deps.db.close();

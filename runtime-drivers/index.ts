@@ -9,3 +9,5 @@ export { createCommandRunner, CommandError, type CommandRunner, type CommandResu
 export { CheckoutError, type CheckoutOptions } from "./checkout.js";
 export { PrepareError } from "./prepare-volume.js";
 export { redactResultsForController } from "./job-files/index.js";
+export { runDatabaseStatus, type DatabaseTaskKind, type DatabaseTaskResults, type DatabaseTaskSpec } from "./database-status.js";
+export { mapImage } from "./image-map.js";

@@ -111,6 +111,11 @@ export interface Executor {
   getStatus(job: JobDefinition, options: { readonly cancelled?: boolean }, signal: AbortSignal): Promise<JobStatus>;
   /** Ids of jobs that still have a container, for reconciliation after a restart. */
   listJobIds(signal: AbortSignal): Promise<string[]>;
+  /**
+   * Removes containers and working directories of attempts that already finalized (an agent that
+   * stopped between reporting a result and cleaning up). Returns the job ids tidied.
+   */
+  reapFinished(signal: AbortSignal): Promise<string[]>;
   /** Takes one CPU/memory sample of every running job, folded into its job_metrics. */
   sampleMetrics(signal: AbortSignal): Promise<void>;
 }

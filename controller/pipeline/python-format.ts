@@ -27,6 +27,15 @@ export function pyFloatRepr(x: number): string {
   return `${sign}${digits.slice(0, intLength)}.${digits.slice(intLength)}`;
 }
 
+/** What Python's str.isprintable() rejects (other than the ASCII space): repr escapes these. */
+const NOT_PRINTABLE = /^[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]$/u;
+
+function escapeCodePoint(code: number): string {
+  if (code < 0x100) return `\\x${code.toString(16).padStart(2, "0")}`;
+  if (code < 0x10000) return `\\u${code.toString(16).padStart(4, "0")}`;
+  return `\\U${code.toString(16).padStart(8, "0")}`;
+}
+
 /** Python `repr()` of a str: single quotes unless the text has a `'` and no `"`. */
 export function pyStringRepr(s: string): string {
   const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
@@ -37,7 +46,7 @@ export function pyStringRepr(s: string): string {
     else if (ch === "\n") out += "\\n";
     else if (ch === "\r") out += "\\r";
     else if (ch === "\t") out += "\\t";
-    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, "0")}`;
+    else if (NOT_PRINTABLE.test(ch) && ch !== " ") out += escapeCodePoint(code);
     else out += ch;
   }
   return out + quote;

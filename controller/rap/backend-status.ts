@@ -10,10 +10,16 @@ export interface ApiBackendStatus {
 
 /** Float unix seconds as upstream renders flag times: microseconds, omitted when exactly zero. */
 export function isoMicros(seconds: number): string {
-  const micros = Math.round(seconds * 1e6);
-  const date = new Date(Math.floor(micros / 1000));
-  const base = date.toISOString().slice(0, 19);
-  const fraction = micros % 1_000_000;
+  // As Python's datetime.fromtimestamp: round the fractional part to microseconds, half to even.
+  let whole = Math.floor(seconds);
+  const scaled = (seconds - whole) * 1e6;
+  let fraction = Math.round(scaled);
+  if (Math.abs(scaled - Math.trunc(scaled)) === 0.5) fraction = 2 * Math.round(scaled / 2);
+  if (fraction >= 1_000_000) {
+    whole += 1;
+    fraction -= 1_000_000;
+  }
+  const base = new Date(whole * 1000).toISOString().slice(0, 19);
   return fraction === 0 ? `${base}Z` : `${base}.${String(fraction).padStart(6, "0")}Z`;
 }
 

@@ -6,6 +6,14 @@ export type CancelResult =
   | { readonly kind: "no_jobs" }
   | { readonly kind: "actions_not_found"; readonly notFound: readonly string[] };
 
+/** Python's sorted() order for str (code points; JavaScript's default sort compares UTF-16 units). */
+function byCodePoint(a: string, b: string): number {
+  const x = [...a].map((ch) => ch.codePointAt(0)!);
+  const y = [...b].map((ch) => ch.codePointAt(0)!);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+  return x.length - y.length;
+}
+
 export function cancelJobs(
   deps: ControllerDeps,
   allowedBackends: readonly string[],
@@ -16,11 +24,12 @@ export function cancelJobs(
     const visible = deps.jobs.byRapId(rapId).filter((job) => allowedBackends.includes(job.backend));
     if (visible.length === 0) return { kind: "no_jobs" };
     const known = new Set(visible.map((job) => job.action));
-    const notFound = [...new Set(actions.filter((action) => !known.has(action)))].sort();
+    const notFound = [...new Set(actions.filter((action) => !known.has(action)))].sort(byCodePoint);
     if (notFound.length > 0) return { kind: "actions_not_found", notFound };
     // As upstream: every job of the rap with one of the actions, whatever its state, and the count
-    // echoes the request (duplicates included).
-    deps.jobs.markCancelled(rapId, actions, Math.floor(deps.clock.nowMs() / 1000));
+    // echoes the request (duplicates included). Each name is bound once, so a list with many repeats
+    // cannot exceed SQLite's parameter limit (an HTML 500 upstream).
+    deps.jobs.markCancelled(rapId, [...new Set(actions)], Math.floor(deps.clock.nowMs() / 1000));
     return { kind: "cancelled", count: actions.length };
   })();
   if (result.kind === "cancelled") {

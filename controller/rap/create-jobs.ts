@@ -97,12 +97,18 @@ export async function createJobs(
   }
   // A concurrent create for the same rap_id may have finished while we read the repository:
   // checking again inside the inserting transaction keeps create idempotent.
-  const result = deps.db.transaction((): CreateResult => {
-    const raced = existingOutcome(deps, request);
-    if (raced) return raced;
-    for (const job of jobs) deps.jobs.insert(job);
-    return { kind: "created", count: jobs.length, jobs };
-  })();
+  let result: CreateResult;
+  try {
+    result = deps.db.transaction((): CreateResult => {
+      const raced = existingOutcome(deps, request);
+      if (raced) return raced;
+      for (const job of jobs) deps.jobs.insert(job);
+      return { kind: "created", count: jobs.length, jobs };
+    })();
+  } catch (error) {
+    // The transaction rolled back, so no job of the request is left behind; upstream's 400 "Unknown error".
+    return { kind: "unexpected_error", error };
+  }
   if (result.kind === "created") {
     deps.log.info("jobs created", { rap_id: request.rapId, backend: request.backend, count: result.count });
     deps.scheduler.wake();

@@ -26,9 +26,13 @@ export function isoSeconds(seconds: number): string {
   return new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
+/**
+ * `job_metrics` from the latest RUNJOB task's agent results, as upstream reads them (whatever the
+ * task's stage). Upstream would pass a non-object value through; we send `{}` instead.
+ */
 function metricsFor(deps: ControllerDeps, job: Job): Record<string, unknown> {
-  const latest = deps.tasks.forJob(job.id, "runjob").at(-1);
-  const metrics = latest?.agentComplete ? latest.agentResults?.job_metrics : undefined;
+  const results = deps.tasks.forJob(job.id, "runjob").at(-1)?.agentResults;
+  const metrics = results ? results.job_metrics : undefined;
   return metrics !== null && typeof metrics === "object" && !Array.isArray(metrics) ? (metrics as Record<string, unknown>) : {};
 }
 
@@ -57,9 +61,15 @@ export interface JobsStatus {
   readonly unrecognisedRapIds: string[];
 }
 
+/** Ids per query: SQLite refuses statements with more than 32766 parameters (upstream answers 500). */
+const IDS_PER_QUERY = 500;
+
 export function jobsStatus(deps: ControllerDeps, allowedBackends: readonly string[], rapIds: readonly string[]): JobsStatus {
   const unique = [...new Set(rapIds)];
-  const jobs = deps.jobs.byRapIds(unique, allowedBackends);
+  const jobs: Job[] = [];
+  for (let start = 0; start < unique.length; start += IDS_PER_QUERY) {
+    jobs.push(...deps.jobs.byRapIds(unique.slice(start, start + IDS_PER_QUERY), allowedBackends));
+  }
   const seen = new Set(jobs.map((job) => job.rapId));
   return {
     jobs: jobs.map((job) => toApiJob(deps, job)),

@@ -25,16 +25,33 @@ export async function readBody(request: NodeRequest, limitBytes: number): Promis
   return Buffer.concat(chunks);
 }
 
-export function sendJson(response: NodeResponse, status: number, body: unknown, options: { compact?: boolean } = {}): void {
-  const text = pythonJson(body, options.compact ?? false);
-  response.writeHead(status, {
-    "content-type": "application/json",
-    "content-length": Buffer.byteLength(text),
-  });
-  response.end(text);
+/** The headers Django's default security and clickjacking middleware add to every upstream response. */
+const SECURITY_HEADERS = {
+  "x-content-type-options": "nosniff",
+  "x-frame-options": "DENY",
+  "referrer-policy": "same-origin",
+  "cross-origin-opener-policy": "same-origin",
+} as const;
+
+function send(response: NodeResponse, status: number, headers: Readonly<Record<string, string>>, body: string | Buffer = ""): void {
+  response.writeHead(status, { ...SECURITY_HEADERS, ...headers, "content-length": Buffer.byteLength(body) });
+  response.end(body);
 }
 
+export function sendJson(response: NodeResponse, status: number, body: unknown, options: { compact?: boolean } = {}): void {
+  send(response, status, { "content-type": "application/json" }, pythonJson(body, options.compact ?? false));
+}
+
+export function sendHtml(response: NodeResponse, status: number, html: string): void {
+  send(response, status, { "content-type": "text/html; charset=utf-8" }, html);
+}
+
+/** Django's HttpResponseNotAllowed: 405, an `Allow` header and an empty body. */
 export function sendMethodNotAllowed(response: NodeResponse, allow: string): void {
-  response.writeHead(405, { allow, "content-type": "text/html; charset=utf-8", "content-length": 0 });
-  response.end();
+  send(response, 405, { allow, "content-type": "text/html; charset=utf-8" });
+}
+
+/** Django's APPEND_SLASH redirect: 301 to the same path with a slash, empty body. */
+export function sendPermanentRedirect(response: NodeResponse, location: string): void {
+  send(response, 301, { location, "content-type": "text/html; charset=utf-8" });
 }

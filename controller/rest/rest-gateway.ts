@@ -1,7 +1,8 @@
 /**
  * The upstream REST paths job-server calls (reference/jobrunner.md §1), checked in upstream's order:
  * method (405), token (401), body parse (400), schema (400), then the same handlers the Connect
- * routes call. Every error is a JSON body with `details`; nothing here answers with HTML.
+ * routes call. Every error is a JSON body with `details`; nothing here answers with HTML, except the
+ * docs page and the empty bodies of 405s and redirects, as upstream.
  */
 import type { ControllerDeps } from "../deps.js";
 import { backendsStatus } from "../rap/backend-status.js";
@@ -9,13 +10,31 @@ import { cancelJobs } from "../rap/cancel-jobs.js";
 import { authenticateClient } from "../rap/client-auth.js";
 import { createJobs } from "../rap/create-jobs.js";
 import { jobsStatus } from "../rap/jobs-status.js";
-import { cancelResponse, createResponse, UNPARSEABLE_BODY, validationError, type RapResponse } from "../rap/rap-responses.js";
-import { BodyTooLargeError, readBody, sendJson, sendMethodNotAllowed, type NodeRequest, type NodeResponse } from "./http-io.js";
-import { bestSchemaError, type Schema } from "./json-schema.js";
+import { cancelResponse, createResponse, type RapResponse } from "../rap/rap-responses.js";
+import { renderDocsPage } from "./api-docs.js";
+import { API_SPEC } from "./api-spec.js";
+import {
+  BodyTooLargeError,
+  readBody,
+  sendHtml,
+  sendJson,
+  sendMethodNotAllowed,
+  sendPermanentRedirect,
+  type NodeRequest,
+  type NodeResponse,
+} from "./http-io.js";
+import type { Schema } from "./json-schema.js";
+import { parseBody } from "./request-body.js";
 import { createRequestFromJson } from "./request-mapping.js";
 import { CANCEL_REQUEST_SCHEMA, CREATE_REQUEST_SCHEMA, STATUS_REQUEST_SCHEMA } from "./request-schemas.js";
 
-const PREFIX = "/controller/v1/";
+export const API_PREFIX = "/controller/v1/";
+
+/**
+ * Django's default DATA_UPLOAD_MAX_MEMORY_SIZE: upstream refuses larger bodies (with an HTML 400;
+ * we answer JSON). MAX_REQUEST_BODY_BYTES can only lower it.
+ */
+const UPSTREAM_BODY_LIMIT = 2_621_440;
 
 type Endpoint =
   | { readonly method: "GET"; readonly handle: (deps: ControllerDeps, backends: readonly string[]) => RapResponse; readonly compact?: boolean }
@@ -25,7 +44,8 @@ type Endpoint =
       readonly handle: (deps: ControllerDeps, backends: readonly string[], body: Record<string, unknown>) => RapResponse | Promise<RapResponse>;
     };
 
-const ENDPOINTS: Readonly<Record<string, Endpoint>> = {
+/** The RAP API's operations by path under API_PREFIX (the OpenAPI document lists the same). */
+export const API_ENDPOINTS: Readonly<Record<string, Endpoint>> = {
   "backend/status/": {
     method: "GET",
     compact: true,
@@ -59,15 +79,13 @@ const ENDPOINTS: Readonly<Record<string, Endpoint>> = {
   },
 };
 
-const UTF8 = new TextDecoder("utf-8", { fatal: true });
+const DOCS_PAGE = renderDocsPage(API_SPEC);
 
-function parseJson(bytes: Buffer): { ok: true; value: unknown } | { ok: false } {
-  try {
-    return { ok: true, value: JSON.parse(UTF8.decode(bytes)) as unknown };
-  } catch {
-    return { ok: false };
-  }
-}
+/** Documentation routes under API_PREFIX: any method, no token, as upstream. */
+export const DOC_ROUTES: Readonly<Record<string, (response: NodeResponse) => void>> = {
+  "spec.json": (response) => sendJson(response, 200, API_SPEC),
+  "docs/": (response) => sendHtml(response, 200, DOCS_PAGE),
+};
 
 async function handleEndpoint(deps: ControllerDeps, endpoint: Endpoint, request: NodeRequest, response: NodeResponse): Promise<void> {
   if (request.method !== endpoint.method) return sendMethodNotAllowed(response, endpoint.method);
@@ -77,36 +95,50 @@ async function handleEndpoint(deps: ControllerDeps, endpoint: Endpoint, request:
     const result = endpoint.handle(deps, auth.backends);
     return sendJson(response, result.status, result.body, { compact: endpoint.compact ?? false });
   }
+  const limit = Math.min(deps.config.maxRequestBodyBytes, UPSTREAM_BODY_LIMIT);
   let bytes: Buffer;
   try {
-    bytes = await readBody(request, deps.config.maxRequestBodyBytes);
+    bytes = await readBody(request, limit);
   } catch (error) {
-    if (error instanceof BodyTooLargeError) {
-      return sendJson(response, 413, { error: "Validation error", details: `request body is larger than the limit of ${deps.config.maxRequestBodyBytes} bytes` });
-    }
-    throw error;
+    if (!(error instanceof BodyTooLargeError)) throw error;
+    return sendJson(response, 400, { error: "Validation error", details: `Request body is larger than ${limit} bytes` });
   }
-  const parsed = parseJson(bytes);
-  if (!parsed.ok) return sendJson(response, UNPARSEABLE_BODY.status, UNPARSEABLE_BODY.body);
-  const invalid = bestSchemaError(endpoint.schema, parsed.value);
-  if (invalid) {
-    const result = validationError(invalid.path, invalid.message);
-    return sendJson(response, result.status, result.body);
-  }
-  const result = await endpoint.handle(deps, auth.backends, parsed.value as Record<string, unknown>);
+  const checked = parseBody(endpoint.schema, bytes);
+  if (!checked.ok) return sendJson(response, checked.response.status, checked.response.body);
+  const result = await endpoint.handle(deps, auth.backends, checked.body);
   sendJson(response, result.status, result.body);
+}
+
+/** A route table lookup that cannot land on Object.prototype (`/controller/v1/constructor`). */
+function own<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
 }
 
 /** Returns true if it answered the request (it owns every path it knows, plus the health check). */
 export async function handleRest(deps: ControllerDeps, request: NodeRequest, response: NodeResponse): Promise<boolean> {
-  const path = (request.url ?? "/").split("?", 1)[0] ?? "/";
+  const url = request.url ?? "/";
+  const queryAt = url.indexOf("?");
+  const path = queryAt === -1 ? url : url.slice(0, queryAt);
   if (path === "/") {
     sendJson(response, 200, { method: request.method ?? "GET" });
     return true;
   }
-  if (!path.startsWith(PREFIX)) return false;
-  const endpoint = ENDPOINTS[path.slice(PREFIX.length)];
-  if (!endpoint) return false;
-  await handleEndpoint(deps, endpoint, request, response);
-  return true;
+  if (!path.startsWith(API_PREFIX)) return false;
+  const route = path.slice(API_PREFIX.length);
+  const endpoint = own(API_ENDPOINTS, route);
+  if (endpoint) {
+    await handleEndpoint(deps, endpoint, request, response);
+    return true;
+  }
+  const doc = own(DOC_ROUTES, route);
+  if (doc) {
+    doc(response);
+    return true;
+  }
+  // As Django's APPEND_SLASH (any method; a client that follows it with a GET then gets the 405).
+  if (!route.endsWith("/") && (own(API_ENDPOINTS, `${route}/`) || own(DOC_ROUTES, `${route}/`))) {
+    sendPermanentRedirect(response, `${path}/${queryAt === -1 ? "" : url.slice(queryAt)}`);
+    return true;
+  }
+  return false;
 }

@@ -43,7 +43,7 @@ export function runArgv(input: RunArgvInput): string[] {
 }
 
 export const inspectArgv = (name: string): string[] => ["container", "inspect", "--format", "{{json .}}", name];
-export const waitArgv = (name: string): string[] => ["container", "wait", name];
+export const waitArgv = (name: string, quirks: CliQuirks): string[] => ["container", "wait", ...quirks.waitOptions, name];
 export const killArgv = (name: string): string[] => ["container", "kill", name];
 export const removeArgv = (name: string): string[] => ["container", "rm", "--force", name];
 export const startArgv = (name: string): string[] => ["container", "start", name];

@@ -8,7 +8,14 @@ import { readFile, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import type { CheckoutOptions } from "../checkout.js";
 import { CommandError, type CommandRunner } from "../exec.js";
-import { containerName, finalizeJobFiles, readJobMetadata, TIMESTAMP_REFERENCE_FILE, type ContainerFacts } from "../job-files/index.js";
+import {
+  containerName,
+  finalizeJobFiles,
+  readJobMetadata,
+  readJobMetadataById,
+  TIMESTAMP_REFERENCE_FILE,
+  type ContainerFacts,
+} from "../job-files/index.js";
 import { assertNotArchived, prepareVolume } from "../prepare-volume.js";
 import type { Executor, FinalizeOptions, JobDefinition, JobStatus, Logger, StorageLayout } from "../types.js";
 import * as argv from "./argv.js";
@@ -52,6 +59,7 @@ export class ContainerCliExecutor implements Executor {
   private readonly quirks: CliQuirks;
   private readonly nowNs: () => bigint;
   private readonly metrics: MetricsStore;
+  private readonly presentImages = new Set<string>();
 
   constructor(private readonly options: ContainerCliOptions) {
     this.driver = path.basename(options.binary);
@@ -60,7 +68,7 @@ export class ContainerCliExecutor implements Executor {
     this.nowNs = options.nowNs ?? nowNsDefault;
   }
 
-  private volumeDir(job: JobDefinition): string {
+  private volumeDir(job: Pick<JobDefinition, "id">): string {
     return path.join(this.options.layout.volumesDir, job.id);
   }
 
@@ -72,7 +80,7 @@ export class ContainerCliExecutor implements Executor {
     return this.quirks.noSuchContainer.some((fragment) => stderr.includes(fragment));
   }
 
-  private async inspect(job: JobDefinition, signal: AbortSignal): Promise<ContainerState | undefined> {
+  private async inspect(job: Pick<JobDefinition, "id">, signal: AbortSignal): Promise<ContainerState | undefined> {
     const result = await this.cli(argv.inspectArgv(containerName(job.id)), signal);
     if (result.exitCode === 0) return parseInspect(result.stdout);
     if (this.isNoSuchContainer(result.stderr)) return undefined;
@@ -92,13 +100,22 @@ export class ContainerCliExecutor implements Executor {
     return { state, timestampNs: timestampNs ?? this.nowNs(), results };
   }
 
-  async getStatus(job: JobDefinition, options: { readonly cancelled?: boolean }, signal: AbortSignal): Promise<JobStatus> {
-    const container = await this.inspect(job, signal);
+  /** Finalized or error, from this task's metadata.json alone (no runtime call). */
+  private async finishedStatus(job: JobDefinition): Promise<JobStatus | undefined> {
     const metadata = await readJobMetadata(this.options.layout, job);
-    if (Object.keys(metadata).length > 0) {
-      const timestamp = typeof metadata.timestamp_ns === "number" || typeof metadata.timestamp_ns === "string" ? BigInt(metadata.timestamp_ns) : undefined;
-      return this.status(metadata.error ? "error" : "finalized", timestamp, metadata);
-    }
+    if (Object.keys(metadata).length === 0) return undefined;
+    const timestamp = typeof metadata.timestamp_ns === "number" || typeof metadata.timestamp_ns === "string" ? BigInt(metadata.timestamp_ns) : undefined;
+    return this.status(metadata.error ? "error" : "finalized", timestamp, metadata);
+  }
+
+  async getStatus(job: JobDefinition, options: { readonly cancelled?: boolean }, signal: AbortSignal): Promise<JobStatus> {
+    const finished = await this.finishedStatus(job);
+    if (finished) return finished;
+    return this.statusFrom(job, await this.inspect(job, signal), options);
+  }
+
+  /** Status of an unfinished job from its container (or its absence) and its working directory. */
+  private async statusFrom(job: JobDefinition, container: ContainerState | undefined, options: { readonly cancelled?: boolean }): Promise<JobStatus> {
     if (!container || container.status === "created" || container.status === "configured") {
       const volume = this.volumeDir(job);
       if (options.cancelled) return this.status(existsSync(volume) ? "prepared" : "unknown");
@@ -122,22 +139,33 @@ export class ContainerCliExecutor implements Executor {
       { layout: this.options.layout, volumeDir: this.volumeDir(job), checkout: this.options.checkout, owner: this.options.volumeOwner, nowNs: this.nowNs },
       signal,
     );
-    return this.getStatus(job, {}, signal);
+    // The marker prepareVolume wrote last is what makes the job prepared; no runtime call needed.
+    return this.statusFrom(job, undefined, {});
   }
 
   private async ensureImage(job: JobDefinition, signal: AbortSignal): Promise<void> {
     const image = this.resolveImage(job.image);
-    if ((await this.cli(argv.imageInspectArgv(image), signal)).exitCode === 0) return;
+    // Images are not removed under a running agent, so one successful check per image is enough.
+    if (this.presentImages.has(image)) return;
+    if ((await this.cli(argv.imageInspectArgv(image), signal)).exitCode === 0) {
+      this.presentImages.add(image);
+      return;
+    }
     if (this.options.pullMissingImages) {
       const pulled = await this.cli(argv.pullArgv(image), signal);
-      if (pulled.exitCode === 0) return;
+      if (pulled.exitCode === 0) {
+        this.presentImages.add(image);
+        return;
+      }
       throw new ExecutorError(`could not pull image ${image}: ${pulled.stderr.trim()}`);
     }
     throw new ExecutorError(`image ${image} is not present on this backend and pulling is turned off`);
   }
 
   async execute(job: JobDefinition, signal: AbortSignal): Promise<JobStatus> {
-    const current = await this.getStatus(job, {}, signal);
+    // Checked from the disk only: if a container already exists, `run` fails on its name and the
+    // existing one is re-attached below, so no inspect is needed on the common path.
+    const current = (await this.finishedStatus(job)) ?? (await this.statusFrom(job, undefined, {}));
     if (current.state !== "prepared") return current;
     const name = containerName(job.id);
     const env = { ...job.env, ...this.options.extraEnv?.(job) };
@@ -160,15 +188,16 @@ export class ContainerCliExecutor implements Executor {
       const existing = await this.inspect(job, signal);
       if (!existing) throw new ExecutorError(`${this.driver} run failed: ${run.stderr.trim()}`);
       if (existing.status === "created") await this.cli(argv.startArgv(name), signal);
+      return this.getStatus(job, {}, signal);
     }
-    return this.getStatus(job, {}, signal);
+    // Started just now; waitForExit reads the real start and finish times from the runtime.
+    return this.status("executing");
   }
 
   async waitForExit(job: JobDefinition, signal: AbortSignal): Promise<JobStatus> {
-    const current = await this.getStatus(job, {}, signal);
-    if (current.state !== "executing") return current;
-    // `container wait` blocks until the container stops: no polling.
-    await this.options.runner.run(this.options.binary, argv.waitArgv(containerName(job.id)), { signal, timeoutMs: 0 });
+    // `container wait` blocks until the container stops (no polling) and returns at once if it
+    // already has, or fails if there is none; either way the status is then read fresh.
+    await this.options.runner.run(this.options.binary, argv.waitArgv(containerName(job.id), this.quirks), { signal, timeoutMs: 0 });
     return this.getStatus(job, {}, signal);
   }
 
@@ -179,20 +208,22 @@ export class ContainerCliExecutor implements Executor {
     if (killed.exitCode !== 0 && !this.isNoSuchContainer(killed.stderr) && !/is not running/i.test(killed.stderr)) {
       throw new ExecutorError(`${this.driver} kill failed: ${killed.stderr.trim()}`);
     }
-    await this.options.runner.run(this.options.binary, argv.waitArgv(containerName(job.id)), { signal, timeoutMs: 60_000 });
+    await this.options.runner.run(this.options.binary, argv.waitArgv(containerName(job.id), this.quirks), { signal, timeoutMs: 60_000 });
     return this.getStatus(job, {}, signal);
   }
 
   async finalize(job: JobDefinition, options: FinalizeOptions, signal: AbortSignal): Promise<JobStatus> {
     const cancelled = options.cancelled ?? false;
-    const current = await this.getStatus(job, { cancelled }, signal);
-    if (current.state === "finalized" || current.state === "error") return current;
+    const finished = await this.finishedStatus(job);
+    if (finished) return finished;
+    // Logs are fetched alongside the inspect (two CLI round trips at once); unused if no container.
+    const [container, logResult] = await Promise.all([this.inspect(job, signal), this.cli(argv.logsArgv(containerName(job.id)), signal)]);
+    const current = await this.statusFrom(job, container, { cancelled });
     if (!cancelled && !options.error && current.state === "unknown") return current;
-    const container = await this.inspect(job, signal);
     let logs = "";
     let facts: ContainerFacts | undefined;
     if (container) {
-      logs = (await this.cli(argv.logsArgv(containerName(job.id)), signal)).all;
+      logs = logResult.all;
       facts = {
         exitCode: container.exitCode,
         oomKilled: container.oomKilled,
@@ -213,16 +244,34 @@ export class ContainerCliExecutor implements Executor {
       metrics: await this.metrics.metricsFor(job.id),
       ...(this.options.readStudyActions ? { readStudyProjectActions: () => this.options.readStudyActions!(job) } : {}),
     });
-    return this.getStatus(job, { cancelled }, signal);
+    return (await this.finishedStatus(job)) ?? this.getStatus(job, { cancelled }, signal);
   }
 
   async cleanup(job: JobDefinition, signal: AbortSignal): Promise<void> {
-    const removed = await this.cli(argv.removeArgv(containerName(job.id)), signal);
+    await this.removeJobObjects(job.id, signal);
+  }
+
+  private async removeJobObjects(jobId: string, signal: AbortSignal): Promise<void> {
+    const removed = await this.cli(argv.removeArgv(containerName(jobId)), signal);
     if (removed.exitCode !== 0 && !this.isNoSuchContainer(removed.stderr)) {
-      this.options.log.warn("could not remove container", { job: job.id, stderr: removed.stderr.trim() });
+      this.options.log.warn("could not remove container", { job: jobId, stderr: removed.stderr.trim() });
     }
-    await rm(this.volumeDir(job), { recursive: true, force: true });
-    await this.metrics.forget(job.id);
+    await rm(this.volumeDir({ id: jobId }), { recursive: true, force: true });
+    await this.metrics.forget(jobId);
+  }
+
+  async reapFinished(signal: AbortSignal): Promise<string[]> {
+    const reaped: string[] = [];
+    for (const jobId of await this.listJobIds(signal)) {
+      const container = await this.inspect({ id: jobId }, signal);
+      if (!container || container.running) continue;
+      const metadata = await readJobMetadataById(this.options.layout, jobId);
+      // Only the attempt that wrote the metadata: a newer attempt's container has another task id.
+      if (!metadata.task_id || metadata.task_id !== container.labels["task-id"]) continue;
+      await this.removeJobObjects(jobId, signal);
+      reaped.push(jobId);
+    }
+    return reaped;
   }
 
   async sampleMetrics(signal: AbortSignal): Promise<void> {

@@ -47,6 +47,7 @@ function recording(inner: Executor | undefined, heldAt: Map<string, number>, fin
     cleanup: (job, signal) => inner!.cleanup(job, signal),
     listJobIds: (signal) => inner?.listJobIds(signal) ?? Promise.resolve([]),
     sampleMetrics: (signal) => inner?.sampleMetrics(signal) ?? Promise.resolve(),
+    reapFinished: (signal) => inner?.reapFinished(signal) ?? Promise.resolve([]),
   };
 }
 
