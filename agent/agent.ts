@@ -85,10 +85,16 @@ export class Agent {
       (reaped) => reaped.length > 0 && this.log.info("removed containers of jobs that had already finished", { jobs: reaped.join(",") }),
       (error: unknown) => this.log.warn("could not look for finished containers", { error }),
     );
-    const sampling = this.sampleMetrics(signal);
+    // Side loops stop with the session, however it ends (a refused token ends it without `signal`).
+    const running = new AbortController();
+    const stopRunning = () => running.abort();
+    signal.addEventListener("abort", stopRunning, { once: true });
+    const sampling = this.sampleMetrics(running.signal);
     try {
       await session.run(signal);
     } finally {
+      signal.removeEventListener("abort", stopRunning);
+      running.abort();
       this.setState("stopped");
       await sampling;
     }
