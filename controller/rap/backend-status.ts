@@ -33,6 +33,7 @@ export function backendStatus(deps: ControllerDeps, slug: string): ApiBackendSta
   return {
     slug,
     last_seen: since("last-seen-at"),
+    // Only exactly "true" reads as on, though the scheduler pauses for any case of it: upstream's quirk, kept.
     paused: { status: flag("paused")?.value === "true" ? "on" : "off", since: since("paused") },
     db_maintenance: {
       status: maintenanceOn ? "on" : "off",

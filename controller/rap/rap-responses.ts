@@ -51,6 +51,7 @@ export function cancelResponse(rapId: string, result: CancelResult): RapResponse
   switch (result.kind) {
     case "cancelled":
       return { status: 200, body: { result: "Success", details: `${result.count} actions cancelled`, count: result.count } };
+    // Lower-case "jobs not found", as upstream sends it (its own spec example says "Jobs not found").
     case "no_jobs":
       return { status: 404, body: { error: "jobs not found", details: `No jobs found for rap_id ${rapId}`, rap_id: rapId } };
     case "actions_not_found":

@@ -140,5 +140,6 @@ export async function handleRest(deps: ControllerDeps, request: NodeRequest, res
     sendPermanentRedirect(response, `${path}/${queryAt === -1 ? "" : url.slice(queryAt)}`);
     return true;
   }
+  // Not ours: the caller answers a JSON 404 where upstream's Django sends an HTML page.
   return false;
 }
