@@ -34,3 +34,36 @@ export function gitIn(dir: string, env: Readonly<Record<string, string>>): Git {
     return result.stdout;
   };
 }
+
+/**
+ * `git cat-file --batch` for several object names: each one's content, or undefined when missing.
+ * The output is `<oid> <type> <size>\n<content>\n` per found object, `<name> missing\n` otherwise.
+ */
+export async function catFileBatch(dir: string, names: readonly string[], env: Readonly<Record<string, string>>): Promise<(Buffer | undefined)[]> {
+  const passed = Object.fromEntries(Object.entries(env).filter(([name]) => PASSED_THROUGH.test(name)));
+  const result = await execa("git", ["-C", dir, "cat-file", "--batch"], {
+    env: { ...passed, ...GIT_ENV },
+    extendEnv: false,
+    input: names.map((name) => `${name}\n`).join(""),
+    encoding: "buffer",
+    stripFinalNewline: false,
+    timeout: 120_000,
+  });
+  const out = Buffer.from(result.stdout);
+  const objects: (Buffer | undefined)[] = [];
+  let offset = 0;
+  for (let index = 0; index < names.length; index++) {
+    const end = out.indexOf(0x0a, offset);
+    const header = out.subarray(offset, end).toString("utf8");
+    offset = end + 1;
+    const match = /^[0-9a-f]+ \w+ (\d+)$/.exec(header);
+    if (!match) {
+      objects.push(undefined);
+      continue;
+    }
+    const size = Number(match[1]);
+    objects.push(out.subarray(offset, offset + size));
+    offset += size + 1;
+  }
+  return objects;
+}

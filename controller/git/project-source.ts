@@ -5,7 +5,7 @@
 import { mkdirSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { UserActionableError } from "../jobs/errors.js";
-import { gitIn, type Git } from "./git-runner.js";
+import { catFileBatch, gitIn, type Git } from "./git-runner.js";
 import { fetchUrl, locateRepo, redactCredentials, type RepoLocation, type RepoPolicy } from "./repo-url.js";
 
 export interface ProjectSourceOptions extends RepoPolicy {
@@ -66,17 +66,10 @@ export class ProjectSource {
   async readFile(repoUrl: string, commit: string, path: string): Promise<string | undefined> {
     const location = this.locate(repoUrl);
     const dir = location.kind === "local" ? location.path : await this.fetchCommit(location, commit, repoUrl);
-    const repo = this.git(dir);
-    try {
-      await repo(["cat-file", "-e", `${commit}^{commit}`]);
-    } catch {
-      throw new UserActionableError(`Error fetching commit ${commit} from ${repoUrl}`);
-    }
-    try {
-      return await repo(["show", `${commit}:${path}`]);
-    } catch {
-      return undefined;
-    }
+    // One git process answers both questions: is the commit there, and what is the file's text.
+    const [commitObject, file] = await catFileBatch(dir, [`${commit}^{commit}`, `${commit}:${path}`], this.options.env).catch(() => [undefined, undefined]);
+    if (!commitObject) throw new UserActionableError(`Error fetching commit ${commit} from ${repoUrl}`);
+    return file?.toString("utf8");
   }
 
   private async bareCache(location: RepoLocation & { kind: "github" }): Promise<string> {
