@@ -42,3 +42,18 @@ export function loadAllInOneConfig(env: Readonly<Record<string, string | undefin
 export function cliEnvironment(): Readonly<Record<string, string | undefined>> {
   return process.env;
 }
+
+/** Where the admin subcommands find the controller, and the token they present. */
+export interface AdminCliConfig {
+  /** RAP_CONTROLLER_URL; default http://127.0.0.1:8000 (the controller's default port). */
+  readonly controllerUrl: string;
+  /** RAP_ADMIN_TOKEN, the same variable the controller reads; undefined: calls go without one. */
+  readonly adminToken: string | undefined;
+}
+
+export function loadAdminCliConfig(env: Readonly<Record<string, string | undefined>> = process.env): AdminCliConfig {
+  return {
+    controllerUrl: (env.RAP_CONTROLLER_URL || "http://127.0.0.1:8000").replace(/\/+$/, ""),
+    adminToken: env.RAP_ADMIN_TOKEN || undefined,
+  };
+}

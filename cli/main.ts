@@ -5,6 +5,10 @@
  *   agent                 one agent (AGENT_CONFIG names its config file)
  *   migrate [--dbpath P]  create or update the controller database
  *   validate [--json] F   check a project.yaml as upstream would
+ *   jobs, job, cancel-job, kill-job, add-job, flags, pause, db-maintenance,
+ *   prepare-for-reboot, agents
+ *                         operator commands over AdminService (cli/admin/; RAP_CONTROLLER_URL,
+ *                         RAP_ADMIN_TOKEN)
  * Signals are handled here only: the first SIGTERM/SIGINT stops cleanly, the third forces exit.
  */
 import { readFileSync } from "node:fs";
@@ -16,9 +20,11 @@ import { createLogger } from "../controller/logger.js";
 import { runValidateCommand } from "../controller/pipeline/validate-command.js";
 import { runController } from "../controller/service.js";
 import { migrateDatabase } from "../controller/store/open-database.js";
-import { cliEnvironment, loadAllInOneConfig } from "./config.js";
+import { ADMIN_COMMAND_NAMES, isAdminCommand, runAdminCommand } from "./admin/run-admin-command.js";
+import { terminalIo } from "./admin/terminal-io.js";
+import { cliEnvironment, loadAdminCliConfig, loadAllInOneConfig } from "./config.js";
 
-const USAGE = "usage: rap <all-in-one|controller|agent|migrate|validate> [options]";
+const USAGE = `usage: rap <all-in-one|controller|agent|migrate|validate|${ADMIN_COMMAND_NAMES.join("|")}> [options]`;
 
 function stopSignal(log: (message: string) => void): AbortSignal {
   const stop = new AbortController();
@@ -93,6 +99,9 @@ async function main(argv: string[]): Promise<number> {
       });
     case undefined:
     default:
+      if (command !== undefined && isAdminCommand(command)) {
+        return runAdminCommand(command, args, { config: loadAdminCliConfig(cliEnvironment()), io: terminalIo(), cwd: process.cwd() });
+      }
       process.stderr.write(`${USAGE}\n`);
       return 2;
   }

@@ -4,6 +4,7 @@
  * over. This is the only controller file that reads process.env.
  */
 import { resolve } from "node:path";
+import { shellSplit } from "./pipeline/shell-words.js";
 
 export interface BackendConfig {
   readonly slug: string;
@@ -48,6 +49,14 @@ export interface ControllerConfig {
   readonly maxRequestBodyBytes: number;
   /** The scheduler runs on every event; this slow tick is only a safety net. */
   readonly safetyTickMs: number;
+  /** Backends whose database is checked by scheduled DBSTATUS tasks (MAINTENANCE_ENABLED_BACKENDS). */
+  readonly maintenanceEnabledBackends: readonly string[];
+  /** Least time between two DBSTATUS tasks of a backend, seconds (MAINTENANCE_POLL_INTERVAL). */
+  readonly maintenancePollIntervalSeconds: number;
+  /** Image DBSTATUS tasks run (DATABASE_UTILS_IMAGE; upstream's tpp-database-utils). */
+  readonly databaseUtilsImage: string;
+  /** Arguments DBSTATUS tasks give that image (DBSTATUS_COMMAND, shell words; upstream's `in_maintenance_mode`). */
+  readonly dbstatusArgs: readonly string[];
   readonly version: string;
 }
 
@@ -84,6 +93,15 @@ function actionsRepoBase(value: string | undefined): string {
   const isUrl = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(raw);
   const base = isUrl ? raw : resolve(raw);
   return base.length > 1 ? base.replace(/\/+$/, "") : base;
+}
+
+/** DBSTATUS_COMMAND split as a shell would (so `-c "echo db-maintenance"` is two words). */
+function dbstatusArgs(value: string | undefined): string[] {
+  try {
+    return shellSplit(value ?? "in_maintenance_mode");
+  } catch (error) {
+    throw new ConfigError(`DBSTATUS_COMMAND cannot be split into words: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 function backendConfig(env: Env, slug: string): BackendConfig {
@@ -143,6 +161,10 @@ export function loadControllerConfig(env: Env = process.env): ControllerConfig {
     ),
     maxRequestBodyBytes: number(env, "MAX_REQUEST_BODY_BYTES", 10 * 1024 * 1024),
     safetyTickMs: number(env, "SCHEDULER_SAFETY_TICK_MS", 5000),
+    maintenanceEnabledBackends: list(env.MAINTENANCE_ENABLED_BACKENDS ?? "tpp"),
+    maintenancePollIntervalSeconds: number(env, "MAINTENANCE_POLL_INTERVAL", 300),
+    databaseUtilsImage: env.DATABASE_UTILS_IMAGE || `${env.DOCKER_REGISTRY ?? "ghcr.io/opensafely-core"}/tpp-database-utils:latest`,
+    dbstatusArgs: dbstatusArgs(env.DBSTATUS_COMMAND),
     version: env.RAP_VERSION ?? "0.1.0",
   });
 }

@@ -21,8 +21,10 @@ import { sendJson } from "./rest/http-io.js";
 import { adminService } from "./rpc/admin-service.js";
 import { agentService } from "./rpc/agent-service.js";
 import { rapService } from "./rpc/rap-service.js";
+import { registerReflection } from "./rpc/reflection-service.js";
 import type { ChangeSink } from "./scheduling/job-transitions.js";
 import { loadResourceWeights, weightOfJobs } from "./scheduling/resource-weights.js";
+import { ScheduledTasks } from "./scheduling/scheduled-tasks.js";
 import { Scheduler } from "./scheduling/scheduler.js";
 import { createOnePortServer, type OnePortServer } from "./server.js";
 import { FlagStore } from "./store/flag-store.js";
@@ -104,7 +106,8 @@ export class ControllerApp {
       routes: (router) => {
         router.service(RapService, rapService(ready, jobEvents));
         router.service(AgentService, agentService(ready, sessions));
-        router.service(AdminService, adminService(ready));
+        router.service(AdminService, adminService(ready, { sessions, sink }));
+        registerReflection(router, [RapService, AgentService, AdminService]);
       },
       readMaxBytes: config.maxRequestBodyBytes,
       fallback: (request, response) => {
@@ -127,6 +130,9 @@ export class ControllerApp {
     });
     const port = (server.server.address() as AddressInfo).port;
     const stopScheduler = new AbortController();
+    const scheduledTasks = new ScheduledTasks(() => ready, sink, () => scheduler.wake());
+    scheduler.addPass(() => scheduledTasks.run());
+    stopScheduler.signal.addEventListener("abort", () => scheduledTasks.stop(), { once: true });
     scheduler.start(stopScheduler.signal);
     log.info("controller listening", { host: config.host, port, backends: config.backends.map((b) => b.slug).join(",") });
     return new ControllerApp(ready, sessions, server, stopScheduler, port, jobEvents);

@@ -12,6 +12,8 @@ export interface AgentIdentity {
   readonly driver: string;
   readonly sessionId: string;
   readonly connectedAtMs: number;
+  /** Task ids the agent said in its Hello it was still working on (shown to operators). */
+  readonly inFlightAtConnect?: readonly string[];
 }
 
 export class AgentSession {

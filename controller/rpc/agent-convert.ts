@@ -75,6 +75,7 @@ export function taskToProto(task: Task): ProtoTask {
             image: text(definition.image),
             imageSha: typeof definition.image_sha === "string" ? definition.image_sha : undefined,
             hesExpectedActivityMonth: text(definition.hes_expected_activity_month),
+            args: strings(definition.args),
           },
         },
     attributes: { ...task.attributes },

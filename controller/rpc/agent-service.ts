@@ -15,6 +15,7 @@ import {
 import { AgentSession } from "../agents/agent-session.js";
 import { BackendBusyError, type SessionRegistry } from "../agents/session-registry.js";
 import type { ControllerDeps } from "../deps.js";
+import { applyDatabaseStatus } from "../scheduling/database-status-result.js";
 import { reportFromProto } from "./agent-convert.js";
 import { tokenFromHeader, tokensEqual } from "./token.js";
 
@@ -46,7 +47,14 @@ function handleRequest(deps: ControllerDeps, session: AgentSession, request: Con
       const task = deps.tasks.get(report.taskId);
       if (!task || task.backend !== session.identity.backend) {
         deps.log.warn("update for a task this agent does not own", { task: report.taskId, backend: session.identity.backend });
-      } else if (deps.db.transaction(() => deps.tasks.recordReport(report, Math.floor(deps.clock.nowMs() / 1000)))()) {
+      } else if (
+        deps.db.transaction(() => {
+          const fresh = deps.tasks.recordReport(report, Math.floor(deps.clock.nowMs() / 1000));
+          // A DBSTATUS result sets the backend's maintenance mode in the same transaction.
+          if (fresh && task.type === "dbstatus") applyDatabaseStatus(deps, task.backend, report.results);
+          return fresh;
+        })()
+      ) {
         deps.scheduler.wake();
       }
       // Acknowledged after the write (or when it is a duplicate/unknown), so the agent may forget it.
@@ -86,6 +94,7 @@ export function agentService(deps: ControllerDeps, registry: SessionRegistry): S
         driver: hello.driver,
         sessionId: randomUUID(),
         connectedAtMs: deps.clock.nowMs(),
+        inFlightAtConnect: [...hello.inFlight],
       });
       try {
         registry.register(session);

@@ -27,7 +27,8 @@ function inputJobIds(deps: ControllerDeps, job: Job): string[] {
   });
 }
 
-function definitionContext(deps: ControllerDeps, backend: BackendConfig, job: Job) {
+/** What a task definition for this job needs besides its task id (also used by admin kill and reboot). */
+export function definitionContext(deps: ControllerDeps, backend: BackendConfig, job: Job) {
   return { config: deps.config, backend, inputJobIds: inputJobIds(deps, job) };
 }
 

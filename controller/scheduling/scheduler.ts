@@ -37,6 +37,8 @@ function nextPendingIndex(pending: readonly Job[], runningPerWorkspace: Readonly
 
 export class Scheduler implements SchedulerHandle {
   private scheduled = false;
+  /** Further passes run after every job pass (scheduled DBSTATUS tasks). */
+  private readonly passes: (() => void)[] = [];
 
   constructor(
     private readonly deps: () => ControllerDeps,
@@ -53,6 +55,11 @@ export class Scheduler implements SchedulerHandle {
     });
   }
 
+  /** Adds a pass that runs after each pass over the jobs. */
+  addPass(pass: () => void): void {
+    this.passes.push(pass);
+  }
+
   /** Wakes on the safety tick until the signal aborts. */
   start(signal: AbortSignal): void {
     const timer = setInterval(() => this.wake(), this.deps().config.safetyTickMs);
@@ -64,6 +71,7 @@ export class Scheduler implements SchedulerHandle {
   private runSafely(): void {
     try {
       this.runOnce();
+      for (const pass of this.passes) pass();
     } catch (error) {
       // Upstream crash-loops the whole controller here; we log, keep serving, and retry on the next wake.
       this.deps().log.error("scheduler run failed", { error });

@@ -110,7 +110,7 @@ export class JobStore {
     return new Map(rows.map((r) => [r.id, r.state]));
   }
 
-  list(filter: { backend?: string; rapId?: string; workspace?: string; state?: string; limit: number }): Job[] {
+  list(filter: { backend?: string; rapId?: string; workspace?: string; state?: string; action?: string; statusCode?: string; limit: number }): Job[] {
     const clauses: string[] = [];
     const params: (string | number)[] = [];
     for (const [column, value] of [
@@ -118,6 +118,8 @@ export class JobStore {
       ["rap_id", filter.rapId],
       ["workspace", filter.workspace],
       ["state", filter.state],
+      ["action", filter.action],
+      ["status_code", filter.statusCode],
     ] as const) {
       if (value) {
         clauses.push(`${column} = ?`);

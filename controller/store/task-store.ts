@@ -52,6 +52,14 @@ export class TaskStore {
     return this.activeStatement.all(backend).map(taskFromRow);
   }
 
+  /** The backend's most recently inserted task of one type (scheduled tasks look at the last one). */
+  latestOfType(backend: string, type: TaskType): Task | undefined {
+    const row = this.db
+      .prepare<[string, string], TaskRow>("SELECT * FROM tasks WHERE backend = ? AND type = ? ORDER BY rowid DESC LIMIT 1")
+      .get(backend, type);
+    return row && taskFromRow(row);
+  }
+
   /** The job's tasks of one type, newest (lexically greatest id) last. */
   forJob(jobId: string, type: TaskType): Task[] {
     return this.db

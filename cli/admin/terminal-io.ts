@@ -1,0 +1,21 @@
+/** The real terminal for admin commands: stdout, stderr, and a y/N question read from stdin. */
+import { once } from "node:events";
+import { createInterface } from "node:readline/promises";
+import type { CliIo } from "./admin-cli.js";
+
+export function terminalIo(): CliIo {
+  return {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    confirm: async (question) => {
+      const lines = createInterface({ input: process.stdin, output: process.stdout });
+      try {
+        // End of input (no terminal, nothing piped) counts as "no".
+        const answer = await Promise.race([lines.question(`${question} `), once(lines, "close").then(() => "")]);
+        return answer.trim().toLowerCase() === "y";
+      } finally {
+        lines.close();
+      }
+    },
+  };
+}
