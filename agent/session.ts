@@ -93,7 +93,7 @@ export class AgentSession {
             agentId: options.agentId,
             version: options.version,
             driver: options.driver,
-            capabilities: ["runjob", "canceljob"],
+            capabilities: ["runjob", "canceljob", "dbstatus", "dbdatacheck"],
             inFlight: options.inFlight(),
           },
         },
