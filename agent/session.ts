@@ -80,7 +80,13 @@ export class AgentSession {
     const { outbox } = this.options;
     const sent = new Set<string>();
     let wake: (() => void) | undefined;
-    const unsubscribe = outbox.onAppend(() => wake?.());
+    // Set by every append, also one that lands while the generator is suspended at a `yield`
+    // (when there is no waiter to wake): the loop then sends again before it waits.
+    let appended = false;
+    const unsubscribe = outbox.onAppend(() => {
+      appended = true;
+      wake?.();
+    });
     const heartbeatMs = this.options.heartbeatIntervalMs ?? 10_000;
     const options = this.options;
 
@@ -99,12 +105,14 @@ export class AgentSession {
         },
       });
       while (!signal.aborted) {
+        appended = false;
         for (const update of outbox.pending()) {
           const key = `${update.taskId}\u0000${update.seq}`;
           if (sent.has(key)) continue;
           sent.add(key);
           yield create(ConnectRequestSchema, { message: { case: "taskUpdate", value: update } });
         }
+        if (appended) continue;
         const timedOut = await new Promise<boolean>((resolve) => {
           const timer = setTimeout(() => finish(true), heartbeatMs);
           const finish = (value: boolean) => {

@@ -1,6 +1,7 @@
 /**
- * Image reference rewriting from an agent's `image_map`, by the executor's rule: an exact image
- * first, then the first entry ending in `/` that prefixes it (a registry moved to a local mirror).
+ * Image reference rewriting from an agent's `image_map`, for job and database-task images alike: an
+ * exact image first, then the first entry ending in `/` that prefixes it (a registry moved to a
+ * local mirror).
  */
 export function mapImage(image: string, map: Readonly<Record<string, string>>): string {
   const exact = map[image];

@@ -19,6 +19,7 @@ import {
 import { assertNotArchived, prepareVolume } from "../prepare-volume.js";
 import type { Executor, FinalizeOptions, JobDefinition, JobStatus, Logger, StorageLayout } from "../types.js";
 import * as argv from "./argv.js";
+import { mapImage } from "../image-map.js";
 import { MetricsStore } from "../job-metrics.js";
 import { parseInspect, type ContainerState } from "./inspect.js";
 import { parseStats } from "./stats.js";
@@ -54,6 +55,11 @@ export class ExecutorError extends Error {
 
 const nowNsDefault = (): bigint => BigInt(Date.now()) * 1_000_000n;
 
+/** Container states (docker's and podman's) of a container that exists but has not started. */
+const NOT_STARTED: ReadonlySet<string> = new Set(["created", "configured", "initialized"]);
+/** States of a container that has finished; only these are "executed". */
+const STOPPED: ReadonlySet<string> = new Set(["exited", "stopped", "dead"]);
+
 export class ContainerCliExecutor implements Executor {
   readonly driver: string;
   private readonly quirks: CliQuirks;
@@ -88,12 +94,7 @@ export class ContainerCliExecutor implements Executor {
   }
 
   resolveImage(image: string): string {
-    const map = this.options.imageMap ?? {};
-    if (map[image]) return map[image];
-    for (const [from, to] of Object.entries(map)) {
-      if (from.endsWith("/") && image.startsWith(from)) return to + image.slice(from.length);
-    }
-    return image;
+    return mapImage(image, this.options.imageMap ?? {});
   }
 
   private status(state: JobStatus["state"], timestampNs?: bigint, results: Record<string, unknown> = {}): JobStatus {
@@ -111,12 +112,15 @@ export class ContainerCliExecutor implements Executor {
   async getStatus(job: JobDefinition, options: { readonly cancelled?: boolean }, signal: AbortSignal): Promise<JobStatus> {
     const finished = await this.finishedStatus(job);
     if (finished) return finished;
+    // No container can exist without the prepared marker: `run` only follows it, and cleanup
+    // removes the container before the directory. So a job without it needs no runtime call.
+    if (!existsSync(path.join(this.volumeDir(job), TIMESTAMP_REFERENCE_FILE))) return this.statusFrom(job, undefined, options);
     return this.statusFrom(job, await this.inspect(job, signal), options);
   }
 
   /** Status of an unfinished job from its container (or its absence) and its working directory. */
   private async statusFrom(job: JobDefinition, container: ContainerState | undefined, options: { readonly cancelled?: boolean }): Promise<JobStatus> {
-    if (!container || container.status === "created" || container.status === "configured") {
+    if (!container || NOT_STARTED.has(container.status)) {
       const volume = this.volumeDir(job);
       if (options.cancelled) return this.status(existsSync(volume) ? "prepared" : "unknown");
       const marker = path.join(volume, TIMESTAMP_REFERENCE_FILE);
@@ -125,8 +129,9 @@ export class ContainerCliExecutor implements Executor {
       const text = (await readFile(marker, "utf8")).trim();
       return this.status("prepared", /^\d+$/.test(text) ? BigInt(text) : BigInt(Math.round(found.ctimeMs)) * 1_000_000n);
     }
-    if (container.running) return this.status("executing", container.startedAtNs);
-    return this.status("executed", container.finishedAtNs);
+    if (STOPPED.has(container.status)) return this.status("executed", container.finishedAtNs);
+    // running, paused, stopping, and any state we do not know: never finalize a live container.
+    return this.status("executing", container.startedAtNs);
   }
 
   async prepare(job: JobDefinition, signal: AbortSignal): Promise<JobStatus> {
@@ -196,9 +201,13 @@ export class ContainerCliExecutor implements Executor {
 
   async waitForExit(job: JobDefinition, signal: AbortSignal): Promise<JobStatus> {
     // `container wait` blocks until the container stops (no polling) and returns at once if it
-    // already has, or fails if there is none; either way the status is then read fresh.
-    await this.options.runner.run(this.options.binary, argv.waitArgv(containerName(job.id), this.quirks), { signal, timeoutMs: 0 });
-    return this.getStatus(job, {}, signal);
+    // already has. Its word is checked against inspect: under load podman's wait can return while a
+    // just-started container is still coming up, so we wait again until it has really stopped.
+    for (;;) {
+      const waited = await this.options.runner.run(this.options.binary, argv.waitArgv(containerName(job.id), this.quirks), { signal, timeoutMs: 0 });
+      const status = await this.getStatus(job, {}, signal);
+      if (status.state !== "executing" || signal.aborted || waited.exitCode !== 0) return status;
+    }
   }
 
   async terminate(job: JobDefinition, signal: AbortSignal): Promise<JobStatus> {

@@ -3,7 +3,7 @@
  * agent stream, agent) against a real runtime: exact files on disk, manifest contents, level-4
  * outcomes and job status codes, cancel, an agent SIGKILLed mid-run, and hostile studies.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { execFileSync } from "node:child_process";
@@ -73,7 +73,9 @@ export function describeDriverContract(driver: "docker" | "podman"): void {
     /** Submits `actions` (run_all) in a fresh workspace and waits until every job has finished. */
     async function run(actions: Readonly<Record<string, Action>>, options: { requested?: string[]; wait?: boolean } = {}) {
       rapCounter += 1;
-      const rapId = `${driver === "docker" ? "d" : "p"}${String(rapCounter).padStart(15, "0")}`;
+      // Random, so container names (derived from rap id and action) never collide with another
+      // test process using the same runtime on this machine.
+      const rapId = randomBytes(8).toString("hex");
       const workspace = `ws-${driver}-${rapCounter}`;
       const study: StudyRepo = createStudyRepo(projectYaml(actions));
       const created = await rest(controller, "POST", "/controller/v1/rap/create/", createBody({

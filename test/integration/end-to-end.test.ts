@@ -3,6 +3,7 @@
  * driver and real containers. Also the two failures the foundation must survive: a controller
  * killed mid-job (the agent's outbox replays the result) and a task delivered twice (one run).
  */
+import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,7 +17,8 @@ import { spawnController, type ControllerProcess } from "../support/controller-p
 import { createStudyRepo, TWO_ACTION_STUDY } from "../support/study-repo.js";
 import { waitFor } from "../support/wait-for.js";
 
-const RAP_ID = "abcdefgh23456789";
+// Random per run: container names derive from it, and another test process may share the runtime.
+const RAP_ID = randomBytes(8).toString("hex");
 
 interface ApiJob {
   action: string;
@@ -73,7 +75,7 @@ describe("end to end with docker", () => {
     const controller = await withController();
     const agent = withAgent(controller.url);
     const study = createStudyRepo(TWO_ACTION_STUDY);
-    const created = await rest(controller, "POST", "/controller/v1/rap/create/", createBody({ repo_url: study.path, commit: study.commit }));
+    const created = await rest(controller, "POST", "/controller/v1/rap/create/", createBody({ rap_id: RAP_ID, repo_url: study.path, commit: study.commit }));
     expect(created.json).toEqual({ result: "Success", details: `Jobs created for rap_id '${RAP_ID}'`, rap_id: RAP_ID, count: 2 });
 
     await waitForJob(controller, "summarise", (job) => job.status === "succeeded", "summarise to succeed");
@@ -102,7 +104,7 @@ describe("end to end with docker", () => {
     const agent = withAgent(controller.url);
     const study = gatedStudy();
     const gated = jobId(RAP_ID, "gated");
-    await rest(controller, "POST", "/controller/v1/rap/create/", createBody({ repo_url: study.path, commit: study.commit, requested_actions: ["gated"] }));
+    await rest(controller, "POST", "/controller/v1/rap/create/", createBody({ rap_id: RAP_ID, repo_url: study.path, commit: study.commit, requested_actions: ["gated"] }));
     await waitForJob(controller, "gated", (job) => job.status_code === "executing", "the job to execute");
 
     await controller.kill("SIGKILL");
@@ -124,7 +126,7 @@ describe("end to end with docker", () => {
     const agent = withAgent(controller.url);
     const study = gatedStudy();
     const gated = jobId(RAP_ID, "gated");
-    await rest(controller, "POST", "/controller/v1/rap/create/", createBody({ repo_url: study.path, commit: study.commit, requested_actions: ["gated"] }));
+    await rest(controller, "POST", "/controller/v1/rap/create/", createBody({ rap_id: RAP_ID, repo_url: study.path, commit: study.commit, requested_actions: ["gated"] }));
     await waitForJob(controller, "gated", (job) => job.status_code === "executing", "the job to execute");
 
     // Break the stream: the agent reconnects and the controller pushes the still-active task again.
