@@ -29,7 +29,10 @@ summary=$(node -e '
   const file = process.argv[1];
   if (!fs.existsSync(file)) { console.log("0 passed, 1 failed"); process.exit(0); }
   const r = JSON.parse(fs.readFileSync(file, "utf8"));
-  console.log(`${r.numPassedTests} passed, ${r.numFailedTests + (r.numRuntimeErrorTestSuites ?? 0)} failed`);
+  // A run that failed without a failed test (a suite that could not load, an unhandled error)
+  // still counts as a failure in the summary line.
+  const failed = r.numFailedTests + (r.numRuntimeErrorTestSuites ?? 0);
+  console.log(`${r.numPassedTests} passed, ${failed === 0 && !r.success ? 1 : failed} failed`);
 ' "$report")
 
 if [ "${#failed_steps[@]}" -gt 0 ]; then

@@ -54,11 +54,12 @@ export function describeDriverContract(driver: "docker" | "podman"): void {
     let controller: ControllerHarness;
     let agent: AgentHarness;
     let rapCounter = 0;
+    const AGENT_SETTINGS = { AGENT_DRIVER: driver, STATS_POLL_INTERVAL: "2" };
 
     beforeAll(async () => {
       // A small memory limit so the OOM scenario is quick; the other jobs need a few MB.
       controller = await startController({ env: { TEST_JOB_MEMORY_LIMIT: "64m", TEST_MAX_WORKERS: "4" } });
-      agent = startAgent(agentConfig(controller.url, { AGENT_DRIVER: driver, STATS_POLL_INTERVAL: "2" }));
+      agent = startAgent(agentConfig(controller.url, AGENT_SETTINGS));
       await waitFor(() => controller.app.sessions.get("test"), { message: "agent to connect" });
     });
     afterAll(async () => {
@@ -175,11 +176,20 @@ export function describeDriverContract(driver: "docker" | "podman"): void {
     });
 
     it("reports the job's CPU and memory metrics to the controller", async () => {
-      // Samples every 2 s: a job running 5 s gets at least two, which is what an aggregate needs.
-      const { byAction } = await run({
-        busy: { script: "i=0; end=$(($(date +%s) + 5)); while [ $(date +%s) -lt $end ]; do i=$((i + 1)); done\necho $i > output/n.txt", outputs: { moderately_sensitive: { n: "output/n.txt" } } },
-      });
-      const metrics = byAction.busy?.metrics ?? {};
+      // The job keeps a CPU busy until the agent has sampled it at least once, then is released.
+      const { rapId, jobs } = await run(
+        { busy: { script: "i=0; while [ ! -f go ]; do i=$((i + 1)); done\necho $i > output/n.txt", outputs: { moderately_sensitive: { n: "output/n.txt" } } } },
+        { wait: false },
+      );
+      const id = jobId(rapId, "busy");
+      await waitFor(() => existsSync(path.join(agent.config.storage.tempDir, "metrics", `${id}.json`)), { timeoutMs: 60_000, message: "a metrics sample" });
+      writeFileSync(path.join(store().volumesDir, id, "go"), "");
+      const [busy] = await waitFor(async () => {
+        const all = await jobs();
+        return all.every((job) => job.status === "succeeded" || job.status === "failed") && all;
+      }, { timeoutMs: 60_000, message: "the job to finish" });
+      expect(busy?.status_code).toBe("succeeded");
+      const metrics = busy?.metrics ?? {};
       expect(Object.keys(metrics).sort()).toEqual([
         "container_id", "cpu_cumsum", "cpu_mean", "cpu_peak", "cpu_sample", "mem_mb_cumsum", "mem_mb_mean", "mem_mb_peak", "mem_mb_sample",
       ]);
@@ -227,7 +237,7 @@ export function describeDriverContract(driver: "docker" | "podman"): void {
         expect(readFileSync(path.join(config.storage.highPrivacyDir, "workspaces", workspace, "output/runs.txt"), "utf8")).toBe("run\n");
       } finally {
         await child.kill("SIGTERM");
-        agent = startAgent(agentConfig(controller.url, { AGENT_DRIVER: driver }));
+        agent = startAgent(agentConfig(controller.url, AGENT_SETTINGS));
         await waitFor(() => controller.app.sessions.get("test")?.identity.agentId === agent.config.agentId, { message: "the agent to reconnect" });
       }
     });

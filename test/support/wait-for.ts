@@ -13,7 +13,8 @@ export async function waitFor<T>(
       last = error;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${options.message ?? "condition"}${last ? `: ${String(last)}` : ""}`);
+      const detail = last instanceof Error ? `: ${last.message}` : "";
+      throw new Error(`timed out waiting for ${options.message ?? "condition"}${detail}`);
     }
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 20));
   }
