@@ -6,6 +6,7 @@
  * connected agent is listed. Jobs block on a `go` file the test drops into their working directory.
  */
 import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -55,6 +56,11 @@ async function containerExists(id: string): Promise<boolean> {
   );
 }
 
+/** Random rap ids: container names derive from them, and another test process may share docker. */
+function freshRapId(): string {
+  return randomBytes(8).toString("hex");
+}
+
 describe("operator scenarios with a real agent and docker", () => {
   const cleanups: (() => Promise<void>)[] = [];
   afterEach(async () => {
@@ -82,12 +88,12 @@ describe("operator scenarios with a real agent and docker", () => {
 
   it("pause holds pending jobs only: the running one finishes, the new one waits until unpaused", async () => {
     const { admin, create, release, executing } = await setUp();
-    const [first] = await create("aaaaaaaaaaaaaaaa", ["first"]);
+    const [first] = await create(freshRapId(), ["first"]);
     await executing(first!, "001");
 
     const paused = await admin.setPaused({ backend: "test", paused: true }, AS_ADMIN);
     expect(paused.flags.map((flag) => [flag.id, flag.value])).toEqual([["paused", "true"]]);
-    const [second] = await create("bbbbbbbbbbbbbbbb", ["second"]);
+    const [second] = await create(freshRapId(), ["second"]);
     await waitForJob(admin, second!, (job) => job.statusCode === "paused", "the new job to be held");
     const held = (await admin.getJob({ id: second! }, AS_ADMIN)).job!;
     expect([held.state, held.statusMessage]).toEqual(["pending", "Backend is currently paused for maintenance, job will start once this is completed"]);
@@ -104,7 +110,7 @@ describe("operator scenarios with a real agent and docker", () => {
 
   it("manual maintenance stops database jobs only, and restarts them when it ends", async () => {
     const { controller, admin, create, release, executing } = await setUp({ USING_DUMMY_DATA_BACKEND: "true" });
-    const [extract, other] = await create("cccccccccccccccc", ["extract", "first"]);
+    const [extract, other] = await create(freshRapId(), ["extract", "first"]);
     await executing(extract!, "001");
     await executing(other!, "001");
 
@@ -137,7 +143,7 @@ describe("operator scenarios with a real agent and docker", () => {
 
   it("prepare-for-reboot resets running jobs; the report says when it is safe; they run again after", async () => {
     const { admin, create, release, executing } = await setUp();
-    const [first] = await create("dddddddddddddddd", ["first"]);
+    const [first] = await create(freshRapId(), ["first"]);
     await executing(first!, "001");
     expect((await admin.getRebootStatus({ backend: "test" }, AS_ADMIN)).status?.report).toBe(
       "\n== PREPARING FOR REBOOT ==\n1) backend 'test' is not paused\n2) 1 job(s) are running\n" +
