@@ -3,17 +3,12 @@
  * driver), since when, when last heard from, and what work is in their hands (what the agent said
  * at connect time, and the backend's active task rows: pushed and not finished).
  */
+import type { AgentIdentity } from "../agents/agent-session.js";
 import type { SessionRegistry } from "../agents/session-registry.js";
 import type { ControllerDeps } from "../deps.js";
 import { requireBackend } from "./admin-errors.js";
 
-export interface ConnectedAgentView {
-  readonly backend: string;
-  readonly agentId: string;
-  readonly version: string;
-  readonly driver: string;
-  readonly sessionId: string;
-  readonly connectedAtMs: number;
+export interface ConnectedAgentView extends Omit<AgentIdentity, "inFlightAtConnect"> {
   readonly lastSeenMs: number;
   readonly inFlightAtConnect: readonly string[];
   readonly activeTaskIds: readonly string[];
@@ -27,12 +22,7 @@ export function connectedAgents(deps: ControllerDeps, sessions: SessionRegistry,
     .filter((session) => !session.isClosed && (only === undefined || session.identity.backend === only))
     .sort((a, b) => a.identity.backend.localeCompare(b.identity.backend))
     .map((session) => ({
-      backend: session.identity.backend,
-      agentId: session.identity.agentId,
-      version: session.identity.version,
-      driver: session.identity.driver,
-      sessionId: session.identity.sessionId,
-      connectedAtMs: session.identity.connectedAtMs,
+      ...session.identity,
       lastSeenMs: session.lastSeenMs,
       inFlightAtConnect: session.identity.inFlightAtConnect ?? [],
       activeTaskIds: deps.tasks.active(session.identity.backend).map((task) => task.id),

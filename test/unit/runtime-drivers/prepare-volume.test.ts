@@ -1,22 +1,15 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { createCommandRunner } from "../../../runtime-drivers/exec.js";
 import { assertNotArchived, prepareVolume } from "../../../runtime-drivers/prepare-volume.js";
 import type { JobDefinition, StorageLayout } from "../../../runtime-drivers/types.js";
 import { createStudyRepo } from "../../support/study-repo.js";
+import { makeSandbox } from "../job-files/fixtures.js";
 
-function layoutIn(root: string): StorageLayout {
-  const high = path.join(root, "high");
-  return {
-    highPrivacyDir: high,
-    mediumPrivacyDir: path.join(root, "medium"),
-    volumesDir: path.join(high, "volumes"),
-    archivesDir: path.join(high, "archives"),
-    reposDir: path.join(root, "repos"),
-    tempDir: path.join(root, "temp"),
-  };
+/** A fresh storage layout in a temp directory (the job-files fixtures' sandbox). */
+function freshLayout(): StorageLayout {
+  return makeSandbox().layout;
 }
 
 const runner = createCommandRunner({ baseEnv: { PATH: process.env.PATH ?? "" }, debug: false, log: { debug() {}, info() {}, warn() {}, error() {} } });
@@ -32,8 +25,7 @@ function job(repo: { path: string; commit: string }, overrides: Partial<JobDefin
 
 describe("prepareVolume", () => {
   it("checks out the tree without .git, copies the needed job's outputs and writes the marker last", async () => {
-    const root = mkdtempSync(path.join(tmpdir(), "rap-prepare-"));
-    const layout = layoutIn(root);
+    const layout = freshLayout();
     const repo = createStudyRepo({ "analysis/run.sh": "echo hi\n", "project.yaml": "x: 1\n" });
     // A finished dependency: its metadata names its outputs, which sit in the workspace.
     const logDir = path.join(layout.highPrivacyDir, "logs", "2026-11", "os-job-dependency0000001");
@@ -52,8 +44,7 @@ describe("prepareVolume", () => {
   });
 
   it("fails with upstream's message when a needed output is missing, and leaves no marker", async () => {
-    const root = mkdtempSync(path.join(tmpdir(), "rap-prepare-"));
-    const layout = layoutIn(root);
+    const layout = freshLayout();
     const repo = createStudyRepo({ "a.txt": "a\n" });
     const logDir = path.join(layout.highPrivacyDir, "logs", "2026-11", "os-job-dependency0000001");
     mkdirSync(logDir, { recursive: true });
@@ -66,19 +57,18 @@ describe("prepareVolume", () => {
   });
 
   it("fails with upstream's message for a commit the repository does not have", async () => {
-    const root = mkdtempSync(path.join(tmpdir(), "rap-prepare-"));
-    const layout = layoutIn(root);
+    const layout = freshLayout();
     const repo = createStudyRepo({ "a.txt": "a\n" });
     const missing = "0".repeat(40);
     await expect(
-      prepareVolume(job({ path: repo.path, commit: missing }), { layout, volumeDir: path.join(root, "v"), checkout: { reposDir: layout.reposDir, tokenUser: "t", runner }, nowNs: () => 1n }, AbortSignal.timeout(30_000)),
+      prepareVolume(job({ path: repo.path, commit: missing }), { layout, volumeDir: path.join(layout.volumesDir, "v"), checkout: { reposDir: layout.reposDir, tokenUser: "t", runner }, nowNs: () => 1n }, AbortSignal.timeout(30_000)),
     ).rejects.toThrow(`Could not checkout commit ${missing} from ${repo.path}`);
   });
 });
 
 describe("assertNotArchived", () => {
   it("refuses a workspace that only exists as an archive", () => {
-    const layout = layoutIn(mkdtempSync(path.join(tmpdir(), "rap-archive-")));
+    const layout = freshLayout();
     mkdirSync(layout.archivesDir, { recursive: true });
     writeFileSync(path.join(layout.archivesDir, "old.tar.zstd"), "");
     expect(() => assertNotArchived(layout, "old")).toThrow("Workspace old has been archived. Contact the OpenSAFELY tech team to resolve");
@@ -86,7 +76,7 @@ describe("assertNotArchived", () => {
   });
 
   it("lets a workspace run when it exists, archive or not", () => {
-    const layout = layoutIn(mkdtempSync(path.join(tmpdir(), "rap-archive-")));
+    const layout = freshLayout();
     mkdirSync(layout.archivesDir, { recursive: true });
     writeFileSync(path.join(layout.archivesDir, "live.tar.gz"), "");
     mkdirSync(path.join(layout.highPrivacyDir, "workspaces/live"), { recursive: true });
