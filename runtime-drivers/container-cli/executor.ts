@@ -93,6 +93,22 @@ export class ContainerCliExecutor implements Executor {
     throw new CommandError(`${this.driver} inspect failed: ${result.stderr.trim()}`, result);
   }
 
+  /**
+   * The job's container if it belongs to this attempt. A container left by another attempt of the
+   * same job (same deterministic name, another `task-id` label) is not ours to re-attach to: it is
+   * treated as absent, and execute removes it. A CANCELJOB's definition owns its RUNJOB's container.
+   */
+  private async inspectOwn(job: JobDefinition, signal: AbortSignal): Promise<ContainerState | undefined> {
+    const container = await this.inspect(job, signal);
+    return container && this.belongsTo(container, job) ? container : undefined;
+  }
+
+  private belongsTo(container: ContainerState, job: JobDefinition): boolean {
+    const owner = container.labels["task-id"];
+    if (!owner || !job.taskId) return true;
+    return owner === job.taskId || job.taskId === `${owner}-cancel`;
+  }
+
   resolveImage(image: string): string {
     return mapImage(image, this.options.imageMap ?? {});
   }
@@ -115,7 +131,7 @@ export class ContainerCliExecutor implements Executor {
     // No container can exist without the prepared marker: `run` only follows it, and cleanup
     // removes the container before the directory. So a job without it needs no runtime call.
     if (!existsSync(path.join(this.volumeDir(job), TIMESTAMP_REFERENCE_FILE))) return this.statusFrom(job, undefined, options);
-    return this.statusFrom(job, await this.inspect(job, signal), options);
+    return this.statusFrom(job, await this.inspectOwn(job, signal), options);
   }
 
   /** Status of an unfinished job from its container (or its absence) and its working directory. */
@@ -189,9 +205,15 @@ export class ContainerCliExecutor implements Executor {
       env,
     );
     if (run.exitCode !== 0) {
-      // A container with this name already exists: an earlier attempt got as far as creating it.
       const existing = await this.inspect(job, signal);
       if (!existing) throw new ExecutorError(`${this.driver} run failed: ${run.stderr.trim()}`);
+      if (!this.belongsTo(existing, job)) {
+        // Left by another attempt of this job: remove it, then start this attempt's container.
+        this.options.log.warn("removing a container left by another attempt", { job: job.id, task: existing.labels["task-id"] });
+        await this.cli(argv.removeArgv(name), signal);
+        return this.execute(job, signal);
+      }
+      // This attempt got as far as creating its container before: re-attach (start it if needed).
       if (existing.status === "created") await this.cli(argv.startArgv(name), signal);
       return this.getStatus(job, {}, signal);
     }
@@ -226,7 +248,7 @@ export class ContainerCliExecutor implements Executor {
     const finished = await this.finishedStatus(job);
     if (finished) return finished;
     // Logs are fetched alongside the inspect (two CLI round trips at once); unused if no container.
-    const [container, logResult] = await Promise.all([this.inspect(job, signal), this.cli(argv.logsArgv(containerName(job.id)), signal)]);
+    const [container, logResult] = await Promise.all([this.inspectOwn(job, signal), this.cli(argv.logsArgv(containerName(job.id)), signal)]);
     const current = await this.statusFrom(job, container, { cancelled });
     if (!cancelled && !options.error && current.state === "unknown") return current;
     let logs = "";

@@ -242,6 +242,22 @@ export function describeDriverContract(driver: "docker" | "podman"): void {
       }
     });
 
+    it("runs a new attempt in a fresh container when another attempt's container was left behind", async () => {
+      // Same deterministic name, another attempt's task id, already exited with no output.
+      const rapId = randomBytes(8).toString("hex");
+      const id = jobId(rapId, "fresh");
+      execFileSync(driver, ["run", "--name", `os-job-${id}`, "--label", "job-runner", "--label", `task-id=${id}-000`, "--network", "none", "ghcr.io/opensafely-core/python:v2", "-c", "true"]);
+      const workspace = `ws-${driver}-fresh`;
+      const study = createStudyRepo(projectYaml({ fresh: { script: "echo mine > output/mine.txt", outputs: { moderately_sensitive: { mine: "output/mine.txt" } } } }));
+      await rest(controller, "POST", "/controller/v1/rap/create/", createBody({ rap_id: rapId, workspace, repo_url: study.path, commit: study.commit, requested_actions: ["fresh"] }));
+      const [job] = await waitFor(async () => {
+        const all = ((await rest(controller, "POST", "/controller/v1/rap/status/", { rap_ids: [rapId] })).json as { jobs: ApiJob[] }).jobs;
+        return all.every((found) => found.status === "succeeded" || found.status === "failed") && all;
+      }, { timeoutMs: 60_000, message: "the job to finish" });
+      expect([job?.status_code, job?.status_message]).toEqual(["succeeded", "Completed successfully"]);
+      expect(readFileSync(medium(workspace, "output/mine.txt"), "utf8")).toBe("mine\n");
+    });
+
     it("never follows a symlink out of the job's directory when collecting outputs", async () => {
       const { byAction, workspace } = await run({
         escape: {

@@ -5,6 +5,7 @@
  * Manual maintenance then overrides what the checks report (disabling the checks is covered in
  * test/unit/admin). The stand-in image is a shell, so the check prints what DBSTATUS_COMMAND says.
  */
+import { randomBytes } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import { jobId } from "../../controller/jobs/ids.js";
 import { adminClient, AS_ADMIN, waitForJob } from "../support/admin-client.js";
@@ -67,7 +68,7 @@ describe("scheduled DBSTATUS through a real agent", () => {
       "analysis/dataset_definition.py": "# stand-in\n",
       "generate-dataset": "mkdir -p output\nprintf 'patient_id\\n1\\n' > output/dataset.csv\n",
     });
-    const rapId = "ffffffffffffffff";
+    const rapId = randomBytes(8).toString("hex"); // random: container names derive from it
     await rest(controller, "POST", "/controller/v1/rap/create/", createBody({ repo_url: study.path, commit: study.commit, rap_id: rapId, requested_actions: ["extract"] }));
     const extract = jobId(rapId, "extract");
     await waitForJob(admin, extract, (job) => job.statusCode === "waiting_db_maintenance", "the database job to wait for maintenance");

@@ -169,7 +169,7 @@ describe("operator scenarios with a real agent and docker", () => {
 
   it("kill stops the container for good, and the agent is listed while connected", async () => {
     const { admin, agent, create, executing } = await setUp();
-    const [first] = await create("eeeeeeeeeeeeeeee", ["first"]);
+    const [first] = await create(freshRapId(), ["first"]);
     await executing(first!, "001");
 
     const { agents } = await admin.listAgents({}, AS_ADMIN);
