@@ -42,7 +42,11 @@ function recording(inner: Executor | undefined, heldAt: Map<string, number>, fin
     prepare: (job, signal) => inner!.prepare(job, signal),
     execute: (job, signal) => inner!.execute(job, signal),
     waitForExit: (job, signal) => inner!.waitForExit(job, signal),
-    finalize: (job, options, signal) => inner!.finalize(job, options, signal),
+    finalize: async (job, options, signal) => {
+      const status = await inner!.finalize(job, options, signal);
+      if (status.state === "finalized" || status.state === "error") finished.add(job.id);
+      return status;
+    },
     terminate: (job, signal) => inner!.terminate(job, signal),
     cleanup: (job, signal) => inner!.cleanup(job, signal),
     listJobIds: (signal) => inner?.listJobIds(signal) ?? Promise.resolve([]),
