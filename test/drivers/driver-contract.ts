@@ -235,6 +235,8 @@ export function describeDriverContract(driver: "docker" | "podman"): void {
         }, { timeoutMs: 60_000, message: "the job to finish after the restart" });
         expect([job?.status_code, job?.status_message]).toEqual(["succeeded", "Completed successfully"]);
         expect(readFileSync(path.join(config.storage.highPrivacyDir, "workspaces", workspace, "output/runs.txt"), "utf8")).toBe("run\n");
+        // The result is reported before cleanup: let the restarted agent finish tidying up.
+        await waitFor(() => !existsSync(path.join(config.storage.volumesDir, jobId(rapId, "once"))), { message: "the job's working directory to be removed" });
       } finally {
         await child.kill("SIGTERM");
         agent = startAgent(agentConfig(controller.url, AGENT_SETTINGS));

@@ -48,6 +48,10 @@ export function startAgent(config: AgentConfig, executor?: Executor): AgentHarne
     executor: actual,
     done,
     stop: async () => {
+      // Let handlers that are still tidying up (a result is reported before its cleanup) finish,
+      // so tests leave no containers behind; a stuck one is cut off after the deadline.
+      const deadline = Date.now() + 15_000;
+      while (agent.inFlight().length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
       stop.abort();
       await done.catch(() => undefined);
     },
