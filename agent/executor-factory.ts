@@ -1,17 +1,10 @@
 /** The only place that knows the concrete drivers: config -> Executor (and the database-task runner). */
-import { ContainerCliExecutor, createCommandRunner, mapImage, runDatabaseStatus, type Executor, type JobDefinition } from "../runtime-drivers/index.js";
+import { ContainerCliExecutor, createCommandRunner, mapImage, runDatabaseStatus, type Executor } from "../runtime-drivers/index.js";
 import type { AgentConfig } from "./config.js";
+import { databaseEnv } from "./database-secrets.js";
 import type { DatabaseTaskRunner } from "./database-task.js";
 import type { Logger } from "./logger.js";
 
-/** Database secrets for database jobs on real backends (upstream's inject_db_secrets). */
-function databaseEnv(config: AgentConfig, job: JobDefinition): Record<string, string> {
-  if (!job.allowDatabaseAccess || config.dummyDataBackend) return {};
-  const name = job.databaseName ?? "default";
-  const url = config.databaseUrls[name];
-  if (!url) throw new Error(`Database name '${name}' is not currently defined for backend '${config.backend}'`);
-  return { DATABASE_URL: url };
-}
 
 export function createExecutor(config: AgentConfig, log: Logger): Executor {
   const runner = createCommandRunner({ baseEnv: config.childEnv, debug: config.driver.debug, log: log.child({ component: "runtime" }) });
