@@ -29,7 +29,10 @@ export function setCode(
   if (change.kind === "unchanged") return job;
   if (change.kind === "heartbeat") {
     deps.jobs.touch(job.id, change.updatedAt);
-    return { ...job, updatedAt: change.updatedAt };
+    const touched = { ...job, updatedAt: change.updatedAt };
+    // Watchers see the refresh too: it is how a client knows a long job is still alive.
+    sink.jobChanged(touched);
+    return touched;
   }
   if (!deps.jobs.compareAndSwap(job, change.job)) {
     throw new Error(`job ${job.id} changed underneath the scheduler (expected ${job.statusCode})`);

@@ -49,6 +49,23 @@ describe("T68 status code timing", () => {
     expect([after.state, after.updatedAt, after.statusCodeUpdatedAtMs]).toEqual(["pending", seconds(later), NOW]);
   });
 
+  it("announces the updated_at refresh to watchers (WatchJobs), and nothing while it is not due", () => {
+    const dependency = insertJob(tc.deps);
+    const job = insertJob(tc.deps, { rapId: dependency.rapId, action: "action2", waitForJobIds: [dependency.id] });
+    tc.scheduler.runOnce();
+    const announced = () => tc.changedJobs.filter((changed) => changed.id === job.id).map((changed) => [changed.statusCode, changed.updatedAt]);
+    expect(announced()).toEqual([["waiting_on_dependencies", seconds(NOW)]]);
+    tc.clock.set(NOW + 59_000);
+    tc.scheduler.runOnce();
+    expect(announced()).toEqual([["waiting_on_dependencies", seconds(NOW)]]);
+    tc.clock.set(NOW + 61_000);
+    tc.scheduler.runOnce();
+    expect(announced()).toEqual([
+      ["waiting_on_dependencies", seconds(NOW)],
+      ["waiting_on_dependencies", seconds(NOW + 61_000)],
+    ]);
+  });
+
   it("agent timestamps are the transition times; heartbeats use the controller's clock", () => {
     const job = insertJob(tc.deps);
     tc.scheduler.runOnce();
