@@ -57,6 +57,11 @@ export interface ControllerConfig {
   readonly databaseUtilsImage: string;
   /** Arguments DBSTATUS tasks give that image (DBSTATUS_COMMAND, shell words; upstream's `in_maintenance_mode`). */
   readonly dbstatusArgs: readonly string[];
+  /** Backends whose agents run the daily HES data check (DBDATACHECK). */
+  readonly dataCheckEnabledBackends: readonly string[];
+  readonly dataCheckPollIntervalSeconds: number;
+  /** YYYYMM passed to the data check. */
+  readonly dataCheckHesExpectedActivityMonth: string;
   readonly version: string;
 }
 
@@ -165,6 +170,9 @@ export function loadControllerConfig(env: Env = process.env): ControllerConfig {
     maintenancePollIntervalSeconds: number(env, "MAINTENANCE_POLL_INTERVAL", 300),
     databaseUtilsImage: env.DATABASE_UTILS_IMAGE || `${env.DOCKER_REGISTRY ?? "ghcr.io/opensafely-core"}/tpp-database-utils:latest`,
     dbstatusArgs: dbstatusArgs(env.DBSTATUS_COMMAND),
+    dataCheckEnabledBackends: list(env.DATA_CHECK_ENABLED_BACKENDS ?? "tpp"),
+    dataCheckPollIntervalSeconds: number(env, "DATA_CHECK_POLL_INTERVAL", 86400),
+    dataCheckHesExpectedActivityMonth: env.DATA_CHECK_HES_EXPECTED_ACTIVITY_MONTH ?? "202304",
     version: env.RAP_VERSION ?? "0.1.0",
   });
 }

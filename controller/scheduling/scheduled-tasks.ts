@@ -1,18 +1,57 @@
 /**
- * Scheduled DBSTATUS tasks (upstream's update_scheduled_tasks, reference/jobrunner.md §4.11): every
- * MAINTENANCE_POLL_INTERVAL seconds each backend in MAINTENANCE_ENABLED_BACKENDS gets a task asking
- * its agent whether the database is in maintenance. The scheduler runs this pass after every job
- * pass; a timer wakes the scheduler when the next task falls due, so nothing polls.
+ * Scheduled tasks (upstream's update_scheduled_tasks, reference/jobrunner.md §4.11): every
+ * MAINTENANCE_POLL_INTERVAL seconds each backend in MAINTENANCE_ENABLED_BACKENDS gets a DBSTATUS task
+ * asking its agent whether the database is in maintenance, and every DATA_CHECK_POLL_INTERVAL seconds
+ * each backend in DATA_CHECK_ENABLED_BACKENDS gets a DBDATACHECK (the HES cut-off check, whose result
+ * is only stored). The scheduler runs this pass after every job pass; a timer wakes the scheduler
+ * when the next task falls due, so nothing polls.
  */
 import { randomBytes } from "node:crypto";
 import type { ControllerDeps } from "../deps.js";
-import { FLAG, isFlagSet } from "../jobs/backend-flags.js";
+import type { TaskType } from "../jobs/job.js";
+import { DB_MAINTENANCE_MODE, FLAG, isFlagSet } from "../jobs/backend-flags.js";
 import type { ChangeSink } from "./job-transitions.js";
 
-/** `dbstatus-<YYYY-MM-DD>-<20 hex>`, upstream's id format for scheduled tasks. */
-export function databaseStatusTaskId(nowMs: number): string {
-  return `dbstatus-${new Date(nowMs).toISOString().slice(0, 10)}-${randomBytes(10).toString("hex")}`;
+/** `<type>-<YYYY-MM-DD>-<20 hex>`, upstream's id format for scheduled tasks. */
+export function scheduledTaskId(type: TaskType, nowMs: number): string {
+  return `${type}-${new Date(nowMs).toISOString().slice(0, 10)}-${randomBytes(10).toString("hex")}`;
 }
+
+export function databaseStatusTaskId(nowMs: number): string {
+  return scheduledTaskId("dbstatus", nowMs);
+}
+
+/** One kind of regularly scheduled task. */
+interface RegularTask {
+  readonly type: TaskType;
+  readonly backends: (deps: ControllerDeps) => readonly string[];
+  readonly intervalSeconds: (deps: ControllerDeps) => number;
+  /** While false, no task of this kind runs and active ones are withdrawn. */
+  readonly wanted: (deps: ControllerDeps, backend: string) => boolean;
+  readonly definition: (deps: ControllerDeps) => Record<string, unknown>;
+}
+
+const REGULAR_TASKS: readonly RegularTask[] = [
+  {
+    type: "dbstatus",
+    backends: (deps) => deps.config.maintenanceEnabledBackends,
+    intervalSeconds: (deps) => deps.config.maintenancePollIntervalSeconds,
+    wanted: (deps, backend) => checksWanted(deps, backend),
+    definition: (deps) => ({ database_name: "default", image: deps.config.databaseUtilsImage, args: [...deps.config.dbstatusArgs] }),
+  },
+  {
+    type: "dbdatacheck",
+    backends: (deps) => deps.config.dataCheckEnabledBackends,
+    intervalSeconds: (deps) => deps.config.dataCheckPollIntervalSeconds,
+    // Suspended while the database is in maintenance, as upstream.
+    wanted: (deps, backend) => deps.flags.get(backend, FLAG.mode)?.value !== DB_MAINTENANCE_MODE,
+    definition: (deps) => ({
+      database_name: "default",
+      image: deps.config.databaseUtilsImage,
+      hes_expected_activity_month: deps.config.dataCheckHesExpectedActivityMonth,
+    }),
+  },
+];
 
 /** Manual maintenance with checks disabled is the one state in which no DBSTATUS task runs. */
 function checksWanted(deps: ControllerDeps, backend: string): boolean {
@@ -22,30 +61,30 @@ function checksWanted(deps: ControllerDeps, backend: string): boolean {
 }
 
 /**
- * One backend's step: deactivate its tasks if checks are off; else create a task when none is
+ * One backend's step for one kind: withdraw its tasks if unwanted; else create a task when none is
  * active and the last one finished at least an interval ago. Returns when the next one is due
  * (ms since epoch), or undefined when nothing is due until an event (a task completing, a flag).
  */
-function scheduleBackend(deps: ControllerDeps, sink: ChangeSink, backend: string, nowMs: number): number | undefined {
-  const active = deps.tasks.active(backend).filter((task) => task.type === "dbstatus");
-  if (!checksWanted(deps, backend)) {
+function scheduleBackend(deps: ControllerDeps, sink: ChangeSink, kind: RegularTask, backend: string, nowMs: number): number | undefined {
+  const active = deps.tasks.active(backend).filter((task) => task.type === kind.type);
+  if (!kind.wanted(deps, backend)) {
     const nowSeconds = Math.floor(nowMs / 1000);
     if (active.some((task) => deps.tasks.deactivate(task.id, nowSeconds))) sink.tasksChanged(backend);
     return undefined;
   }
   if (active.length > 0) return undefined;
-  const last = deps.tasks.latestOfType(backend, "dbstatus");
-  const intervalMs = deps.config.maintenancePollIntervalSeconds * 1000;
+  const last = deps.tasks.latestOfType(backend, kind.type);
+  const intervalMs = kind.intervalSeconds(deps) * 1000;
   if (last) {
     const dueAtMs = (last.finishedAt ?? last.createdAt) * 1000 + intervalMs;
     if (dueAtMs > nowMs) return dueAtMs;
   }
   deps.tasks.insert({
-    id: databaseStatusTaskId(nowMs),
+    id: scheduledTaskId(kind.type, nowMs),
     backend,
-    type: "dbstatus",
+    type: kind.type,
     jobId: null,
-    definition: { database_name: "default", image: deps.config.databaseUtilsImage, args: [...deps.config.dbstatusArgs] },
+    definition: kind.definition(deps),
     attributes: {},
     createdAt: Math.floor(nowMs / 1000),
   });
@@ -70,9 +109,11 @@ export class ScheduledTasks {
     const known = new Set(deps.config.backends.map((backend) => backend.slug));
     const nowMs = deps.clock.nowMs();
     let nextDueMs: number | undefined;
-    for (const backend of deps.config.maintenanceEnabledBackends.filter((slug) => known.has(slug))) {
-      const due = deps.db.transaction(() => scheduleBackend(deps, this.sink, backend, nowMs))();
-      if (due !== undefined) nextDueMs = Math.min(nextDueMs ?? due, due);
+    for (const kind of REGULAR_TASKS) {
+      for (const backend of kind.backends(deps).filter((slug) => known.has(slug))) {
+        const due = deps.db.transaction(() => scheduleBackend(deps, this.sink, kind, backend, nowMs))();
+        if (due !== undefined) nextDueMs = Math.min(nextDueMs ?? due, due);
+      }
     }
     clearTimeout(this.timer);
     this.timer = undefined;

@@ -15,7 +15,8 @@ let tc: TestController;
 let scheduled: ScheduledTasks;
 let wakes = 0;
 beforeEach(() => {
-  tc = buildTestController({ env: { MAINTENANCE_POLL_INTERVAL: "300" } });
+  // Data checks off: these tests count DBSTATUS pushes only (scheduled-dbdatacheck.test.ts covers them).
+  tc = buildTestController({ env: { MAINTENANCE_POLL_INTERVAL: "300", DATA_CHECK_ENABLED_BACKENDS: "" } });
   wakes = 0;
   scheduled = new ScheduledTasks(() => tc.deps, { jobChanged: () => undefined, tasksChanged: (b) => tc.pushedBackends.push(b) }, () => wakes++);
 });
