@@ -66,10 +66,6 @@ export const AGENT_STAGE_CODES: ReadonlySet<string> = new Set([
   "finalized",
 ]);
 
-export function isStatusCode(value: string): value is StatusCode {
-  return (STATUS_CODES as readonly string[]).includes(value);
-}
-
 export const MESSAGES = {
   created: "Created",
   initiated: "Job executing on the backend",
