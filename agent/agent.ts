@@ -82,7 +82,8 @@ export class Agent {
     });
     this.setState("connecting");
     await this.executor.reapFinished(signal).then(
-      (reaped) => reaped.length > 0 && this.log.info("removed containers of jobs that had already finished", { jobs: reaped.join(",") }),
+      (reaped) =>
+        reaped.length > 0 && this.log.info("removed containers of jobs that had already finished", { jobs: reaped.join(",") }),
       (error: unknown) => this.log.warn("could not look for finished containers", { error }),
     );
     // Side loops stop with the session, however it ends (a refused token ends it without `signal`).
@@ -160,11 +161,10 @@ export class Agent {
         }
       }
     };
-    const done = retrying()
-      .finally(() => {
-        this.stopTasks.signal.removeEventListener("abort", abort);
-        this.running.delete(task.id);
-      });
+    const done = retrying().finally(() => {
+      this.stopTasks.signal.removeEventListener("abort", abort);
+      this.running.delete(task.id);
+    });
     this.running.set(task.id, { jobId: job.id, controller, done });
   }
 

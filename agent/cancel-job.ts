@@ -6,7 +6,12 @@
 import type { Executor, JobDefinition } from "../runtime-drivers/index.js";
 import type { TaskReporter } from "./task-reporter.js";
 
-export async function cancelJob(executor: Executor, job: JobDefinition, reporter: TaskReporter, signal: AbortSignal): Promise<void> {
+export async function cancelJob(
+  executor: Executor,
+  job: JobDefinition,
+  reporter: TaskReporter,
+  signal: AbortSignal,
+): Promise<void> {
   const initial = await executor.getStatus(job, { cancelled: true }, signal);
   reporter.status(initial);
   if (initial.state === "executing") {

@@ -104,10 +104,18 @@ export function agentConfigFrom(env: Env, file: FileConfig = {}): AgentConfig {
   if (kind !== "docker" && kind !== "podman") {
     throw new AgentConfigError(`driver '${String(kind)}' is not available; choose docker or podman`);
   }
-  const high = path.resolve(env.HIGH_PRIVACY_STORAGE_BASE ?? str(storageFile.high_privacy_dir) ?? path.join(env.WORKDIR ?? "workdir", "high_privacy"));
-  const medium = path.resolve(env.MEDIUM_PRIVACY_STORAGE_BASE ?? str(storageFile.medium_privacy_dir) ?? path.join(env.WORKDIR ?? "workdir", "medium_privacy"));
+  const high = path.resolve(
+    env.HIGH_PRIVACY_STORAGE_BASE ?? str(storageFile.high_privacy_dir) ?? path.join(env.WORKDIR ?? "workdir", "high_privacy"),
+  );
+  const medium = path.resolve(
+    env.MEDIUM_PRIVACY_STORAGE_BASE ??
+      str(storageFile.medium_privacy_dir) ??
+      path.join(env.WORKDIR ?? "workdir", "medium_privacy"),
+  );
   const fallbackUser = defaultUser();
-  const explicitUser = env.DOCKER_USER_ID ? `${env.DOCKER_USER_ID}:${env.DOCKER_GROUP_ID ?? env.DOCKER_USER_ID}` : str(driverFile.user);
+  const explicitUser = env.DOCKER_USER_ID
+    ? `${env.DOCKER_USER_ID}:${env.DOCKER_GROUP_ID ?? env.DOCKER_USER_ID}`
+    : str(driverFile.user);
   const databaseUrls = stringMap(file.database_urls);
   if (env.DEFAULT_DATABASE_URL) databaseUrls.default = env.DEFAULT_DATABASE_URL;
   const level = (env.LOGLEVEL ?? str(file.log_level) ?? "info").toLowerCase();

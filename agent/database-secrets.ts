@@ -5,7 +5,10 @@
 import type { JobDefinition } from "../runtime-drivers/index.js";
 import type { AgentConfig } from "./config.js";
 
-export function databaseEnv(config: Pick<AgentConfig, "dummyDataBackend" | "databaseUrls" | "backend">, job: Pick<JobDefinition, "allowDatabaseAccess" | "databaseName">): Record<string, string> {
+export function databaseEnv(
+  config: Pick<AgentConfig, "dummyDataBackend" | "databaseUrls" | "backend">,
+  job: Pick<JobDefinition, "allowDatabaseAccess" | "databaseName">,
+): Record<string, string> {
   if (!job.allowDatabaseAccess || config.dummyDataBackend) return {};
   const name = job.databaseName ?? "default";
   const url = config.databaseUrls[name];

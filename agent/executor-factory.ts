@@ -1,13 +1,22 @@
 /** The only place that knows the concrete drivers: config -> Executor (and the database-task runner). */
-import { ContainerCliExecutor, createCommandRunner, mapImage, runDatabaseStatus, type Executor } from "../runtime-drivers/index.js";
+import {
+  ContainerCliExecutor,
+  createCommandRunner,
+  mapImage,
+  runDatabaseStatus,
+  type Executor,
+} from "../runtime-drivers/index.js";
 import type { AgentConfig } from "./config.js";
 import { databaseEnv } from "./database-secrets.js";
 import type { DatabaseTaskRunner } from "./database-task.js";
 import type { Logger } from "./logger.js";
 
-
 export function createExecutor(config: AgentConfig, log: Logger): Executor {
-  const runner = createCommandRunner({ baseEnv: config.childEnv, debug: config.driver.debug, log: log.child({ component: "runtime" }) });
+  const runner = createCommandRunner({
+    baseEnv: config.childEnv,
+    debug: config.driver.debug,
+    log: log.child({ component: "runtime" }),
+  });
   return new ContainerCliExecutor({
     binary: config.driver.binary,
     runner,
@@ -23,7 +32,9 @@ export function createExecutor(config: AgentConfig, log: Logger): Executor {
     volumeOwner: config.driver.volumeOwner,
     imageMap: config.driver.imageMap,
     pullMissingImages: config.driver.pullMissingImages,
-    databaseNetwork: config.dummyDataBackend ? undefined : { name: config.driver.databaseNetwork, extraArgs: ["--dns", "192.0.2.0"] },
+    databaseNetwork: config.dummyDataBackend
+      ? undefined
+      : { name: config.driver.databaseNetwork, extraArgs: ["--dns", "192.0.2.0"] },
     extraEnv: (job) => databaseEnv(config, job),
     log,
   });
@@ -34,11 +45,21 @@ export function createExecutor(config: AgentConfig, log: Logger): Executor {
  * DATABASE_URL, or with no network and no secret on a dummy-data backend.
  */
 export function createDatabaseTaskRunner(config: AgentConfig, log: Logger): DatabaseTaskRunner {
-  const runner = createCommandRunner({ baseEnv: config.childEnv, debug: config.driver.debug, log: log.child({ component: "runtime" }) });
+  const runner = createCommandRunner({
+    baseEnv: config.childEnv,
+    debug: config.driver.debug,
+    log: log.child({ component: "runtime" }),
+  });
   return async (request, signal) => {
     const databaseUrl = config.dummyDataBackend ? undefined : config.databaseUrls[request.databaseName];
     if (!config.dummyDataBackend && databaseUrl === undefined) {
-      return { results: null, error: { type: "ValueError", message: `Database name '${request.databaseName}' is not currently defined for backend '${config.backend}'` } };
+      return {
+        results: null,
+        error: {
+          type: "ValueError",
+          message: `Database name '${request.databaseName}' is not currently defined for backend '${config.backend}'`,
+        },
+      };
     }
     return runDatabaseStatus(
       runner,

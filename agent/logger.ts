@@ -18,7 +18,11 @@ function render(value: unknown): string {
   return JSON.stringify(value) ?? "undefined";
 }
 
-export function createAgentLogger(level: Level, fields: Record<string, unknown> = {}, sink = (line: string) => process.stderr.write(`${line}\n`)): Logger {
+export function createAgentLogger(
+  level: Level,
+  fields: Record<string, unknown> = {},
+  sink = (line: string) => process.stderr.write(`${line}\n`),
+): Logger {
   const at = (lineLevel: Level) => (message: string, extra?: Record<string, unknown>) => {
     if (RANK[lineLevel] < RANK[level]) return;
     const pairs = Object.entries({ ...fields, ...extra }).filter(([, v]) => v !== undefined);

@@ -38,13 +38,19 @@ export class Outbox {
   /** Stores an update under the task's next sequence number and returns it. */
   append(update: NewUpdate): TaskUpdate {
     const stored = this.db.transaction(() => {
-      const row = this.db.prepare<[string], { last_seq: number }>("SELECT last_seq FROM task_seq WHERE task_id = ?").get(update.taskId);
+      const row = this.db
+        .prepare<[string], { last_seq: number }>("SELECT last_seq FROM task_seq WHERE task_id = ?")
+        .get(update.taskId);
       const seq = (row?.last_seq ?? 0) + 1;
       const message = create(TaskUpdateSchema, { ...update, seq: BigInt(seq) });
       this.db
-        .prepare("INSERT INTO task_seq (task_id, last_seq) VALUES (?, ?) ON CONFLICT (task_id) DO UPDATE SET last_seq = excluded.last_seq")
+        .prepare(
+          "INSERT INTO task_seq (task_id, last_seq) VALUES (?, ?) ON CONFLICT (task_id) DO UPDATE SET last_seq = excluded.last_seq",
+        )
         .run(message.taskId, seq);
-      this.db.prepare("INSERT INTO updates (task_id, seq, payload) VALUES (?, ?, ?)").run(message.taskId, seq, toBinary(TaskUpdateSchema, message));
+      this.db
+        .prepare("INSERT INTO updates (task_id, seq, payload) VALUES (?, ?, ?)")
+        .run(message.taskId, seq, toBinary(TaskUpdateSchema, message));
       return message;
     })();
     for (const listener of this.listeners) listener();

@@ -17,7 +17,13 @@ function describe(error: unknown): { type: string; message: string; retryable: b
   return { type, message: error instanceof Error ? error.message : String(error), retryable: !PERMANENT_ERRORS.has(type) };
 }
 
-export async function runJob(executor: Executor, job: JobDefinition, reporter: TaskReporter, log: Logger, signal: AbortSignal): Promise<void> {
+export async function runJob(
+  executor: Executor,
+  job: JobDefinition,
+  reporter: TaskReporter,
+  log: Logger,
+  signal: AbortSignal,
+): Promise<void> {
   let status: JobStatus = await executor.getStatus(job, {}, signal);
   for (;;) {
     if (signal.aborted) return;

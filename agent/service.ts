@@ -7,7 +7,12 @@ import type { Logger } from "./logger.js";
 export async function runAgent(config: AgentConfig, log: Logger, signal: AbortSignal): Promise<void> {
   const executor = createExecutor(config, log);
   const agent = new Agent(config, executor, log);
-  log.info("agent starting", { backend: config.backend, agent_id: config.agentId, driver: executor.driver, controller: config.controllerUrl });
+  log.info("agent starting", {
+    backend: config.backend,
+    agent_id: config.agentId,
+    driver: executor.driver,
+    controller: config.controllerUrl,
+  });
   try {
     await agent.run(signal);
   } finally {

@@ -66,7 +66,10 @@ export class AgentSession {
         if (FATAL_CODES.has(connectError.code)) {
           throw new FatalSessionError(`controller refused this agent: ${connectError.message}`, { cause: error });
         }
-        this.options.log.warn("stream to controller broke; reconnecting", { code: Code[connectError.code], error: connectError.rawMessage });
+        this.options.log.warn("stream to controller broke; reconnecting", {
+          code: Code[connectError.code],
+          error: connectError.rawMessage,
+        });
       } finally {
         signal.removeEventListener("abort", abortAttempt);
         attempt.abort();

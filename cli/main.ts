@@ -69,13 +69,22 @@ async function main(argv: string[]): Promise<number> {
       return allInOne();
     case "controller": {
       const log = createLogger({ level: "info" });
-      await runController(loadControllerConfig(cliEnvironment()), log, stopSignal((m) => log.info(m)), { autoMigrate: false });
+      await runController(
+        loadControllerConfig(cliEnvironment()),
+        log,
+        stopSignal((m) => log.info(m)),
+        { autoMigrate: false },
+      );
       return 0;
     }
     case "agent": {
       const config = loadAgentConfig(cliEnvironment());
       const log = createAgentLogger(config.logLevel, { backend: config.backend });
-      await runAgent(config, log, stopSignal((m) => log.info(m)));
+      await runAgent(
+        config,
+        log,
+        stopSignal((m) => log.info(m)),
+      );
       return 0;
     }
     case "migrate": {
@@ -100,7 +109,11 @@ async function main(argv: string[]): Promise<number> {
     case undefined:
     default:
       if (command !== undefined && isAdminCommand(command)) {
-        return runAdminCommand(command, args, { config: loadAdminCliConfig(cliEnvironment()), io: terminalIo(), cwd: process.cwd() });
+        return runAdminCommand(command, args, {
+          config: loadAdminCliConfig(cliEnvironment()),
+          io: terminalIo(),
+          cwd: process.cwd(),
+        });
       }
       process.stderr.write(`${USAGE}\n`);
       return 2;

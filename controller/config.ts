@@ -105,7 +105,9 @@ function dbstatusArgs(value: string | undefined): string[] {
   try {
     return shellSplit(value ?? "in_maintenance_mode");
   } catch (error) {
-    throw new ConfigError(`DBSTATUS_COMMAND cannot be split into words: ${error instanceof Error ? error.message : String(error)}`);
+    throw new ConfigError(
+      `DBSTATUS_COMMAND cannot be split into words: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }
 
@@ -140,7 +142,8 @@ export function loadControllerConfig(env: Env = process.env): ControllerConfig {
   const workdir = resolve(env.WORKDIR ?? "workdir");
   const slugs = list(env.BACKENDS ?? "test,tpp,emis,ted");
   for (const slug of slugs) {
-    if (!/^[a-z0-9_-]+$/.test(slug)) throw new ConfigError(`BACKENDS entry '${slug}' must be lower-case letters, digits, '-' or '_'`);
+    if (!/^[a-z0-9_-]+$/.test(slug))
+      throw new ConfigError(`BACKENDS entry '${slug}' must be lower-case letters, digits, '-' or '_'`);
   }
   const port = number(env, "PORT", 8000);
   return Object.freeze({
@@ -168,7 +171,8 @@ export function loadControllerConfig(env: Env = process.env): ControllerConfig {
     safetyTickMs: number(env, "SCHEDULER_SAFETY_TICK_MS", 5000),
     maintenanceEnabledBackends: list(env.MAINTENANCE_ENABLED_BACKENDS ?? "tpp"),
     maintenancePollIntervalSeconds: number(env, "MAINTENANCE_POLL_INTERVAL", 300),
-    databaseUtilsImage: env.DATABASE_UTILS_IMAGE || `${env.DOCKER_REGISTRY ?? "ghcr.io/opensafely-core"}/tpp-database-utils:latest`,
+    databaseUtilsImage:
+      env.DATABASE_UTILS_IMAGE || `${env.DOCKER_REGISTRY ?? "ghcr.io/opensafely-core"}/tpp-database-utils:latest`,
     dbstatusArgs: dbstatusArgs(env.DBSTATUS_COMMAND),
     dataCheckEnabledBackends: list(env.DATA_CHECK_ENABLED_BACKENDS ?? "tpp"),
     dataCheckPollIntervalSeconds: number(env, "DATA_CHECK_POLL_INTERVAL", 86400),

@@ -73,7 +73,10 @@ export class ControllerApp {
     // The scheduler and the deps refer to each other; the scheduler reads deps lazily.
     const holder: { deps?: ControllerDeps } = {};
     // Resource weights are read once, here: a restart reloads an edited weights file.
-    const weights = loadResourceWeights(config.workdir, config.backends.map((backend) => backend.slug));
+    const weights = loadResourceWeights(
+      config.workdir,
+      config.backends.map((backend) => backend.slug),
+    );
     const scheduler = new Scheduler(() => holder.deps!, sink, weightOfJobs(weights));
     const deps: ControllerDeps = {
       config,
@@ -130,7 +133,11 @@ export class ControllerApp {
     });
     const port = (server.server.address() as AddressInfo).port;
     const stopScheduler = new AbortController();
-    const scheduledTasks = new ScheduledTasks(() => ready, sink, () => scheduler.wake());
+    const scheduledTasks = new ScheduledTasks(
+      () => ready,
+      sink,
+      () => scheduler.wake(),
+    );
     scheduler.addPass(() => scheduledTasks.run());
     stopScheduler.signal.addEventListener("abort", () => scheduledTasks.stop(), { once: true });
     scheduler.start(stopScheduler.signal);

@@ -53,7 +53,11 @@ async function git(options: CheckoutOptions, args: string[], signal: AbortSignal
 async function gitDirWithCommit(repoUrl: string, commit: string, options: CheckoutOptions, signal: AbortSignal): Promise<string> {
   const local = localPath(repoUrl);
   if (local) return local;
-  const name = new URL(repoUrl).pathname.split("/").filter(Boolean).join("__").replace(/\.git$/, "");
+  const name = new URL(repoUrl).pathname
+    .split("/")
+    .filter(Boolean)
+    .join("__")
+    .replace(/\.git$/, "");
   const cache = join(options.reposDir, `${name || "repo"}.git`);
   if (!existsSync(join(cache, "HEAD"))) {
     mkdirSync(cache, { recursive: true });
@@ -61,7 +65,11 @@ async function gitDirWithCommit(repoUrl: string, commit: string, options: Checko
   }
   const have = await git(options, ["-C", cache, "cat-file", "-e", `${commit}^{commit}`], signal);
   if (have.exitCode === 0) return cache;
-  const fetched = await git(options, ["-C", cache, "fetch", "--force", "--depth", "1", fetchUrl(repoUrl, options), commit], signal);
+  const fetched = await git(
+    options,
+    ["-C", cache, "fetch", "--force", "--depth", "1", fetchUrl(repoUrl, options), commit],
+    signal,
+  );
   if (fetched.exitCode !== 0) {
     throw new CheckoutError(`Could not checkout commit ${commit} from ${repoUrl}`, {
       cause: new Error(redactUrlCredentials(fetched.stderr.trim())),

@@ -36,7 +36,10 @@ const ANSWERS: Readonly<Record<DatabaseTaskKind, ReadonlyMap<string, string>>> =
     ["", ""],
     ["db-maintenance", "db-maintenance"],
     // The number after `;` is the utility's build counter, reported upstream for tracing only.
-    ...["0", "1", "2"].flatMap((n): [string, string][] => [[`db-maintenance;${n}`, "db-maintenance"], [`none;${n}`, ""]]),
+    ...["0", "1", "2"].flatMap((n): [string, string][] => [
+      [`db-maintenance;${n}`, "db-maintenance"],
+      [`none;${n}`, ""],
+    ]),
   ]),
   dbdatacheck: new Map([
     ["OK", "OK"],
@@ -61,7 +64,8 @@ export function parseDatabaseTaskOutput(kind: DatabaseTaskKind, stdout: string):
 
 /** `docker run --rm -e DATABASE_URL --network … <image> <args>` for one task. */
 export function databaseTaskArgv(spec: DatabaseTaskSpec): string[] {
-  const defaults = spec.kind === "dbstatus" ? ["in_maintenance_mode"] : ["hes_cutoff_date_check", spec.hesExpectedActivityMonth ?? ""];
+  const defaults =
+    spec.kind === "dbstatus" ? ["in_maintenance_mode"] : ["hes_cutoff_date_check", spec.hesExpectedActivityMonth ?? ""];
   const argv = ["run", "--rm", "--label", "job-runner-db-task"];
   if (spec.pullNever) argv.push("--pull=never");
   if (spec.databaseUrl !== undefined) argv.push("-e", "DATABASE_URL");
@@ -71,7 +75,12 @@ export function databaseTaskArgv(spec: DatabaseTaskSpec): string[] {
 }
 
 /** Runs the task's container and reduces its output to a result; failures become error results. */
-export async function runDatabaseStatus(runner: CommandRunner, binary: string, spec: DatabaseTaskSpec, signal: AbortSignal): Promise<DatabaseTaskResults> {
+export async function runDatabaseStatus(
+  runner: CommandRunner,
+  binary: string,
+  spec: DatabaseTaskSpec,
+  signal: AbortSignal,
+): Promise<DatabaseTaskResults> {
   try {
     const env = spec.databaseUrl === undefined ? undefined : { DATABASE_URL: spec.databaseUrl };
     const result = await runner.run(binary, databaseTaskArgv(spec), { signal, env });

@@ -3,7 +3,16 @@
  * driver (docker, podman), the command runner and the pure job-file pieces agents use directly.
  * This folder imports nothing from the rest of the project.
  */
-export type { Executor, ExecutorState, FinalizeOptions, JobDefinition, JobStatus, Logger, OutputPrivacy, StorageLayout } from "./types.js";
+export type {
+  Executor,
+  ExecutorState,
+  FinalizeOptions,
+  JobDefinition,
+  JobStatus,
+  Logger,
+  OutputPrivacy,
+  StorageLayout,
+} from "./types.js";
 export { ContainerCliExecutor, ExecutorError, type ContainerCliOptions } from "./container-cli/executor.js";
 export { createCommandRunner, CommandError, type CommandRunner, type CommandResult } from "./exec.js";
 export { CheckoutError, type CheckoutOptions } from "./checkout.js";

@@ -7,14 +7,7 @@
 
 /** Upstream's ExecutorState values, sent verbatim to the controller as task stages. */
 export type ExecutorState =
-  | "unknown"
-  | "preparing"
-  | "prepared"
-  | "executing"
-  | "executed"
-  | "finalizing"
-  | "finalized"
-  | "error";
+  "unknown" | "preparing" | "prepared" | "executing" | "executed" | "finalizing" | "finalized" | "error";
 
 export type OutputPrivacy = "highly_sensitive" | "moderately_sensitive" | "minimally_sensitive";
 

@@ -25,7 +25,9 @@ function prepareStudy(): { repo: string; commit: string } {
   rmSync(repo, { recursive: true, force: true });
   cpSync(path.join(root, "examples/study"), repo, { recursive: true });
   const git = (...args: string[]) =>
-    execFileSync("git", ["-C", repo, "-c", "user.name=demo", "-c", "user.email=demo@example.com", ...args], { encoding: "utf8" }).trim();
+    execFileSync("git", ["-C", repo, "-c", "user.name=demo", "-c", "user.email=demo@example.com", ...args], {
+      encoding: "utf8",
+    }).trim();
   git("init", "--quiet", "--initial-branch=main");
   git("add", "-A");
   git("commit", "--quiet", "-m", "Example study");
@@ -37,7 +39,13 @@ async function startAllInOne(): Promise<{ url: string; stop: () => Promise<void>
   const logFile = path.join(workdir, "all-in-one.log");
   const log = createWriteStream(logFile);
   const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "cli/main.ts"), "all-in-one"], {
-    env: { ...process.env, WORKDIR: workdir, PORT: process.env.PORT ?? "0", BACKENDS: backend, [`${backend.toUpperCase()}_CLIENT_TOKENS`]: token },
+    env: {
+      ...process.env,
+      WORKDIR: workdir,
+      PORT: process.env.PORT ?? "0",
+      BACKENDS: backend,
+      [`${backend.toUpperCase()}_CLIENT_TOKENS`]: token,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout.pipe(log);
@@ -62,7 +70,12 @@ async function startAllInOne(): Promise<{ url: string; stop: () => Promise<void>
   };
 }
 
-async function call(url: string, method: string, pathname: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+async function call(
+  url: string,
+  method: string,
+  pathname: string,
+  body?: unknown,
+): Promise<{ status: number; json: Record<string, unknown> }> {
   const response = await fetch(`${url}${pathname}`, {
     method,
     headers: { authorization: token, "content-type": "application/json" },

@@ -19,6 +19,7 @@ run_step "proto lint" npx buf lint
 run_step "generated code is up to date" bash -c 'npx buf generate && git diff --exit-code --stat -- gen/ && test -z "$(git status --porcelain -- gen/)"'
 run_step "typecheck" npx tsc --noEmit -p tsconfig.json
 run_step "lint" npx eslint --max-warnings 0 .
+run_step "format" npx prettier --check .
 
 step "tests"
 report="$(mktemp -d)/vitest.json"

@@ -3,7 +3,12 @@
  * upstream's arguments and its printed flag lines (`[tpp] paused=true (2025-06-01T10:30:00Z)`).
  */
 import type { Flag } from "../../gen/admin/v1/admin_pb.js";
-import { GetFlagsResponseSchema, SetDbMaintenanceResponseSchema, SetFlagsResponseSchema, SetPausedResponseSchema } from "../../gen/admin/v1/admin_pb.js";
+import {
+  GetFlagsResponseSchema,
+  SetDbMaintenanceResponseSchema,
+  SetFlagsResponseSchema,
+  SetPausedResponseSchema,
+} from "../../gen/admin/v1/admin_pb.js";
 import { type AdminCommandContext, EXIT_OK, printJson, UsageError } from "./admin-cli.js";
 import { flagLine } from "./format.js";
 import { parseCommand, required } from "./parse-command.js";

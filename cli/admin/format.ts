@@ -5,7 +5,11 @@ import type { AdminJob, Flag } from "../../gen/admin/v1/admin_pb.js";
 /** Columns padded to their widest cell, two spaces apart, no trailing blanks. */
 export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = headers.map((header, column) => Math.max(header.length, ...rows.map((row) => (row[column] ?? "").length)));
-  const line = (cells: readonly string[]) => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join("  ").trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join("  ")
+      .trimEnd();
   return [line(headers), ...rows.map(line)].map((text) => `${text}\n`).join("");
 }
 

@@ -74,10 +74,20 @@ export async function getJobCommand(ctx: AdminCommandContext, args: readonly str
   ];
   ctx.io.stdout(fields.map(([name, value]) => `${`${name}:`.padEnd(16)}${value}\n`).join(""));
   if (response.tasks.length > 0) {
-    ctx.io.stdout(`\n${table(
-      ["TASK", "TYPE", "ACTIVE", "STAGE", "COMPLETE", "CREATED", "FINISHED"],
-      response.tasks.map((task) => [task.id, task.type, String(task.active), task.agentStage, String(task.agentComplete), secondsIso(task.createdAt), secondsIso(task.finishedAt)]),
-    )}`);
+    ctx.io.stdout(
+      `\n${table(
+        ["TASK", "TYPE", "ACTIVE", "STAGE", "COMPLETE", "CREATED", "FINISHED"],
+        response.tasks.map((task) => [
+          task.id,
+          task.type,
+          String(task.active),
+          task.agentStage,
+          String(task.agentComplete),
+          secondsIso(task.createdAt),
+          secondsIso(task.finishedAt),
+        ]),
+      )}`,
+    );
   }
   return EXIT_OK;
 }

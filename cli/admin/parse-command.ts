@@ -7,7 +7,12 @@ type OptionSpec = { readonly type: "string" | "boolean"; readonly short?: string
 /** Parses `args` strictly (unknown options are usage errors); every command also takes --json. */
 export function parseCommand<const O extends Record<string, OptionSpec>>(args: readonly string[], options: O) {
   try {
-    return parseArgs({ args: [...args], options: { ...options, json: { type: "boolean" } } as const, allowPositionals: true, strict: true });
+    return parseArgs({
+      args: [...args],
+      options: { ...options, json: { type: "boolean" } } as const,
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }

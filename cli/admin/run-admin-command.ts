@@ -29,14 +29,24 @@ const COMMANDS: Readonly<Record<string, AdminCommand>> = {
       "rap add-job <repo url or path> <action>... --backend B [--commit SHA] [--branch main] [--workspace test] [--database default] [-f|--force-run-dependencies] [--json]",
     run: addJobCommand,
   },
-  flags: { usage: "rap flags get [FLAG...] --backend B [--json] | rap flags set FLAG=[VALUE]... --backend B [--json]", run: flagsCommand },
+  flags: {
+    usage: "rap flags get [FLAG...] --backend B [--json] | rap flags set FLAG=[VALUE]... --backend B [--json]",
+    run: flagsCommand,
+  },
   pause: { usage: "rap pause on|off <backend> [--json]", run: pauseCommand },
   "db-maintenance": { usage: "rap db-maintenance on|off <backend> [--disable-checks] [--json]", run: dbMaintenanceCommand },
-  "prepare-for-reboot": { usage: "rap prepare-for-reboot --backend B [-s|--status] [-y|--skip-confirm] [--json]", run: prepareForRebootCommand },
+  "prepare-for-reboot": {
+    usage: "rap prepare-for-reboot --backend B [-s|--status] [-y|--skip-confirm] [--json]",
+    run: prepareForRebootCommand,
+  },
   agents: { usage: "rap agents [--backend B] [--json]", run: agentsCommand },
 };
 
-const ALIASES: Readonly<Record<string, string>> = { add_job: "add-job", db_maintenance: "db-maintenance", prepare_for_reboot: "prepare-for-reboot" };
+const ALIASES: Readonly<Record<string, string>> = {
+  add_job: "add-job",
+  db_maintenance: "db-maintenance",
+  prepare_for_reboot: "prepare-for-reboot",
+};
 
 export const ADMIN_COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);
 

@@ -36,7 +36,10 @@ export interface AddJobResult {
 async function branchHead(deps: ControllerDeps, repoUrl: string, branch: string): Promise<string> {
   try {
     const location = deps.projects.locate(repoUrl);
-    const url = location.kind === "local" ? location.path : fetchUrl(location, deps.config.githubProxyDomain, deps.config.privateRepoAccessToken);
+    const url =
+      location.kind === "local"
+        ? location.path
+        : fetchUrl(location, deps.config.githubProxyDomain, deps.config.privateRepoAccessToken);
     return await shaFromRemoteRef(gitIn(deps.config.workdir, deps.config.childEnv), url, branch, repoUrl);
   } catch (error) {
     throw new AdminError("invalid_argument", error instanceof Error ? error.message : String(error));

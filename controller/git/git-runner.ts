@@ -8,7 +8,8 @@ import { execa } from "execa";
 // Git must never wait for a password prompt.
 const GIT_ENV = { GIT_TERMINAL_PROMPT: "0", GIT_ASKPASS: "echo", GCM_INTERACTIVE: "never" };
 /** Variables git may see: enough to find itself, certificates and proxies, nothing that runs programs. */
-const PASSED_THROUGH = /^(PATH|HOME|LANG|LC_ALL|TZ|TMPDIR|SSL_CERT_FILE|SSL_CERT_DIR|HTTPS?_PROXY|https?_proxy|NO_PROXY|no_proxy)$/;
+const PASSED_THROUGH =
+  /^(PATH|HOME|LANG|LC_ALL|TZ|TMPDIR|SSL_CERT_FILE|SSL_CERT_DIR|HTTPS?_PROXY|https?_proxy|NO_PROXY|no_proxy)$/;
 
 /** A git command that exited non-zero; the message is git's stderr (which may echo URLs: redact before showing). */
 export class GitFailure extends Error {
@@ -39,7 +40,11 @@ export function gitIn(dir: string, env: Readonly<Record<string, string>>): Git {
  * `git cat-file --batch` for several object names: each one's content, or undefined when missing.
  * The output is `<oid> <type> <size>\n<content>\n` per found object, `<name> missing\n` otherwise.
  */
-export async function catFileBatch(dir: string, names: readonly string[], env: Readonly<Record<string, string>>): Promise<(Buffer | undefined)[]> {
+export async function catFileBatch(
+  dir: string,
+  names: readonly string[],
+  env: Readonly<Record<string, string>>,
+): Promise<(Buffer | undefined)[]> {
   const passed = Object.fromEntries(Object.entries(env).filter(([name]) => PASSED_THROUGH.test(name)));
   const result = await execa("git", ["-C", dir, "cat-file", "--batch"], {
     env: { ...passed, ...GIT_ENV },

@@ -43,14 +43,24 @@ export class ProjectSource {
     let head: string | undefined;
     try {
       const listing = await this.git(cache)(["ls-remote", "--quiet", url, `refs/heads/${branch}`]);
-      head = listing.trim().split("\n").find((line) => line.endsWith(`\trefs/heads/${branch}`))?.split("\t")[0];
+      head = listing
+        .trim()
+        .split("\n")
+        .find((line) => line.endsWith(`\trefs/heads/${branch}`))
+        ?.split("\t")[0];
     } catch (error) {
-      throw new UserActionableError(`Network error when fetching commit ${commit} from ${repoUrl}\n(This may work if you try again later)`, { cause: new Error(errorText(error)) });
+      throw new UserActionableError(
+        `Network error when fetching commit ${commit} from ${repoUrl}\n(This may work if you try again later)`,
+        { cause: new Error(errorText(error)) },
+      );
     }
     if (!head) throw new UserActionableError(`Could not find branch '${branch}'`);
     if (head === commit) return;
     // A shallow cache is only deepened by an explicit depth; git's "infinite" depth is 2^31-1.
-    for (const depth of [["--depth", "10"], ["--depth", "2147483647"]]) {
+    for (const depth of [
+      ["--depth", "10"],
+      ["--depth", "2147483647"],
+    ]) {
       try {
         await this.git(cache)(["fetch", ...depth, "--force", url, `+refs/heads/${branch}:refs/remotes/origin/${branch}`]);
         await this.git(cache)(["merge-base", "--is-ancestor", commit, `refs/remotes/origin/${branch}`]);
@@ -67,7 +77,9 @@ export class ProjectSource {
     const location = this.locate(repoUrl);
     const dir = location.kind === "local" ? location.path : await this.fetchCommit(location, commit, repoUrl);
     // One git process answers both questions: is the commit there, and what is the file's text.
-    const [commitObject, file] = await catFileBatch(dir, [`${commit}^{commit}`, `${commit}:${path}`], this.options.env).catch(() => [undefined, undefined]);
+    const [commitObject, file] = await catFileBatch(dir, [`${commit}^{commit}`, `${commit}:${path}`], this.options.env).catch(
+      () => [undefined, undefined],
+    );
     if (!commitObject) throw new UserActionableError(`Error fetching commit ${commit} from ${repoUrl}`);
     return file?.toString("utf8");
   }
@@ -84,7 +96,10 @@ export class ProjectSource {
   private async fetchCommit(location: RepoLocation & { kind: "github" }, commit: string, repoUrl: string): Promise<string> {
     const dir = await this.bareCache(location);
     const repo = this.git(dir);
-    const have = await repo(["cat-file", "-e", `${commit}^{commit}`]).then(() => true, () => false);
+    const have = await repo(["cat-file", "-e", `${commit}^{commit}`]).then(
+      () => true,
+      () => false,
+    );
     if (have) return dir;
     const url = fetchUrl(location, this.options.githubProxyDomain, this.options.privateRepoAccessToken);
     try {
@@ -92,7 +107,10 @@ export class ProjectSource {
     } catch (error) {
       const text = errorText(error);
       if (/unable to access|Could not resolve host|Connection|timed out|GnuTLS|SSL/i.test(text)) {
-        throw new UserActionableError(`Network error when fetching commit ${commit} from ${repoUrl}\n(This may work if you try again later)`, { cause: new Error(text) });
+        throw new UserActionableError(
+          `Network error when fetching commit ${commit} from ${repoUrl}\n(This may work if you try again later)`,
+          { cause: new Error(text) },
+        );
       }
       throw new UserActionableError(`Error fetching commit ${commit} from ${repoUrl}`, { cause: new Error(text) });
     }

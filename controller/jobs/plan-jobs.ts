@@ -113,10 +113,12 @@ export function planJobs(context: PlanContext): Job[] {
 
   if (created.length === 0) {
     if (runAll) throw new NothingToDoError("All actions have already completed successfully");
-    if (requested.every((name) => {
-      const job = current.get(name);
-      return job !== undefined && isActive(job);
-    })) {
+    if (
+      requested.every((name) => {
+        const job = current.get(name);
+        return job !== undefined && isActive(job);
+      })
+    ) {
       throw new NothingToDoError("All requested actions were already scheduled to run");
     }
     throw new Error("no new jobs were planned, but not every requested action is pending or running");

@@ -13,13 +13,7 @@ export type CodeChange =
   | { readonly kind: "heartbeat"; readonly updatedAt: number }
   | { readonly kind: "unchanged" };
 
-export function applyStatusCode(
-  job: Job,
-  code: StatusCode,
-  message: string,
-  nowMs: number,
-  transitionAtMs?: number,
-): CodeChange {
+export function applyStatusCode(job: Job, code: StatusCode, message: string, nowMs: number, transitionAtMs?: number): CodeChange {
   if (code === job.statusCode) {
     const nowSeconds = Math.floor(nowMs / 1000);
     return nowSeconds - job.updatedAt >= HEARTBEAT_INTERVAL_SECONDS

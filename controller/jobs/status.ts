@@ -96,10 +96,16 @@ export const DATABASE_EXIT_CODES: ReadonlyMap<number, string> = new Map([
   [3, "A transient database error occurred, your job may run if you try it again, if it keeps failing then contact tech support"],
   [4, "New data is being imported into the database, please try again in a few hours"],
   [5, "Something went wrong with the database, please contact tech support"],
-  [6, "Your ehrQL is valid but it produced SQL which is too complex for the database to run; please contact tech-support so we can help you simplify it."],
+  [
+    6,
+    "Your ehrQL is valid but it produced SQL which is too complex for the database to run; please contact tech-support so we can help you simplify it.",
+  ],
   [10, "There was a problem reading your ehrQL code; please confirm that it runs locally"],
   [11, "There was a problem reading one of the supplied data files"],
   [12, "You do not have the required permissions for the ehrQL you are trying to run"],
   [13, "Assurance tests failed; please confirm the tests pass locally"],
-  [14, "Your job was making such slow progress that it was unlikely to complete successfully; please contact tech support so we can help you to simplify it."],
+  [
+    14,
+    "Your job was making such slow progress that it was unlikely to complete successfully; please contact tech support so we can help you to simplify it.",
+  ],
 ]);

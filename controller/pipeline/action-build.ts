@@ -7,15 +7,7 @@ import { buildOutputs, type OutputLevel } from "./outputs.js";
 import { pyStr } from "./python-format.js";
 import { parseRunCommand } from "./run-command.js";
 import type { RunCommand } from "./types.js";
-import {
-  fail,
-  isList,
-  isMapping,
-  lookup,
-  rejectUnexpectedKeys,
-  requireMapping,
-  requireString,
-} from "./validation-failure.js";
+import { fail, isList, isMapping, lookup, rejectUnexpectedKeys, requireMapping, requireString } from "./validation-failure.js";
 import type { YamlMap, YamlValue } from "./yaml-value.js";
 
 const ACTION_KEYS = ["run", "outputs", "needs", "config", "dummy_data_file"] as const;

@@ -3,7 +3,8 @@ import type { ControllerConfig } from "../config.js";
 import { tokenFromHeader, tokensEqual } from "../rpc/token.js";
 import { UNAUTHORIZED_INVALID, UNAUTHORIZED_NO_TOKEN, type RapResponse } from "./rap-responses.js";
 
-export type ClientAuth = { readonly ok: true; readonly backends: readonly string[] } | { readonly ok: false; readonly response: RapResponse };
+export type ClientAuth =
+  { readonly ok: true; readonly backends: readonly string[] } | { readonly ok: false; readonly response: RapResponse };
 
 export function authenticateClient(config: ControllerConfig, header: string | null | undefined): ClientAuth {
   const token = tokenFromHeader(header);

@@ -25,9 +25,15 @@ export function validationError(path: string, message: string): RapResponse {
 export function createResponse(rapId: string, result: CreateResult): RapResponse {
   switch (result.kind) {
     case "created":
-      return { status: 201, body: { result: "Success", details: `Jobs created for rap_id '${rapId}'`, rap_id: rapId, count: result.count } };
+      return {
+        status: 201,
+        body: { result: "Success", details: `Jobs created for rap_id '${rapId}'`, rap_id: rapId, count: result.count },
+      };
     case "no_change":
-      return { status: 200, body: { result: "No change", details: `Jobs already created for rap_id '${rapId}'`, rap_id: rapId, count: result.count } };
+      return {
+        status: 200,
+        body: { result: "No change", details: `Jobs already created for rap_id '${rapId}'`, rap_id: rapId, count: result.count },
+      };
     case "nothing_to_do":
       return { status: 200, body: { result: "Nothing to do", details: result.details, rap_id: rapId, count: 0 } };
     case "forbidden_backend":

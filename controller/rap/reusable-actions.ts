@@ -36,7 +36,10 @@ export type ActionSource = Pick<ActionRepos, "repoUrl" | "resolveRef" | "isOnMai
 function hasValidCharacters(name: string): boolean {
   if (/[\t\r\n]/.test(name) || [".", ".."].includes(name.replace(/\/+$/, ""))) return false;
   try {
-    locateRepo(`https://github.com/opensafely-actions/${name}`, { allowLocalGitRepos: false, allowedGithubOrgs: ["opensafely-actions"] });
+    locateRepo(`https://github.com/opensafely-actions/${name}`, {
+      allowLocalGitRepos: false,
+      allowedGithubOrgs: ["opensafely-actions"],
+    });
     return true;
   } catch {
     return false;

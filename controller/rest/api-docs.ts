@@ -61,7 +61,8 @@ export function renderDocsPage(spec: JsonObject): string {
   const info = objectAt(spec, "info");
   const servers = spec.servers;
   const first = Array.isArray(servers) ? servers[0] : undefined;
-  const base = first !== null && typeof first === "object" && !Array.isArray(first) && typeof first?.url === "string" ? first.url : "";
+  const base =
+    first !== null && typeof first === "object" && !Array.isArray(first) && typeof first?.url === "string" ? first.url : "";
   const operations: string[] = [];
   for (const [path, item] of Object.entries(objectAt(spec, "paths") ?? {})) {
     for (const method of METHODS) {

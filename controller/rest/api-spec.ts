@@ -8,7 +8,8 @@ import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 
 function loadSpec(): JsonObject {
   const parsed: unknown = JSON.parse(readFileSync(new URL("./openapi.json", import.meta.url), "utf8"));
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("openapi.json must hold a JSON object");
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
+    throw new Error("openapi.json must hold a JSON object");
   // JSON.parse only ever yields JSON values.
   return parsed as JsonObject;
 }

@@ -33,7 +33,12 @@ const SECURITY_HEADERS = {
   "cross-origin-opener-policy": "same-origin",
 } as const;
 
-function send(response: NodeResponse, status: number, headers: Readonly<Record<string, string>>, body: string | Buffer = ""): void {
+function send(
+  response: NodeResponse,
+  status: number,
+  headers: Readonly<Record<string, string>>,
+  body: string | Buffer = "",
+): void {
   response.writeHead(status, { ...SECURITY_HEADERS, ...headers, "content-length": Buffer.byteLength(body) });
   response.end(body);
 }

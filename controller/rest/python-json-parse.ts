@@ -44,7 +44,14 @@ class Parser {
     if (ch === "{") return this.object(depth + 1);
     if (ch === "[") return this.array(depth + 1);
     if (ch === '"') return this.string();
-    for (const [word, literal] of [["null", null], ["true", true], ["false", false], ["NaN", NaN], ["Infinity", Infinity], ["-Infinity", -Infinity]] as const) {
+    for (const [word, literal] of [
+      ["null", null],
+      ["true", true],
+      ["false", false],
+      ["NaN", NaN],
+      ["Infinity", Infinity],
+      ["-Infinity", -Infinity],
+    ] as const) {
       if (this.text.startsWith(word, this.index)) {
         this.index += word.length;
         return literal;

@@ -11,8 +11,7 @@ import { bestSchemaError, type Schema } from "./json-schema.js";
 import { parsePythonJson } from "./python-json-parse.js";
 
 export type BodyCheck =
-  | { readonly ok: true; readonly body: Record<string, unknown> }
-  | { readonly ok: false; readonly response: RapResponse };
+  { readonly ok: true; readonly body: Record<string, unknown> } | { readonly ok: false; readonly response: RapResponse };
 
 /**
  * Plain JavaScript form of a Python-shaped value. Object.fromEntries defines own properties, so a
@@ -21,7 +20,10 @@ export type BodyCheck =
 function toPlain(value: YamlValue): unknown {
   if (typeof value === "bigint") return Number(value);
   if (Array.isArray(value)) return value.map(toPlain);
-  if (value instanceof Map) return Object.fromEntries([...value].map(([key, item]) => [typeof key === "string" ? key : String(toPlain(key)), toPlain(item)]));
+  if (value instanceof Map)
+    return Object.fromEntries(
+      [...value].map(([key, item]) => [typeof key === "string" ? key : String(toPlain(key)), toPlain(item)]),
+    );
   return value;
 }
 

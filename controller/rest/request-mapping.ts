@@ -20,8 +20,6 @@ export function createRequestFromJson(body: Record<string, unknown>): CreateRequ
     analysisScope:
       scope === undefined
         ? undefined
-        : Object.fromEntries(
-            Object.entries(scope).filter((entry): entry is [string, string[]] => Array.isArray(entry[1])),
-          ),
+        : Object.fromEntries(Object.entries(scope).filter((entry): entry is [string, string[]] => Array.isArray(entry[1]))),
   };
 }

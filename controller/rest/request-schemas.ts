@@ -4,15 +4,33 @@ import type { Schema } from "./json-schema.js";
 const RAP_ID: Schema = { type: "string", pattern: "^[a-z0-9]{16}$" };
 
 const DATASET_PERMISSIONS = [
-  "appointments", "icnarc", "isaric", "open_prompt", "ukrr", "waiting_list", "sgss_covid_all_tests",
-  "occupation_on_covid_vaccine_record", "covid_therapeutics",
+  "appointments",
+  "icnarc",
+  "isaric",
+  "open_prompt",
+  "ukrr",
+  "waiting_list",
+  "sgss_covid_all_tests",
+  "occupation_on_covid_vaccine_record",
+  "covid_therapeutics",
 ];
 
 export const CREATE_REQUEST_SCHEMA: Schema = {
   type: "object",
   required: [
-    "backend", "rap_id", "workspace", "repo_url", "branch", "commit", "database_name", "requested_actions",
-    "codelists_ok", "force_run_dependencies", "created_by", "project", "orgs",
+    "backend",
+    "rap_id",
+    "workspace",
+    "repo_url",
+    "branch",
+    "commit",
+    "database_name",
+    "requested_actions",
+    "codelists_ok",
+    "force_run_dependencies",
+    "created_by",
+    "project",
+    "orgs",
   ],
   properties: {
     backend: { type: "string" },

@@ -37,11 +37,19 @@ export const API_PREFIX = "/controller/v1/";
 const UPSTREAM_BODY_LIMIT = 2_621_440;
 
 type Endpoint =
-  | { readonly method: "GET"; readonly handle: (deps: ControllerDeps, backends: readonly string[]) => RapResponse; readonly compact?: boolean }
+  | {
+      readonly method: "GET";
+      readonly handle: (deps: ControllerDeps, backends: readonly string[]) => RapResponse;
+      readonly compact?: boolean;
+    }
   | {
       readonly method: "POST";
       readonly schema: Schema;
-      readonly handle: (deps: ControllerDeps, backends: readonly string[], body: Record<string, unknown>) => RapResponse | Promise<RapResponse>;
+      readonly handle: (
+        deps: ControllerDeps,
+        backends: readonly string[],
+        body: Record<string, unknown>,
+      ) => RapResponse | Promise<RapResponse>;
     };
 
 /** The RAP API's operations by path under API_PREFIX (the OpenAPI document lists the same). */
@@ -57,7 +65,8 @@ export const API_ENDPOINTS: Readonly<Record<string, Endpoint>> = {
     handle: async (deps, backends, body) => {
       const request = createRequestFromJson(body);
       const result = await createJobs(deps, backends, request);
-      if (result.kind === "unexpected_error") deps.log.error("unexpected error creating jobs", { rap_id: request.rapId, error: result.error });
+      if (result.kind === "unexpected_error")
+        deps.log.error("unexpected error creating jobs", { rap_id: request.rapId, error: result.error });
       return createResponse(request.rapId, result);
     },
   },
@@ -87,7 +96,12 @@ export const DOC_ROUTES: Readonly<Record<string, (response: NodeResponse) => voi
   "docs/": (response) => sendHtml(response, 200, DOCS_PAGE),
 };
 
-async function handleEndpoint(deps: ControllerDeps, endpoint: Endpoint, request: NodeRequest, response: NodeResponse): Promise<void> {
+async function handleEndpoint(
+  deps: ControllerDeps,
+  endpoint: Endpoint,
+  request: NodeRequest,
+  response: NodeResponse,
+): Promise<void> {
   if (request.method !== endpoint.method) return sendMethodNotAllowed(response, endpoint.method);
   const auth = authenticateClient(deps.config, request.headers.authorization);
   if (!auth.ok) return sendJson(response, auth.response.status, auth.response.body);

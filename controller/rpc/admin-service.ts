@@ -76,7 +76,9 @@ export function adminService(deps: ControllerDeps, parts: AdminServiceParts): Se
         const job = deps.jobs.get(request.id);
         if (!job) throw new AdminError("not_found", `no job with id '${request.id}'`);
         // By id: each attempt followed by its cancel task (-001, -001-cancel, -002, …).
-        const tasks = [...deps.tasks.forJob(job.id, "runjob"), ...deps.tasks.forJob(job.id, "canceljob")].sort((a, b) => (a.id < b.id ? -1 : 1));
+        const tasks = [...deps.tasks.forJob(job.id, "runjob"), ...deps.tasks.forJob(job.id, "canceljob")].sort((a, b) =>
+          a.id < b.id ? -1 : 1,
+        );
         return create(GetJobResponseSchema, { job: adminJob(job), tasks: tasks.map(adminTask) });
       }),
     cancelJob: (request, context) =>
@@ -89,7 +91,9 @@ export function adminService(deps: ControllerDeps, parts: AdminServiceParts): Se
         return create(AddJobResponseSchema, { rapId: result.rapId, commit: result.commit, jobs: result.jobs.map(adminJob) });
       }),
     setPaused: (request, context) =>
-      guarded(deps, context, () => create(SetPausedResponseSchema, { flags: setPaused(deps, request.backend, request.paused).map(adminFlag) })),
+      guarded(deps, context, () =>
+        create(SetPausedResponseSchema, { flags: setPaused(deps, request.backend, request.paused).map(adminFlag) }),
+      ),
     setDbMaintenance: (request, context) =>
       guarded(deps, context, () =>
         create(SetDbMaintenanceResponseSchema, {
@@ -99,19 +103,32 @@ export function adminService(deps: ControllerDeps, parts: AdminServiceParts): Se
     prepareForReboot: (request, context) =>
       guarded(deps, context, () => {
         const reset = prepareForReboot(deps, sink, request.backend);
-        return create(PrepareForRebootResponseSchema, { resetJobs: reset.map(adminJob), status: adminRebootStatus(rebootStatus(deps, request.backend)) });
+        return create(PrepareForRebootResponseSchema, {
+          resetJobs: reset.map(adminJob),
+          status: adminRebootStatus(rebootStatus(deps, request.backend)),
+        });
       }),
     getRebootStatus: (request, context) =>
-      guarded(deps, context, () => create(GetRebootStatusResponseSchema, { status: adminRebootStatus(rebootStatus(deps, request.backend)) })),
+      guarded(deps, context, () =>
+        create(GetRebootStatusResponseSchema, { status: adminRebootStatus(rebootStatus(deps, request.backend)) }),
+      ),
     getFlags: (request, context) =>
-      guarded(deps, context, () => create(GetFlagsResponseSchema, { flags: getFlags(deps, request.backend, request.ids).map(adminFlag) })),
+      guarded(deps, context, () =>
+        create(GetFlagsResponseSchema, { flags: getFlags(deps, request.backend, request.ids).map(adminFlag) }),
+      ),
     setFlags: (request, context) =>
       guarded(deps, context, () =>
         create(SetFlagsResponseSchema, {
-          flags: setFlags(deps, request.backend, request.flags.map((flag) => ({ id: flag.id, value: flag.value ?? null }))).map(adminFlag),
+          flags: setFlags(
+            deps,
+            request.backend,
+            request.flags.map((flag) => ({ id: flag.id, value: flag.value ?? null })),
+          ).map(adminFlag),
         }),
       ),
     listAgents: (request, context) =>
-      guarded(deps, context, () => create(ListAgentsResponseSchema, { agents: connectedAgents(deps, sessions, request.backend).map(adminAgent) })),
+      guarded(deps, context, () =>
+        create(ListAgentsResponseSchema, { agents: connectedAgents(deps, sessions, request.backend).map(adminAgent) }),
+      ),
   };
 }

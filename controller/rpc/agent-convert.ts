@@ -28,7 +28,8 @@ const stringMap = (value: unknown): Record<string, string> =>
   value !== null && typeof value === "object"
     ? Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([key, v]) => [key, text(v)]))
     : {};
-const integer = (value: unknown): bigint => (typeof value === "number" && Number.isFinite(value) ? BigInt(Math.trunc(value)) : 0n);
+const integer = (value: unknown): bigint =>
+  typeof value === "number" && Number.isFinite(value) ? BigInt(Math.trunc(value)) : 0n;
 
 function jobDefinition(definition: Readonly<Record<string, unknown>>) {
   const study = (definition.study ?? {}) as Record<string, unknown>;

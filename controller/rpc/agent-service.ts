@@ -26,7 +26,9 @@ const SILENCE_LIMIT_MS = 3 * HEARTBEAT_INTERVAL_MS;
 function backendForToken(deps: ControllerDeps, header: string | null): string {
   const token = tokenFromHeader(header);
   if (token === undefined) throw new ConnectError("No token provided", Code.Unauthenticated);
-  const match = deps.config.backends.find((backend) => backend.agentToken !== undefined && tokensEqual(token, backend.agentToken));
+  const match = deps.config.backends.find(
+    (backend) => backend.agentToken !== undefined && tokensEqual(token, backend.agentToken),
+  );
   if (!match) throw new ConnectError("Invalid agent token", Code.Unauthenticated);
   return match.slug;
 }
@@ -58,7 +60,11 @@ function handleRequest(deps: ControllerDeps, session: AgentSession, request: Con
         deps.scheduler.wake();
       }
       // Acknowledged after the write (or when it is a duplicate/unknown), so the agent may forget it.
-      session.send(create(ConnectResponseSchema, { message: { case: "updateAck", value: { taskId: report.taskId, seq: BigInt(report.seq) } } }));
+      session.send(
+        create(ConnectResponseSchema, {
+          message: { case: "updateAck", value: { taskId: report.taskId, seq: BigInt(report.seq) } },
+        }),
+      );
       return;
     }
     case "heartbeat":
@@ -109,7 +115,11 @@ export function agentService(deps: ControllerDeps, registry: SessionRegistry): S
         create(ConnectResponseSchema, {
           message: {
             case: "welcome",
-            value: { sessionId: session.identity.sessionId, controllerVersion: deps.config.version, heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS },
+            value: {
+              sessionId: session.identity.sessionId,
+              controllerVersion: deps.config.version,
+              heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS,
+            },
           },
         }),
       );
@@ -121,7 +131,9 @@ export function agentService(deps: ControllerDeps, registry: SessionRegistry): S
           session.close(new ConnectError("no heartbeat from agent", Code.DeadlineExceeded));
           return;
         }
-        session.send(create(ConnectResponseSchema, { message: { case: "heartbeat", value: { sentAtUnixMs: BigInt(deps.clock.nowMs()) } } }));
+        session.send(
+          create(ConnectResponseSchema, { message: { case: "heartbeat", value: { sentAtUnixMs: BigInt(deps.clock.nowMs()) } } }),
+        );
       }, HEARTBEAT_INTERVAL_MS);
       heartbeat.unref();
 

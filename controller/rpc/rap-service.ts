@@ -74,9 +74,15 @@ export function rapService(deps: ControllerDeps, events: JobEvents): ServiceImpl
       const backends = backendsOf(deps, context);
       const body = checked(CreateJobsRequestSchema, request, CREATE_REQUEST_SCHEMA);
       const result = await createJobs(deps, backends, createRequestFromJson(body));
-      if (result.kind === "unexpected_error") deps.log.error("unexpected error creating jobs", { rap_id: request.rapId, error: result.error });
+      if (result.kind === "unexpected_error")
+        deps.log.error("unexpected error creating jobs", { rap_id: request.rapId, error: result.error });
       const response = unlessError(createResponse(request.rapId, result));
-      return { result: String(response.result), details: String(response.details), rapId: request.rapId, count: Number(response.count) };
+      return {
+        result: String(response.result),
+        details: String(response.details),
+        rapId: request.rapId,
+        count: Number(response.count),
+      };
     },
     cancelJobs(request, context) {
       const backends = backendsOf(deps, context);

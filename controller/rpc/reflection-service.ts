@@ -59,7 +59,10 @@ class DescriptorIndex {
   }
 }
 
-const notFound = (message: string): Answer => ({ case: "errorResponse", value: { errorCode: Code.NotFound, errorMessage: message } });
+const notFound = (message: string): Answer => ({
+  case: "errorResponse",
+  value: { errorCode: Code.NotFound, errorMessage: message },
+});
 
 function answer(index: DescriptorIndex, query: Query): Answer {
   switch (query.case) {
@@ -67,21 +70,31 @@ function answer(index: DescriptorIndex, query: Query): Answer {
       return { case: "listServicesResponse", value: { service: index.services.map((service) => ({ name: service.typeName })) } };
     case "fileByFilename": {
       const file = index.files.get(query.value);
-      return file ? { case: "fileDescriptorResponse", value: { fileDescriptorProto: index.withDependencies(file) } } : notFound(`file '${query.value}' not found`);
+      return file
+        ? { case: "fileDescriptorResponse", value: { fileDescriptorProto: index.withDependencies(file) } }
+        : notFound(`file '${query.value}' not found`);
     }
     case "fileContainingSymbol": {
       const file = index.symbols.get(query.value.replace(/^\./, ""));
-      return file ? { case: "fileDescriptorResponse", value: { fileDescriptorProto: index.withDependencies(file) } } : notFound(`symbol '${query.value}' not found`);
+      return file
+        ? { case: "fileDescriptorResponse", value: { fileDescriptorProto: index.withDependencies(file) } }
+        : notFound(`symbol '${query.value}' not found`);
     }
     case "allExtensionNumbersOfType": {
       if (!index.symbols.has(query.value)) return notFound(`type '${query.value}' not found`);
-      const numbers = index.extensions.filter((extension) => extension.extendee.typeName === query.value).map((extension) => extension.number);
+      const numbers = index.extensions
+        .filter((extension) => extension.extendee.typeName === query.value)
+        .map((extension) => extension.number);
       return { case: "allExtensionNumbersResponse", value: { baseTypeName: query.value, extensionNumber: numbers } };
     }
     case "fileContainingExtension": {
       const { containingType, extensionNumber } = query.value;
-      const found = index.extensions.find((extension) => extension.extendee.typeName === containingType && extension.number === extensionNumber);
-      return found ? { case: "fileDescriptorResponse", value: { fileDescriptorProto: index.withDependencies(found.file) } } : notFound(`extension ${extensionNumber} of '${containingType}' not found`);
+      const found = index.extensions.find(
+        (extension) => extension.extendee.typeName === containingType && extension.number === extensionNumber,
+      );
+      return found
+        ? { case: "fileDescriptorResponse", value: { fileDescriptorProto: index.withDependencies(found.file) } }
+        : notFound(`extension ${extensionNumber} of '${containingType}' not found`);
     }
     case undefined:
       return { case: "errorResponse", value: { errorCode: Code.InvalidArgument, errorMessage: "empty reflection request" } };
@@ -94,14 +107,22 @@ export function registerReflection(router: ConnectRouter, services: readonly Des
   router.service(v1.ServerReflection, {
     async *serverReflectionInfo(requests) {
       for await (const request of requests) {
-        yield create(v1.ServerReflectionResponseSchema, { validHost: request.host, originalRequest: request, messageResponse: answer(index, request.messageRequest) });
+        yield create(v1.ServerReflectionResponseSchema, {
+          validHost: request.host,
+          originalRequest: request,
+          messageResponse: answer(index, request.messageRequest),
+        });
       }
     },
   });
   router.service(v1alpha.ServerReflection, {
     async *serverReflectionInfo(requests) {
       for await (const request of requests) {
-        yield create(v1alpha.ServerReflectionResponseSchema, { validHost: request.host, originalRequest: request, messageResponse: answer(index, request.messageRequest) });
+        yield create(v1alpha.ServerReflectionResponseSchema, {
+          validHost: request.host,
+          originalRequest: request,
+          messageResponse: answer(index, request.messageRequest),
+        });
       }
     },
   });

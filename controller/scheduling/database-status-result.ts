@@ -16,7 +16,11 @@ function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
  * `results`) changes nothing. Runs inside the transaction that stores the update. Returns whether
  * `mode` changed.
  */
-export function applyDatabaseStatus(deps: ControllerDeps, backend: string, results: Readonly<Record<string, unknown>> | null): boolean {
+export function applyDatabaseStatus(
+  deps: ControllerDeps,
+  backend: string,
+  results: Readonly<Record<string, unknown>> | null,
+): boolean {
   if (isFlagSet(deps.flags.get(backend, FLAG.manualDbMaintenance)?.value)) return false;
   const inner = results?.results;
   if (!isRecord(inner) || typeof inner.status !== "string") return false;

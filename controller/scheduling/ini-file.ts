@@ -99,7 +99,8 @@ export function parseIni(text: string, source: string): IniSections {
   for (const [sectionName, options] of state.sections) {
     // configparser's items(): DEFAULT's options first (a section may override their values), then the section's own.
     const merged = new Map<string, string>();
-    for (const [name, lines] of state.defaults) merged.set(name, joinValue(options.get(name) ?? lines, `${source} [${sectionName}] ${name}`));
+    for (const [name, lines] of state.defaults)
+      merged.set(name, joinValue(options.get(name) ?? lines, `${source} [${sectionName}] ${name}`));
     for (const [name, lines] of options) merged.set(name, joinValue(lines, `${source} [${sectionName}] ${name}`));
     result.set(sectionName, merged);
   }

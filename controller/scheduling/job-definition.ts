@@ -8,7 +8,17 @@ import { shellSplit } from "../pipeline/shell-words.js";
 
 /** Upstream's Level 4 file types (the pipeline's list, sorted). */
 export const LEVEL4_FILE_TYPES: readonly string[] = [
-  ".csv", ".html", ".jpeg", ".jpg", ".json", ".log", ".md", ".png", ".svg", ".svgz", ".txt",
+  ".csv",
+  ".html",
+  ".jpeg",
+  ".jpg",
+  ".json",
+  ".log",
+  ".md",
+  ".png",
+  ".svg",
+  ".svgz",
+  ".txt",
 ];
 
 /** Python json.dumps of a list of strings: `["a", "b"]`. */

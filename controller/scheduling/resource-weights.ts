@@ -45,7 +45,8 @@ function parseWeight(text: string, where: string): number {
   if (!PYTHON_FLOAT.test(trimmed)) throw new ResourceWeightsError(`${where}: could not convert string to float: '${text}'`);
   const value = Number(trimmed.replaceAll("_", "").replace(/inf(inity)?/i, "Infinity"));
   // Upstream would accept these too, and its capacity arithmetic would then misbehave; we refuse them.
-  if (!Number.isFinite(value) || value < 0) throw new ResourceWeightsError(`${where}: weight must be a finite number >= 0, got '${text}'`);
+  if (!Number.isFinite(value) || value < 0)
+    throw new ResourceWeightsError(`${where}: weight must be a finite number >= 0, got '${text}'`);
   return value;
 }
 

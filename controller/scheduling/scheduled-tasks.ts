@@ -37,7 +37,11 @@ const REGULAR_TASKS: readonly RegularTask[] = [
     backends: (deps) => deps.config.maintenanceEnabledBackends,
     intervalSeconds: (deps) => deps.config.maintenancePollIntervalSeconds,
     wanted: (deps, backend) => checksWanted(deps, backend),
-    definition: (deps) => ({ database_name: "default", image: deps.config.databaseUtilsImage, args: [...deps.config.dbstatusArgs] }),
+    definition: (deps) => ({
+      database_name: "default",
+      image: deps.config.databaseUtilsImage,
+      args: [...deps.config.dbstatusArgs],
+    }),
   },
   {
     type: "dbdatacheck",
@@ -65,7 +69,13 @@ function checksWanted(deps: ControllerDeps, backend: string): boolean {
  * active and the last one finished at least an interval ago. Returns when the next one is due
  * (ms since epoch), or undefined when nothing is due until an event (a task completing, a flag).
  */
-function scheduleBackend(deps: ControllerDeps, sink: ChangeSink, kind: RegularTask, backend: string, nowMs: number): number | undefined {
+function scheduleBackend(
+  deps: ControllerDeps,
+  sink: ChangeSink,
+  kind: RegularTask,
+  backend: string,
+  nowMs: number,
+): number | undefined {
   const active = deps.tasks.active(backend).filter((task) => task.type === kind.type);
   if (!kind.wanted(deps, backend)) {
     const nowSeconds = Math.floor(nowMs / 1000);

@@ -16,11 +16,15 @@ export class FlagStore {
   constructor(private readonly db: Database) {}
 
   get(backend: string, id: string): Flag | undefined {
-    return this.db.prepare<[string, string], Flag>("SELECT id, backend, value, timestamp FROM flags WHERE backend = ? AND id = ?").get(backend, id);
+    return this.db
+      .prepare<[string, string], Flag>("SELECT id, backend, value, timestamp FROM flags WHERE backend = ? AND id = ?")
+      .get(backend, id);
   }
 
   all(backend: string): Flag[] {
-    return this.db.prepare<[string], Flag>("SELECT id, backend, value, timestamp FROM flags WHERE backend = ? ORDER BY id").all(backend);
+    return this.db
+      .prepare<[string], Flag>("SELECT id, backend, value, timestamp FROM flags WHERE backend = ? ORDER BY id")
+      .all(backend);
   }
 
   /** Sets a flag; writing the value it already has is a no-op that keeps its timestamp. */

@@ -103,14 +103,20 @@ export class JobStore {
   statesById(ids: readonly string[]): Map<string, State> {
     if (ids.length === 0) return new Map();
     const rows = this.db
-      .prepare<string[], { id: string; state: State }>(
-        `SELECT id, state FROM job WHERE id IN (${ids.map(() => "?").join(",")})`,
-      )
+      .prepare<string[], { id: string; state: State }>(`SELECT id, state FROM job WHERE id IN (${ids.map(() => "?").join(",")})`)
       .all(...ids);
     return new Map(rows.map((r) => [r.id, r.state]));
   }
 
-  list(filter: { backend?: string; rapId?: string; workspace?: string; state?: string; action?: string; statusCode?: string; limit: number }): Job[] {
+  list(filter: {
+    backend?: string;
+    rapId?: string;
+    workspace?: string;
+    state?: string;
+    action?: string;
+    statusCode?: string;
+    limit: number;
+  }): Job[] {
     const clauses: string[] = [];
     const params: (string | number)[] = [];
     for (const [column, value] of [

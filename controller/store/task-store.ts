@@ -29,9 +29,7 @@ export class TaskStore {
   constructor(private readonly db: Database) {
     this.byIdStatement = db.prepare("SELECT * FROM tasks WHERE id = ?");
     // Database-status tasks first, so a maintenance result is acted on before job results (upstream #893).
-    this.activeStatement = db.prepare(
-      "SELECT * FROM tasks WHERE backend = ? AND active = 1 ORDER BY type != 'dbstatus', rowid",
-    );
+    this.activeStatement = db.prepare("SELECT * FROM tasks WHERE backend = ? AND active = 1 ORDER BY type != 'dbstatus', rowid");
   }
 
   insert(task: NewTask): void {
@@ -40,7 +38,15 @@ export class TaskStore {
         `INSERT INTO tasks (id, backend, type, job_id, definition, active, created_at, attributes)
          VALUES (?, ?, ?, ?, ?, 1, ?, ?)`,
       )
-      .run(task.id, task.backend, task.type, task.jobId, JSON.stringify(task.definition), task.createdAt, JSON.stringify(task.attributes));
+      .run(
+        task.id,
+        task.backend,
+        task.type,
+        task.jobId,
+        JSON.stringify(task.definition),
+        task.createdAt,
+        JSON.stringify(task.attributes),
+      );
   }
 
   get(id: string): Task | undefined {
@@ -70,7 +76,10 @@ export class TaskStore {
 
   /** Marks a task inactive; returns false if it already was. */
   deactivate(id: string, finishedAt: number): boolean {
-    return this.db.prepare("UPDATE tasks SET active = 0, finished_at = ? WHERE id = ? AND active = 1").run(finishedAt, id).changes === 1;
+    return (
+      this.db.prepare("UPDATE tasks SET active = 0, finished_at = ? WHERE id = ? AND active = 1").run(finishedAt, id).changes ===
+      1
+    );
   }
 
   /**

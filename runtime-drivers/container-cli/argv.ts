@@ -51,7 +51,15 @@ export const logsArgv = (name: string): string[] => ["container", "logs", "--tim
 export const imageInspectArgv = (image: string): string[] => ["image", "inspect", "--format", "{{.Id}}", image];
 export const pullArgv = (image: string): string[] => ["pull", "--quiet", image];
 export const statsArgv = (binary: string): string[] =>
-  binary.endsWith("podman") ? ["stats", "--no-stream", "--format", "json"] : ["stats", "--no-stream", "--no-trunc", "--format", "{{json .}}"];
+  binary.endsWith("podman")
+    ? ["stats", "--no-stream", "--format", "json"]
+    : ["stats", "--no-stream", "--no-trunc", "--format", "{{json .}}"];
 export const listJobContainersArgv = (): string[] => [
-  "container", "ls", "--all", "--filter", "label=job-runner", "--format", "{{.Names}}",
+  "container",
+  "ls",
+  "--all",
+  "--filter",
+  "label=job-runner",
+  "--format",
+  "{{.Names}}",
 ];

@@ -121,7 +121,10 @@ export class ContainerCliExecutor implements Executor {
   private async finishedStatus(job: JobDefinition): Promise<JobStatus | undefined> {
     const metadata = await readJobMetadata(this.options.layout, job);
     if (Object.keys(metadata).length === 0) return undefined;
-    const timestamp = typeof metadata.timestamp_ns === "number" || typeof metadata.timestamp_ns === "string" ? BigInt(metadata.timestamp_ns) : undefined;
+    const timestamp =
+      typeof metadata.timestamp_ns === "number" || typeof metadata.timestamp_ns === "string"
+        ? BigInt(metadata.timestamp_ns)
+        : undefined;
     return this.status(metadata.error ? "error" : "finalized", timestamp, metadata);
   }
 
@@ -135,7 +138,11 @@ export class ContainerCliExecutor implements Executor {
   }
 
   /** Status of an unfinished job from its container (or its absence) and its working directory. */
-  private async statusFrom(job: JobDefinition, container: ContainerState | undefined, options: { readonly cancelled?: boolean }): Promise<JobStatus> {
+  private async statusFrom(
+    job: JobDefinition,
+    container: ContainerState | undefined,
+    options: { readonly cancelled?: boolean },
+  ): Promise<JobStatus> {
     if (!container || NOT_STARTED.has(container.status)) {
       const volume = this.volumeDir(job);
       if (options.cancelled) return this.status(existsSync(volume) ? "prepared" : "unknown");
@@ -157,7 +164,13 @@ export class ContainerCliExecutor implements Executor {
     if (current.state !== "unknown") return current;
     await prepareVolume(
       job,
-      { layout: this.options.layout, volumeDir: this.volumeDir(job), checkout: this.options.checkout, owner: this.options.volumeOwner, nowNs: this.nowNs },
+      {
+        layout: this.options.layout,
+        volumeDir: this.volumeDir(job),
+        checkout: this.options.checkout,
+        owner: this.options.volumeOwner,
+        nowNs: this.nowNs,
+      },
       signal,
     );
     // The marker prepareVolume wrote last is what makes the job prepared; no runtime call needed.
@@ -226,7 +239,10 @@ export class ContainerCliExecutor implements Executor {
     // already has. Its word is checked against inspect: under load podman's wait can return while a
     // just-started container is still coming up, so we wait again until it has really stopped.
     for (;;) {
-      const waited = await this.options.runner.run(this.options.binary, argv.waitArgv(containerName(job.id), this.quirks), { signal, timeoutMs: 0 });
+      const waited = await this.options.runner.run(this.options.binary, argv.waitArgv(containerName(job.id), this.quirks), {
+        signal,
+        timeoutMs: 0,
+      });
       const status = await this.getStatus(job, {}, signal);
       if (status.state !== "executing" || signal.aborted || waited.exitCode !== 0) return status;
     }
@@ -239,7 +255,10 @@ export class ContainerCliExecutor implements Executor {
     if (killed.exitCode !== 0 && !this.isNoSuchContainer(killed.stderr) && !/is not running/i.test(killed.stderr)) {
       throw new ExecutorError(`${this.driver} kill failed: ${killed.stderr.trim()}`);
     }
-    await this.options.runner.run(this.options.binary, argv.waitArgv(containerName(job.id), this.quirks), { signal, timeoutMs: 60_000 });
+    await this.options.runner.run(this.options.binary, argv.waitArgv(containerName(job.id), this.quirks), {
+      signal,
+      timeoutMs: 60_000,
+    });
     return this.getStatus(job, {}, signal);
   }
 
@@ -248,7 +267,10 @@ export class ContainerCliExecutor implements Executor {
     const finished = await this.finishedStatus(job);
     if (finished) return finished;
     // Logs are fetched alongside the inspect (two CLI round trips at once); unused if no container.
-    const [container, logResult] = await Promise.all([this.inspectOwn(job, signal), this.cli(argv.logsArgv(containerName(job.id)), signal)]);
+    const [container, logResult] = await Promise.all([
+      this.inspectOwn(job, signal),
+      this.cli(argv.logsArgv(containerName(job.id)), signal),
+    ]);
     const current = await this.statusFrom(job, container, { cancelled });
     if (!cancelled && !options.error && current.state === "unknown") return current;
     let logs = "";
@@ -306,7 +328,10 @@ export class ContainerCliExecutor implements Executor {
   }
 
   async sampleMetrics(signal: AbortSignal): Promise<void> {
-    const result = await this.options.runner.run(this.options.binary, argv.statsArgv(this.options.binary), { signal, timeoutMs: 10_000 });
+    const result = await this.options.runner.run(this.options.binary, argv.statsArgv(this.options.binary), {
+      signal,
+      timeoutMs: 10_000,
+    });
     if (result.exitCode !== 0) throw new CommandError(`${this.driver} stats failed: ${result.stderr.trim()}`, result);
     const now = Date.now();
     for (const sample of parseStats(result.stdout)) {

@@ -34,7 +34,10 @@ export async function findOutputs(volumeDir: string, outputSpec: Readonly<Record
  * crashes when the timestamp file is missing; we return no files instead, since the list only
  * feeds a hint.
  */
-export async function findUnmatchedOutputs(volumeDir: string, outputs: Readonly<Record<string, OutputPrivacy>>): Promise<string[]> {
+export async function findUnmatchedOutputs(
+  volumeDir: string,
+  outputs: Readonly<Record<string, OutputPrivacy>>,
+): Promise<string[]> {
   let referenceNs: bigint;
   try {
     referenceNs = (await stat(path.join(volumeDir, TIMESTAMP_REFERENCE_FILE), { bigint: true })).mtimeNs;

@@ -36,7 +36,10 @@ function stringRecord(value: unknown): Array<[string, string]> {
  * The trailer appended after the container logs. `excluded` is `{file: job message}`, or undefined
  * for cancelled and errored jobs, whose outputs were never checked.
  */
-export function jobSummary(metadata: Readonly<Record<string, unknown>>, excluded: Readonly<Record<string, string>> | undefined): string {
+export function jobSummary(
+  metadata: Readonly<Record<string, unknown>>,
+  excluded: Readonly<Record<string, string>> | undefined,
+): string {
   const lines = [`\n${JOB_LOG_MARKER}\n`];
   for (const key of SUMMARY_KEYS) {
     const value = metadata[key];

@@ -93,7 +93,11 @@ export function buildJobMetadata(input: MetadataInput): Record<string, unknown> 
   };
 }
 
-export async function writeJobMetadata(layout: StorageLayout, job: JobDefinition, metadata: Readonly<Record<string, unknown>>): Promise<void> {
+export async function writeJobMetadata(
+  layout: StorageLayout,
+  job: JobDefinition,
+  metadata: Readonly<Record<string, unknown>>,
+): Promise<void> {
   await writeFileAtomic(path.join(jobLogDir(layout, job), METADATA_FILE), pythonJsonDumps(metadata));
 }
 
@@ -135,7 +139,10 @@ export async function readJobMetadataById(layout: StorageLayout, jobId: string):
  * Metadata recorded by this job definition's task, or `{}`. When both the definition and the file
  * name a (non-empty) task id and they differ, the file belongs to another task and is ignored.
  */
-export async function readJobMetadata(layout: StorageLayout, job: Pick<JobDefinition, "id" | "taskId">): Promise<Record<string, unknown>> {
+export async function readJobMetadata(
+  layout: StorageLayout,
+  job: Pick<JobDefinition, "id" | "taskId">,
+): Promise<Record<string, unknown>> {
   const metadata = await readJobMetadataById(layout, job.id);
   const fileTaskId = metadata.task_id;
   if (job.taskId && typeof fileTaskId === "string" && fileTaskId && fileTaskId !== job.taskId) return {};

@@ -100,7 +100,12 @@ further assistance.
  * check; the two CSV checks can both fire. A ".csv" that is not readable as CSV (binary, bad
  * UTF-8) is passed with null counts, exactly as upstream.
  */
-export async function checkLevel4File(limits: Level4Limits, file: string, absolutePath: string, size: number): Promise<Level4Result> {
+export async function checkLevel4File(
+  limits: Level4Limits,
+  file: string,
+  absolutePath: string,
+  size: number,
+): Promise<Level4Result> {
   const jobMessages: string[] = [];
   const fileMessages: string[] = [];
   let rows: number | null = null;

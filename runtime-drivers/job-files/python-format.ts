@@ -44,7 +44,10 @@ export function megabytes(bytes: number): string {
  * default `ensure_ascii`, which writes every character outside printable ASCII as `\uXXXX`.
  */
 export function pythonJsonDumps(value: unknown): string {
-  return JSON.stringify(value, null, 2).replace(/[\u007f-\uffff]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return JSON.stringify(value, null, 2).replace(
+    /[\u007f-\uffff]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 /** Python truthiness of a JSON-like value. */

@@ -63,7 +63,8 @@ async function measure(label: string, withDocker: boolean): Promise<number[]> {
   const inner = withDocker ? createExecutor(config, createAgentLogger("error")) : undefined;
   const agent = startAgent(config, recording(inner, heldAt, finished));
   const study = createStudyRepo({
-    "project.yaml": 'version: "5.0"\nactions:\n  one:\n    run: python:v2 analysis/one.sh\n    outputs:\n      moderately_sensitive:\n        out: output/out.txt\n',
+    "project.yaml":
+      'version: "5.0"\nactions:\n  one:\n    run: python:v2 analysis/one.sh\n    outputs:\n      moderately_sensitive:\n        out: output/out.txt\n',
     "analysis/one.sh": "mkdir -p output\necho ok > output/out.txt\n",
   });
   await waitFor(() => controller.app.sessions.get("test"), { message: "agent to connect" });
@@ -72,9 +73,18 @@ async function measure(label: string, withDocker: boolean): Promise<number[]> {
     const rapId = index.toString(36).padStart(16, "0");
     heldAt.clear();
     const started = performance.now();
-    const created = await rest(controller, "POST", "/controller/v1/rap/create/", createBody({ rap_id: rapId, repo_url: study.path, commit: study.commit, requested_actions: ["one"] }));
+    const created = await rest(
+      controller,
+      "POST",
+      "/controller/v1/rap/create/",
+      createBody({ rap_id: rapId, repo_url: study.path, commit: study.commit, requested_actions: ["one"] }),
+    );
     if (created.status !== 201) throw new Error(`create failed: ${created.text}`);
-    const jobIdValue = await waitFor(() => [...heldAt.keys()][0], { intervalMs: 0, timeoutMs: 30_000, message: "agent to hold the task" });
+    const jobIdValue = await waitFor(() => [...heldAt.keys()][0], {
+      intervalMs: 0,
+      timeoutMs: 30_000,
+      message: "agent to hold the task",
+    });
     samples.push(heldAt.get(jobIdValue)! - started);
     await waitFor(() => finished.has(jobIdValue), { intervalMs: 2, timeoutMs: 60_000, message: "job to finish" });
   }

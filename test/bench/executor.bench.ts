@@ -17,18 +17,35 @@ const N = Number(process.argv[2] ?? 15);
 const IMAGE = "ghcr.io/opensafely-core/python:v2";
 
 const study = createStudyRepo({
-  "project.yaml": 'version: "5.0"\nactions:\n  one:\n    run: python:v2 analysis/one.sh\n    outputs:\n      moderately_sensitive:\n        out: output/out.txt\n',
+  "project.yaml":
+    'version: "5.0"\nactions:\n  one:\n    run: python:v2 analysis/one.sh\n    outputs:\n      moderately_sensitive:\n        out: output/out.txt\n',
   "analysis/one.sh": "mkdir -p output\necho ok > output/out.txt\n",
 });
 
 function job(index: number, runtime: string): JobDefinition {
   const id = `bench${runtime.slice(0, 1)}${String(index).padStart(10, "0")}`;
   return {
-    id, rapId: "benchbenchbench0", taskId: `${id}-001`, repoUrl: study.path, commit: study.commit,
-    study: { gitRepoUrl: study.path, commit: study.commit, branch: "main" }, workspace: `bench-${runtime}`, action: "one",
-    createdAt: Math.floor(Date.now() / 1000), image: IMAGE, args: ["analysis/one.sh"], env: { OPENSAFELY_BACKEND: "test" },
-    inputJobIds: [], outputSpec: { "output/out.txt": "moderately_sensitive" }, allowDatabaseAccess: false,
-    level4MaxCsvRows: 5000, level4MaxFilesize: 16777216, level4FileTypes: [".csv", ".txt"], user: "bench", cpuCount: "2", memoryLimit: "4G",
+    id,
+    rapId: "benchbenchbench0",
+    taskId: `${id}-001`,
+    repoUrl: study.path,
+    commit: study.commit,
+    study: { gitRepoUrl: study.path, commit: study.commit, branch: "main" },
+    workspace: `bench-${runtime}`,
+    action: "one",
+    createdAt: Math.floor(Date.now() / 1000),
+    image: IMAGE,
+    args: ["analysis/one.sh"],
+    env: { OPENSAFELY_BACKEND: "test" },
+    inputJobIds: [],
+    outputSpec: { "output/out.txt": "moderately_sensitive" },
+    allowDatabaseAccess: false,
+    level4MaxCsvRows: 5000,
+    level4MaxFilesize: 16777216,
+    level4FileTypes: [".csv", ".txt"],
+    user: "bench",
+    cpuCount: "2",
+    memoryLimit: "4G",
   };
 }
 
@@ -67,7 +84,9 @@ async function measure(runtime: "docker" | "podman"): Promise<void> {
     `${runtime}: bare run p50=${bareMedian.toFixed(0)}ms; agent-side job to result p50=${resultMedian.toFixed(0)}ms, ` +
       `including cleanup p50=${agentMedian.toFixed(0)}ms (p90 ${percentile(agentSide, 90).toFixed(0)}ms); n=${N}`,
   );
-  console.log(`${runtime}_job_to_result_ratio=${(resultMedian / bareMedian).toFixed(2)} ${runtime}_job_with_cleanup_ratio=${(agentMedian / bareMedian).toFixed(2)}`);
+  console.log(
+    `${runtime}_job_to_result_ratio=${(resultMedian / bareMedian).toFixed(2)} ${runtime}_job_with_cleanup_ratio=${(agentMedian / bareMedian).toFixed(2)}`,
+  );
 }
 
 await measure("docker");

@@ -59,7 +59,9 @@ for (let index = 0; index < RUNS; index++) {
 }
 
 const f = (value: number) => value.toFixed(2);
-console.log(`parseProject + planJobs(run_all), ${ACTIONS} actions, ${(text.length / 1024).toFixed(0)} KiB project.yaml, ${RUNS} runs after ${WARMUP} warm-up`);
+console.log(
+  `parseProject + planJobs(run_all), ${ACTIONS} actions, ${(text.length / 1024).toFixed(0)} KiB project.yaml, ${RUNS} runs after ${WARMUP} warm-up`,
+);
 console.log(`p50 ${f(percentile(samples, 50))} ms`);
 console.log(`p95 ${f(percentile(samples, 95))} ms`);
 console.log(`max ${f(Math.max(...samples))} ms`);

@@ -79,28 +79,47 @@ export function describeDriverContract(driver: "docker" | "podman"): void {
       const rapId = randomBytes(8).toString("hex");
       const workspace = `ws-${driver}-${rapCounter}`;
       const study: StudyRepo = createStudyRepo(projectYaml(actions));
-      const created = await rest(controller, "POST", "/controller/v1/rap/create/", createBody({
-        rap_id: rapId, workspace, repo_url: study.path, commit: study.commit, requested_actions: options.requested ?? ["run_all"],
-      }));
+      const created = await rest(
+        controller,
+        "POST",
+        "/controller/v1/rap/create/",
+        createBody({
+          rap_id: rapId,
+          workspace,
+          repo_url: study.path,
+          commit: study.commit,
+          requested_actions: options.requested ?? ["run_all"],
+        }),
+      );
       expect(created.status).toBe(201);
-      const jobs = async () => ((await rest(controller, "POST", "/controller/v1/rap/status/", { rap_ids: [rapId] })).json as { jobs: ApiJob[] }).jobs;
-      const finished = options.wait === false
-        ? await jobs()
-        : await waitFor(async () => {
-            const all = await jobs();
-            return all.every((job) => job.status === "succeeded" || job.status === "failed") && all;
-          }, { timeoutMs: 90_000, message: "jobs to finish" });
+      const jobs = async () =>
+        ((await rest(controller, "POST", "/controller/v1/rap/status/", { rap_ids: [rapId] })).json as { jobs: ApiJob[] }).jobs;
+      const finished =
+        options.wait === false
+          ? await jobs()
+          : await waitFor(
+              async () => {
+                const all = await jobs();
+                return all.every((job) => job.status === "succeeded" || job.status === "failed") && all;
+              },
+              { timeoutMs: 90_000, message: "jobs to finish" },
+            );
       const byAction = Object.fromEntries(finished.map((job) => [job.action, job]));
       return { rapId, workspace, study, jobs, byAction };
     }
 
     const manifest = (workspace: string) =>
-      JSON.parse(readFileSync(medium(workspace, "metadata/manifest.json"), "utf8")) as { outputs: Record<string, Record<string, unknown>> };
+      JSON.parse(readFileSync(medium(workspace, "metadata/manifest.json"), "utf8")) as {
+        outputs: Record<string, Record<string, unknown>>;
+      };
     const jobLog = (workspace: string, action: string) => readFileSync(high(workspace, `metadata/${action}.log`), "utf8");
 
     it("copies a dependency's outputs in, matches globbed outputs and files them by privacy level", async () => {
       const { byAction, workspace, rapId, study } = await run({
-        make: { script: "printf 'a,b\\n1,2\\n' > output/part1.csv\nprintf 'a,b\\n3,4\\n' > output/part2.csv", outputs: { highly_sensitive: { parts: "output/part*.csv" } } },
+        make: {
+          script: "printf 'a,b\\n1,2\\n' > output/part1.csv\nprintf 'a,b\\n3,4\\n' > output/part2.csv",
+          outputs: { highly_sensitive: { parts: "output/part*.csv" } },
+        },
         combine: {
           needs: ["make"],
           script: "cat output/part1.csv output/part2.csv | grep -v '^a,b' > output/rows.txt",
@@ -116,8 +135,18 @@ export function describeDriverContract(driver: "docker" | "podman"): void {
       const entries = manifest(workspace).outputs;
       expect(Object.keys(entries).sort()).toEqual(["output/part1.csv", "output/part2.csv", "output/rows.txt"]);
       expect(entries["output/rows.txt"]).toMatchObject({
-        level: "moderately_sensitive", job_id: jobId(rapId, "combine"), job_request: rapId, action: "combine", user: "testuser",
-        repo: study.path, commit: study.commit, size: 8, excluded: false, message: null, row_count: null, col_count: null,
+        level: "moderately_sensitive",
+        job_id: jobId(rapId, "combine"),
+        job_request: rapId,
+        action: "combine",
+        user: "testuser",
+        repo: study.path,
+        commit: study.commit,
+        size: 8,
+        excluded: false,
+        message: null,
+        row_count: null,
+        col_count: null,
         content_hash: createHash("sha256").update("1,2\n3,4\n").digest("hex"),
       });
       expect(entries["output/part1.csv"]).toMatchObject({ level: "highly_sensitive", size: 8, row_count: null, col_count: null });
@@ -137,7 +166,10 @@ export function describeDriverContract(driver: "docker" | "podman"): void {
 
     it("keeps a patient-level file marked moderately_sensitive out of the medium-privacy store", async () => {
       const { byAction, workspace } = await run({
-        leak: { script: "printf 'patient_id,value\\n1,5\\n' > output/patients.csv", outputs: { moderately_sensitive: { table: "output/patients.csv" } } },
+        leak: {
+          script: "printf 'patient_id,value\\n1,5\\n' > output/patients.csv",
+          outputs: { moderately_sensitive: { table: "output/patients.csv" } },
+        },
       });
       expect(byAction.leak?.status_code).toBe("succeeded");
       expect(byAction.leak?.status_message).toBe(
@@ -148,14 +180,26 @@ export function describeDriverContract(driver: "docker" | "podman"): void {
       expect(readFileSync(medium(workspace, "output/patients.csv.txt"), "utf8")).toContain(
         "output/patients.csv\n\nhas not been made available in level 4 because it has a `patient_id` column.",
       );
-      expect(manifest(workspace).outputs["output/patients.csv"]).toMatchObject({ excluded: true, message: "File has patient_id column", row_count: 1, col_count: 2 });
+      expect(manifest(workspace).outputs["output/patients.csv"]).toMatchObject({
+        excluded: true,
+        message: "File has patient_id column",
+        row_count: 1,
+        col_count: 2,
+      });
     });
 
     it("reports a non-zero exit as nonzero_exit and still files the outputs", async () => {
       const { byAction, workspace } = await run({
-        broken: { script: "echo partial > output/partial.txt\nexit 3", outputs: { moderately_sensitive: { partial: "output/partial.txt" } } },
+        broken: {
+          script: "echo partial > output/partial.txt\nexit 3",
+          outputs: { moderately_sensitive: { partial: "output/partial.txt" } },
+        },
       });
-      expect([byAction.broken?.status, byAction.broken?.status_code, byAction.broken?.status_message]).toEqual(["failed", "nonzero_exit", "Job exited with an error"]);
+      expect([byAction.broken?.status, byAction.broken?.status_code, byAction.broken?.status_message]).toEqual([
+        "failed",
+        "nonzero_exit",
+        "Job exited with an error",
+      ]);
       expect(jobLog(workspace, "broken")).toContain("exit_code: 3\n");
       expect(readFileSync(high(workspace, "output/partial.txt"), "utf8")).toBe("partial\n");
     });
@@ -163,7 +207,10 @@ export function describeDriverContract(driver: "docker" | "podman"): void {
     it("reports a job killed for memory as out of memory", async () => {
       const { byAction } = await run({
         // The output exists before the kill, so the message is not blanked for unmatched patterns.
-        hungry: { script: "echo start > output/started.txt\nx=$(head -c 300000000 /dev/zero | tr '\\0' a)\necho ${#x}", outputs: { moderately_sensitive: { out: "output/started.txt" } } },
+        hungry: {
+          script: "echo start > output/started.txt\nx=$(head -c 300000000 /dev/zero | tr '\\0' a)\necho ${#x}",
+          outputs: { moderately_sensitive: { out: "output/started.txt" } },
+        },
       });
       expect([byAction.hungry?.status, byAction.hungry?.status_code]).toEqual(["failed", "nonzero_exit"]);
       // podman 4.3 on cgroup v1 never sets State.OOMKilled, so its OOM kill reads as upstream's
@@ -178,20 +225,39 @@ export function describeDriverContract(driver: "docker" | "podman"): void {
     it("reports the job's CPU and memory metrics to the controller", async () => {
       // The job keeps a CPU busy until the agent has sampled it at least once, then is released.
       const { rapId, jobs } = await run(
-        { busy: { script: "i=0; while [ ! -f go ]; do i=$((i + 1)); done\necho $i > output/n.txt", outputs: { moderately_sensitive: { n: "output/n.txt" } } } },
+        {
+          busy: {
+            script: "i=0; while [ ! -f go ]; do i=$((i + 1)); done\necho $i > output/n.txt",
+            outputs: { moderately_sensitive: { n: "output/n.txt" } },
+          },
+        },
         { wait: false },
       );
       const id = jobId(rapId, "busy");
-      await waitFor(() => existsSync(path.join(agent.config.storage.tempDir, "metrics", `${id}.json`)), { timeoutMs: 60_000, message: "a metrics sample" });
+      await waitFor(() => existsSync(path.join(agent.config.storage.tempDir, "metrics", `${id}.json`)), {
+        timeoutMs: 60_000,
+        message: "a metrics sample",
+      });
       writeFileSync(path.join(store().volumesDir, id, "go"), "");
-      const [busy] = await waitFor(async () => {
-        const all = await jobs();
-        return all.every((job) => job.status === "succeeded" || job.status === "failed") && all;
-      }, { timeoutMs: 60_000, message: "the job to finish" });
+      const [busy] = await waitFor(
+        async () => {
+          const all = await jobs();
+          return all.every((job) => job.status === "succeeded" || job.status === "failed") && all;
+        },
+        { timeoutMs: 60_000, message: "the job to finish" },
+      );
       expect(busy?.status_code).toBe("succeeded");
       const metrics = busy?.metrics ?? {};
       expect(Object.keys(metrics).sort()).toEqual([
-        "container_id", "cpu_cumsum", "cpu_mean", "cpu_peak", "cpu_sample", "mem_mb_cumsum", "mem_mb_mean", "mem_mb_peak", "mem_mb_sample",
+        "container_id",
+        "cpu_cumsum",
+        "cpu_mean",
+        "cpu_peak",
+        "cpu_sample",
+        "mem_mb_cumsum",
+        "mem_mb_mean",
+        "mem_mb_peak",
+        "mem_mb_sample",
       ]);
       expect(typeof metrics.container_id).toBe("string");
       expect(metrics.cpu_peak).toBeGreaterThan(0);
@@ -199,20 +265,37 @@ export function describeDriverContract(driver: "docker" | "podman"): void {
 
     it("stops a running job on cancel and leaves no container or working directory behind", async () => {
       const { rapId, jobs } = await run(
-        { gated: { script: "echo started > output/started.txt\nwhile [ ! -f go ]; do sleep 0.05; done", outputs: { moderately_sensitive: { out: "output/started.txt" } } } },
+        {
+          gated: {
+            script: "echo started > output/started.txt\nwhile [ ! -f go ]; do sleep 0.05; done",
+            outputs: { moderately_sensitive: { out: "output/started.txt" } },
+          },
+        },
         { wait: false },
       );
       const id = jobId(rapId, "gated");
-      await waitFor(async () => (await jobs()).find((job) => job.status_code === "executing"), { timeoutMs: 60_000, message: "the job to execute" });
+      await waitFor(async () => (await jobs()).find((job) => job.status_code === "executing"), {
+        timeoutMs: 60_000,
+        message: "the job to execute",
+      });
       const cancelled = await rest(controller, "POST", "/controller/v1/rap/cancel/", { rap_id: rapId, actions: ["gated"] });
       expect(cancelled.json).toEqual({ result: "Success", details: "1 actions cancelled", count: 1 });
-      await waitFor(async () => (await jobs()).find((job) => job.status_code === "cancelled_by_user"), { message: "cancelled_by_user" });
-      await waitFor(() => {
-        const names = execFileSync(driver, ["container", "ls", "--all", "--format", "{{.Names}}"], { encoding: "utf8" });
-        return !names.includes(`os-job-${id}`) && !existsSync(path.join(store().volumesDir, id));
-      }, { timeoutMs: 30_000, message: "container and working directory to be removed" });
+      await waitFor(async () => (await jobs()).find((job) => job.status_code === "cancelled_by_user"), {
+        message: "cancelled_by_user",
+      });
+      await waitFor(
+        () => {
+          const names = execFileSync(driver, ["container", "ls", "--all", "--format", "{{.Names}}"], { encoding: "utf8" });
+          return !names.includes(`os-job-${id}`) && !existsSync(path.join(store().volumesDir, id));
+        },
+        { timeoutMs: 30_000, message: "container and working directory to be removed" },
+      );
       const [final] = await jobs();
-      expect([final?.status, final?.status_code, final?.status_message]).toEqual(["failed", "cancelled_by_user", "Cancelled by user"]);
+      expect([final?.status, final?.status_code, final?.status_message]).toEqual([
+        "failed",
+        "cancelled_by_user",
+        "Cancelled by user",
+      ]);
     });
 
     it("finishes a job exactly once when its agent is SIGKILLed mid-run and started again", async () => {
@@ -222,25 +305,42 @@ export function describeDriverContract(driver: "docker" | "podman"): void {
       let child = spawnAgent(config);
       try {
         const { rapId, workspace, jobs } = await run(
-          { once: { script: "echo run >> output/runs.txt\nwhile [ ! -f go ]; do sleep 0.05; done", outputs: { moderately_sensitive: { runs: "output/runs.txt" } } } },
+          {
+            once: {
+              script: "echo run >> output/runs.txt\nwhile [ ! -f go ]; do sleep 0.05; done",
+              outputs: { moderately_sensitive: { runs: "output/runs.txt" } },
+            },
+          },
           { wait: false },
         );
-        await waitFor(async () => (await jobs()).find((job) => job.status_code === "executing"), { timeoutMs: 60_000, message: "the job to execute" });
+        await waitFor(async () => (await jobs()).find((job) => job.status_code === "executing"), {
+          timeoutMs: 60_000,
+          message: "the job to execute",
+        });
         await child.kill("SIGKILL");
         writeFileSync(path.join(config.storage.volumesDir, jobId(rapId, "once"), "go"), "");
         child = spawnAgent(config);
-        const [job] = await waitFor(async () => {
-          const all = await jobs();
-          return all.every((found) => found.status === "succeeded" || found.status === "failed") && all;
-        }, { timeoutMs: 60_000, message: "the job to finish after the restart" });
+        const [job] = await waitFor(
+          async () => {
+            const all = await jobs();
+            return all.every((found) => found.status === "succeeded" || found.status === "failed") && all;
+          },
+          { timeoutMs: 60_000, message: "the job to finish after the restart" },
+        );
         expect([job?.status_code, job?.status_message]).toEqual(["succeeded", "Completed successfully"]);
-        expect(readFileSync(path.join(config.storage.highPrivacyDir, "workspaces", workspace, "output/runs.txt"), "utf8")).toBe("run\n");
+        expect(readFileSync(path.join(config.storage.highPrivacyDir, "workspaces", workspace, "output/runs.txt"), "utf8")).toBe(
+          "run\n",
+        );
         // The result is reported before cleanup: let the restarted agent finish tidying up.
-        await waitFor(() => !existsSync(path.join(config.storage.volumesDir, jobId(rapId, "once"))), { message: "the job's working directory to be removed" });
+        await waitFor(() => !existsSync(path.join(config.storage.volumesDir, jobId(rapId, "once"))), {
+          message: "the job's working directory to be removed",
+        });
       } finally {
         await child.kill("SIGTERM");
         agent = startAgent(agentConfig(controller.url, AGENT_SETTINGS));
-        await waitFor(() => controller.app.sessions.get("test")?.identity.agentId === agent.config.agentId, { message: "the agent to reconnect" });
+        await waitFor(() => controller.app.sessions.get("test")?.identity.agentId === agent.config.agentId, {
+          message: "the agent to reconnect",
+        });
       }
     });
 
@@ -248,14 +348,41 @@ export function describeDriverContract(driver: "docker" | "podman"): void {
       // Same deterministic name, another attempt's task id, already exited with no output.
       const rapId = randomBytes(8).toString("hex");
       const id = jobId(rapId, "fresh");
-      execFileSync(driver, ["run", "--name", `os-job-${id}`, "--label", "job-runner", "--label", `task-id=${id}-000`, "--network", "none", "ghcr.io/opensafely-core/python:v2", "-c", "true"]);
+      execFileSync(driver, [
+        "run",
+        "--name",
+        `os-job-${id}`,
+        "--label",
+        "job-runner",
+        "--label",
+        `task-id=${id}-000`,
+        "--network",
+        "none",
+        "ghcr.io/opensafely-core/python:v2",
+        "-c",
+        "true",
+      ]);
       const workspace = `ws-${driver}-fresh`;
-      const study = createStudyRepo(projectYaml({ fresh: { script: "echo mine > output/mine.txt", outputs: { moderately_sensitive: { mine: "output/mine.txt" } } } }));
-      await rest(controller, "POST", "/controller/v1/rap/create/", createBody({ rap_id: rapId, workspace, repo_url: study.path, commit: study.commit, requested_actions: ["fresh"] }));
-      const [job] = await waitFor(async () => {
-        const all = ((await rest(controller, "POST", "/controller/v1/rap/status/", { rap_ids: [rapId] })).json as { jobs: ApiJob[] }).jobs;
-        return all.every((found) => found.status === "succeeded" || found.status === "failed") && all;
-      }, { timeoutMs: 60_000, message: "the job to finish" });
+      const study = createStudyRepo(
+        projectYaml({
+          fresh: { script: "echo mine > output/mine.txt", outputs: { moderately_sensitive: { mine: "output/mine.txt" } } },
+        }),
+      );
+      await rest(
+        controller,
+        "POST",
+        "/controller/v1/rap/create/",
+        createBody({ rap_id: rapId, workspace, repo_url: study.path, commit: study.commit, requested_actions: ["fresh"] }),
+      );
+      const [job] = await waitFor(
+        async () => {
+          const all = (
+            (await rest(controller, "POST", "/controller/v1/rap/status/", { rap_ids: [rapId] })).json as { jobs: ApiJob[] }
+          ).jobs;
+          return all.every((found) => found.status === "succeeded" || found.status === "failed") && all;
+        },
+        { timeoutMs: 60_000, message: "the job to finish" },
+      );
       expect([job?.status_code, job?.status_message]).toEqual(["succeeded", "Completed successfully"]);
       expect(readFileSync(medium(workspace, "output/mine.txt"), "utf8")).toBe("mine\n");
     });
@@ -287,7 +414,9 @@ export function describeDriverContract(driver: "docker" | "podman"): void {
         "output/huge.txt\n\nwas 16.21Mb, which is above the limit for moderately_sensitive files of\n16.0Mb.",
       );
       expect(manifest(workspace).outputs["output/huge.txt"]).toMatchObject({
-        excluded: true, size: 17000000, message: "File size of 16.21Mb is larger that limit of 16.0Mb.",
+        excluded: true,
+        size: 17000000,
+        message: "File size of 16.21Mb is larger that limit of 16.0Mb.",
       });
     });
   });

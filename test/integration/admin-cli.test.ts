@@ -24,11 +24,23 @@ afterAll(async () => {
   await controller.dispose();
 });
 
-async function rap(args: string[], options: { token?: string | null; cwd?: string } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function rap(
+  args: string[],
+  options: { token?: string | null; cwd?: string } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const token = options.token === undefined ? ADMIN_TOKEN : options.token;
-  const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", RAP_CONTROLLER_URL: controller.url, ...(token === null ? {} : { RAP_ADMIN_TOKEN: token }) };
+  const env = {
+    PATH: process.env.PATH ?? "",
+    HOME: process.env.HOME ?? "",
+    RAP_CONTROLLER_URL: controller.url,
+    ...(token === null ? {} : { RAP_ADMIN_TOKEN: token }),
+  };
   try {
-    const running = execute(process.execPath, [path.join(root, "bin/rap.js"), ...args], { env, cwd: options.cwd ?? root, timeout: 60_000 });
+    const running = execute(process.execPath, [path.join(root, "bin/rap.js"), ...args], {
+      env,
+      cwd: options.cwd ?? root,
+      timeout: 60_000,
+    });
     // No terminal and nothing typed: a confirmation prompt reads end of input.
     running.child.stdin?.end();
     const { stdout, stderr } = await running;
@@ -49,14 +61,18 @@ describe("rap admin subcommands", () => {
     expect(got.stdout).toMatch(new RegExp(`^\\[test\\] paused=true \\(${TIME}\\)\\n\\[test\\] mode=None \\(never set\\)\\n$`));
 
     const bare = await rap(["flags", "set", "--backend", "test", "paused"]);
-    expect([bare.code, bare.stderr.split("\n")[0]]).toEqual([2, "rap flags: argument flags: invalid parse_cli_flag value: 'paused'"]);
+    expect([bare.code, bare.stderr.split("\n")[0]]).toEqual([
+      2,
+      "rap flags: argument flags: invalid parse_cli_flag value: 'paused'",
+    ]);
   });
 
   it("prepare-for-reboot --status prints the report; without -y and no answer nothing happens", async () => {
     const status = await rap(["prepare-for-reboot", "--backend", "test", "-s"]);
     expect(status).toMatchObject({
       code: 0,
-      stdout: "\n== PREPARING FOR REBOOT ==\n1) backend 'test' is paused\n2) 0 job(s) are running\n\n== READY TO REBOOT ==\nSafe to reboot now\n\n",
+      stdout:
+        "\n== PREPARING FOR REBOOT ==\n1) backend 'test' is paused\n2) 0 job(s) are running\n\n== READY TO REBOOT ==\nSafe to reboot now\n\n",
     });
     const unconfirmed = await rap(["prepare_for_reboot", "--backend", "test"]);
     expect([unconfirmed.code, unconfirmed.stderr]).toEqual([1, "aborted; nothing was changed\n"]);
@@ -65,7 +81,10 @@ describe("rap admin subcommands", () => {
 
   it("adds jobs from a relative repository path, shows, lists and kills them", async () => {
     const study = createStudyRepo(TWO_ACTION_STUDY);
-    const added = await rap(["add-job", path.basename(study.path), "summarise", "--backend", "test", "--workspace", "cli", "--json"], { cwd: path.dirname(study.path) });
+    const added = await rap(
+      ["add-job", path.basename(study.path), "summarise", "--backend", "test", "--workspace", "cli", "--json"],
+      { cwd: path.dirname(study.path) },
+    );
     expect(added.code).toBe(0);
     const response = JSON.parse(added.stdout) as { rapId: string; commit: string; jobs: { action: string; repoUrl: string }[] };
     expect(response.commit).toBe(study.commit);
@@ -86,12 +105,21 @@ describe("rap admin subcommands", () => {
     const killed = await rap(["kill-job", generate]);
     expect([killed.code, killed.stdout]).toEqual([0, `job ${generate} (generate) killed: killed_by_admin\n`]);
     const again = await rap(["kill-job", generate]);
-    expect([again.code, again.stderr]).toEqual([1, `rap kill-job: FailedPrecondition: job '${generate}' has already finished (killed_by_admin)\n`]);
+    expect([again.code, again.stderr]).toEqual([
+      1,
+      `rap kill-job: FailedPrecondition: job '${generate}' has already finished (killed_by_admin)\n`,
+    ]);
   });
 
   it("exits 1 when the token is wrong or missing, 2 on bad usage, and lists agents", async () => {
-    expect(await rap(["agents"], { token: "nope" })).toMatchObject({ code: 1, stderr: "rap agents: PermissionDenied: this token may not call AdminService\n" });
-    expect(await rap(["agents"], { token: null })).toMatchObject({ code: 1, stderr: "rap agents: Unauthenticated: admin token required\n" });
+    expect(await rap(["agents"], { token: "nope" })).toMatchObject({
+      code: 1,
+      stderr: "rap agents: PermissionDenied: this token may not call AdminService\n",
+    });
+    expect(await rap(["agents"], { token: null })).toMatchObject({
+      code: 1,
+      stderr: "rap agents: Unauthenticated: admin token required\n",
+    });
     expect((await rap(["jobs", "--bogus"])).code).toBe(2);
     expect(await rap(["agents"])).toMatchObject({ code: 0, stdout: "no agents connected\n" });
   });

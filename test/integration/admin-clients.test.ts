@@ -42,7 +42,9 @@ afterAll(async () => {
 /** `buf curl` over gRPC (h2c); resolves with exit code, stdout and stderr. */
 async function bufCurl(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(BUF, ["curl", "--protocol", "grpc", "--http2-prior-knowledge", ...args], { timeout: 30_000 });
+    const { stdout, stderr } = await run(BUF, ["curl", "--protocol", "grpc", "--http2-prior-knowledge", ...args], {
+      timeout: 30_000,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string };
@@ -63,28 +65,55 @@ describe("buf curl through server reflection", () => {
     const listed = await bufCurl("--list-methods", controller.url);
     const admin = listed.stdout.split("\n").filter((line) => line.startsWith("admin.v1.AdminService/"));
     expect(admin.map((line) => line.split("/")[1]).sort()).toEqual([
-      "AddJob", "CancelJob", "GetFlags", "GetJob", "GetRebootStatus", "KillJob", "ListAgents", "ListJobs",
-      "PrepareForReboot", "SetDbMaintenance", "SetFlags", "SetPaused",
+      "AddJob",
+      "CancelJob",
+      "GetFlags",
+      "GetJob",
+      "GetRebootStatus",
+      "KillJob",
+      "ListAgents",
+      "ListJobs",
+      "PrepareForReboot",
+      "SetDbMaintenance",
+      "SetFlags",
+      "SetPaused",
     ]);
   });
 
   it("calls admin RPCs with the token, messages built from reflected schemas (Timestamp included)", async () => {
-    const paused = await bufCurl("-H", `authorization: ${ADMIN_TOKEN}`, "-d", '{"backend":"tpp","paused":true}', `${controller.url}/admin.v1.AdminService/SetPaused`);
+    const paused = await bufCurl(
+      "-H",
+      `authorization: ${ADMIN_TOKEN}`,
+      "-d",
+      '{"backend":"tpp","paused":true}',
+      `${controller.url}/admin.v1.AdminService/SetPaused`,
+    );
     expect(paused.code).toBe(0);
-    const flags = (JSON.parse(paused.stdout) as { flags: { backend: string; id: string; value: string; changedAt: string }[] }).flags;
+    const flags = (JSON.parse(paused.stdout) as { flags: { backend: string; id: string; value: string; changedAt: string }[] })
+      .flags;
     expect(flags).toMatchObject([{ backend: "tpp", id: "paused", value: "true" }]);
     expect(flags[0]?.changedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
 
     const status = await rest(controller, "GET", "/controller/v1/backend/status/", undefined, "shared-token");
-    expect((status.json as { backends: { slug: string; paused: { status: string } }[] }).backends.find((b) => b.slug === "tpp")?.paused.status).toBe("on");
+    expect(
+      (status.json as { backends: { slug: string; paused: { status: string } }[] }).backends.find((b) => b.slug === "tpp")?.paused
+        .status,
+    ).toBe("on");
 
-    const report = await bufCurl("-H", `authorization: ${ADMIN_TOKEN}`, "-d", '{"backend":"tpp"}', `${controller.url}/admin.v1.AdminService/GetRebootStatus`);
+    const report = await bufCurl(
+      "-H",
+      `authorization: ${ADMIN_TOKEN}`,
+      "-d",
+      '{"backend":"tpp"}',
+      `${controller.url}/admin.v1.AdminService/GetRebootStatus`,
+    );
     expect(JSON.parse(report.stdout)).toEqual({
       status: {
         backend: "tpp",
         paused: true,
         ready: true,
-        report: "\n== PREPARING FOR REBOOT ==\n1) backend 'tpp' is paused\n2) 0 job(s) are running\n\n== READY TO REBOOT ==\nSafe to reboot now\n",
+        report:
+          "\n== PREPARING FOR REBOOT ==\n1) backend 'tpp' is paused\n2) 0 job(s) are running\n\n== READY TO REBOOT ==\nSafe to reboot now\n",
       },
     });
   });
@@ -102,13 +131,18 @@ describe("buf curl through server reflection", () => {
 
 describe("reflection answers (what grpcurl describe asks)", () => {
   async function ask(request: reflectionV1.ServerReflectionRequest["messageRequest"]) {
-    const client = createClient(reflectionV1.ServerReflection, createGrpcTransport({ baseUrl: controller.url, acceptCompression: [] }));
+    const client = createClient(
+      reflectionV1.ServerReflection,
+      createGrpcTransport({ baseUrl: controller.url, acceptCompression: [] }),
+    );
     const requests = createAsyncIterable([create(reflectionV1.ServerReflectionRequestSchema, { messageRequest: request })]);
     for await (const response of client.serverReflectionInfo(requests)) return response.messageResponse;
     throw new Error("no reflection response");
   }
   const fileNames = (answer: Awaited<ReturnType<typeof ask>>) =>
-    answer.case === "fileDescriptorResponse" ? answer.value.fileDescriptorProto.map((bytes) => fromBinary(FileDescriptorProtoSchema, bytes).name) : [];
+    answer.case === "fileDescriptorResponse"
+      ? answer.value.fileDescriptorProto.map((bytes) => fromBinary(FileDescriptorProtoSchema, bytes).name)
+      : [];
 
   it("finds the file of a method or message with its imports", async () => {
     expect(fileNames(await ask({ case: "fileContainingSymbol", value: "admin.v1.AdminService.PrepareForReboot" }))).toEqual([
@@ -119,7 +153,9 @@ describe("reflection answers (what grpcurl describe asks)", () => {
       "agent/v1/agent.proto",
       "google/protobuf/struct.proto",
     ]);
-    expect(fileNames(await ask({ case: "fileByFilename", value: "google/protobuf/timestamp.proto" }))).toEqual(["google/protobuf/timestamp.proto"]);
+    expect(fileNames(await ask({ case: "fileByFilename", value: "google/protobuf/timestamp.proto" }))).toEqual([
+      "google/protobuf/timestamp.proto",
+    ]);
   });
 
   it("answers NOT_FOUND for unknown symbols and extensions", async () => {
@@ -129,15 +165,26 @@ describe("reflection answers (what grpcurl describe asks)", () => {
     });
     const numbers = await ask({ case: "allExtensionNumbersOfType", value: "admin.v1.Flag" });
     expect(numbers.case === "allExtensionNumbersResponse" && numbers.value.extensionNumber).toEqual([]);
-    const extension = await ask({ case: "fileContainingExtension", value: create(reflectionV1.ExtensionRequestSchema, { containingType: "admin.v1.Flag", extensionNumber: 100 }) });
+    const extension = await ask({
+      case: "fileContainingExtension",
+      value: create(reflectionV1.ExtensionRequestSchema, { containingType: "admin.v1.Flag", extensionNumber: 100 }),
+    });
     expect(extension.case === "errorResponse" && extension.value.errorCode).toBe(5);
   });
 
   it("serves v1alpha the same way", async () => {
-    const client = createClient(reflectionV1alpha.ServerReflection, createGrpcTransport({ baseUrl: controller.url, acceptCompression: [] }));
-    const requests = createAsyncIterable([create(reflectionV1alpha.ServerReflectionRequestSchema, { messageRequest: { case: "listServices", value: "" } })]);
+    const client = createClient(
+      reflectionV1alpha.ServerReflection,
+      createGrpcTransport({ baseUrl: controller.url, acceptCompression: [] }),
+    );
+    const requests = createAsyncIterable([
+      create(reflectionV1alpha.ServerReflectionRequestSchema, { messageRequest: { case: "listServices", value: "" } }),
+    ]);
     for await (const response of client.serverReflectionInfo(requests)) {
-      expect(response.messageResponse.case === "listServicesResponse" && response.messageResponse.value.service.map((s) => s.name).sort()).toEqual(SERVICES);
+      expect(
+        response.messageResponse.case === "listServicesResponse" &&
+          response.messageResponse.value.service.map((s) => s.name).sort(),
+      ).toEqual(SERVICES);
     }
   });
 });
@@ -152,12 +199,25 @@ describe("@grpc/grpc-js with the .proto loaded at runtime", () => {
   }
 
   function client(): AdminClient {
-    const definition = loadSync(path.join(root, "proto/admin/v1/admin.proto"), { includeDirs: [path.join(root, "proto")], longs: String, defaults: true });
-    const loaded = grpc.loadPackageDefinition(definition) as unknown as { admin: { v1: { AdminService: grpc.ServiceClientConstructor } } };
-    return new loaded.admin.v1.AdminService(`127.0.0.1:${controller.app.port}`, grpc.credentials.createInsecure()) as unknown as AdminClient;
+    const definition = loadSync(path.join(root, "proto/admin/v1/admin.proto"), {
+      includeDirs: [path.join(root, "proto")],
+      longs: String,
+      defaults: true,
+    });
+    const loaded = grpc.loadPackageDefinition(definition) as unknown as {
+      admin: { v1: { AdminService: grpc.ServiceClientConstructor } };
+    };
+    return new loaded.admin.v1.AdminService(
+      `127.0.0.1:${controller.app.port}`,
+      grpc.credentials.createInsecure(),
+    ) as unknown as AdminClient;
   }
 
-  function call(method: Unary, request: object, token?: string): Promise<{ error: grpc.ServiceError | null; response?: Record<string, unknown> }> {
+  function call(
+    method: Unary,
+    request: object,
+    token?: string,
+  ): Promise<{ error: grpc.ServiceError | null; response?: Record<string, unknown> }> {
     const metadata = new grpc.Metadata();
     if (token !== undefined) metadata.set("authorization", token);
     return new Promise((resolve) => method(request, metadata, (error, response) => resolve({ error, response })));
@@ -166,7 +226,11 @@ describe("@grpc/grpc-js with the .proto loaded at runtime", () => {
   it("sets and reads flags, and is refused without the right token", async () => {
     const admin = client();
     try {
-      const set = await call(admin.SetFlags.bind(admin), { backend: "test", flags: [{ id: "note", value: "from grpc-js" }, { id: "mode" }] }, ADMIN_TOKEN);
+      const set = await call(
+        admin.SetFlags.bind(admin),
+        { backend: "test", flags: [{ id: "note", value: "from grpc-js" }, { id: "mode" }] },
+        ADMIN_TOKEN,
+      );
       expect(set.error).toBeNull();
       const got = await call(admin.GetFlags.bind(admin), { backend: "test", ids: ["note", "mode", "never"] }, ADMIN_TOKEN);
       const flags = (got.response?.flags ?? []) as { id: string; value?: string; changedAt: unknown }[];
@@ -182,7 +246,10 @@ describe("@grpc/grpc-js with the .proto loaded at runtime", () => {
       expect(wrong.error?.code).toBe(grpc.status.PERMISSION_DENIED);
       const unknown = await call(admin.GetFlags.bind(admin), { backend: "nope" }, ADMIN_TOKEN);
       // grpc-js undoes the grpc-message percent-encoding with decodeURI, which leaves `;`, `:` and `,` encoded.
-      expect([unknown.error?.code, decodeURIComponent(unknown.error?.details ?? "")]).toEqual([grpc.status.INVALID_ARGUMENT, "unknown backend 'nope'; known backends: test, tpp"]);
+      expect([unknown.error?.code, decodeURIComponent(unknown.error?.details ?? "")]).toEqual([
+        grpc.status.INVALID_ARGUMENT,
+        "unknown backend 'nope'; known backends: test, tpp",
+      ]);
     } finally {
       admin.close();
     }

@@ -26,11 +26,15 @@ interface ApiMaintenance {
 
 async function maintenance(controller: ControllerHarness): Promise<ApiMaintenance | undefined> {
   const response = await rest(controller, "GET", "/controller/v1/backend/status/");
-  return (response.json as { backends: { slug: string; db_maintenance: ApiMaintenance }[] }).backends.find((b) => b.slug === "test")?.db_maintenance;
+  return (response.json as { backends: { slug: string; db_maintenance: ApiMaintenance }[] }).backends.find(
+    (b) => b.slug === "test",
+  )?.db_maintenance;
 }
 
 function completedChecks(controller: ControllerHarness): number {
-  return controller.app.deps.tasks.list({ backend: "test", limit: 1000 }).filter((task) => task.type === "dbstatus" && task.agentComplete).length;
+  return controller.app.deps.tasks
+    .list({ backend: "test", limit: 1000 })
+    .filter((task) => task.type === "dbstatus" && task.agentComplete).length;
 }
 
 describe("scheduled DBSTATUS through a real agent", () => {
@@ -44,10 +48,18 @@ describe("scheduled DBSTATUS through a real agent", () => {
     const { workdir } = controller;
     const port = controller.app.port;
     cleanups.push(() => controller.dispose());
-    const agent = startAgent(agentConfig(controller.url, { DATABASE_ACCESS_NETWORK: "none", DEFAULT_DATABASE_URL: "mssql://user:pass@database:1433/db" }));
+    const agent = startAgent(
+      agentConfig(controller.url, {
+        DATABASE_ACCESS_NETWORK: "none",
+        DEFAULT_DATABASE_URL: "mssql://user:pass@database:1433/db",
+      }),
+    );
     cleanups.push(() => agent.stop());
 
-    await waitFor(async () => (await maintenance(controller))?.status === "on", { timeoutMs: 60_000, message: "a DBSTATUS result to turn maintenance on" });
+    await waitFor(async () => (await maintenance(controller))?.status === "on", {
+      timeoutMs: 60_000,
+      message: "a DBSTATUS result to turn maintenance on",
+    });
     expect(await maintenance(controller)).toMatchObject({ status: "on", type: "scheduled" });
     const admin = adminClient(controller.url);
     const flags = await admin.getFlags({ backend: "test", ids: ["mode"] }, AS_ADMIN);
@@ -69,16 +81,34 @@ describe("scheduled DBSTATUS through a real agent", () => {
       "generate-dataset": "mkdir -p output\nprintf 'patient_id\\n1\\n' > output/dataset.csv\n",
     });
     const rapId = randomBytes(8).toString("hex"); // random: container names derive from it
-    await rest(controller, "POST", "/controller/v1/rap/create/", createBody({ repo_url: study.path, commit: study.commit, rap_id: rapId, requested_actions: ["extract"] }));
+    await rest(
+      controller,
+      "POST",
+      "/controller/v1/rap/create/",
+      createBody({ repo_url: study.path, commit: study.commit, rap_id: rapId, requested_actions: ["extract"] }),
+    );
     const extract = jobId(rapId, "extract");
-    await waitForJob(admin, extract, (job) => job.statusCode === "waiting_db_maintenance", "the database job to wait for maintenance");
+    await waitForJob(
+      admin,
+      extract,
+      (job) => job.statusCode === "waiting_db_maintenance",
+      "the database job to wait for maintenance",
+    );
 
     // The database comes back: the next check says so, and the job runs.
     await controller.stop();
     controller = await startController({ workdir, port, env: { ...CHECKS, DBSTATUS_COMMAND: SAYS_FINE } });
-    await waitFor(async () => (await maintenance(controller))?.status === "off", { timeoutMs: 60_000, message: "a DBSTATUS result to turn maintenance off" });
+    await waitFor(async () => (await maintenance(controller))?.status === "off", {
+      timeoutMs: 60_000,
+      message: "a DBSTATUS result to turn maintenance off",
+    });
     expect((await adminClient(controller.url).getFlags({ backend: "test", ids: ["mode"] }, AS_ADMIN)).flags[0]?.value).toBe("");
-    await waitForJob(adminClient(controller.url), extract, (job) => job.state === "succeeded", "the database job to run once maintenance ended");
+    await waitForJob(
+      adminClient(controller.url),
+      extract,
+      (job) => job.state === "succeeded",
+      "the database job to run once maintenance ended",
+    );
 
     // Manual maintenance: later checks still run, say all is fine, and change nothing.
     const manualAdmin = adminClient(controller.url);

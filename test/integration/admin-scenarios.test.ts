@@ -45,7 +45,8 @@ function gatedStudy(): StudyRepo {
     "analysis/gated.sh": 'mkdir -p output\necho run >> "output/$1.txt"\nwhile [ ! -f go ]; do sleep 0.05; done\n',
     "analysis/dataset_definition.py": "# stand-in\n",
     // The stand-in ehrql image is a shell, so `ehrql:v1 generate-dataset …` runs this file.
-    "generate-dataset": "mkdir -p output\nwhile [ ! -f go ]; do sleep 0.05; done\nprintf 'patient_id\\n1\\n' > output/dataset.csv\n",
+    "generate-dataset":
+      "mkdir -p output\nwhile [ ! -f go ]; do sleep 0.05; done\nprintf 'patient_id\\n1\\n' > output/dataset.csv\n",
   });
 }
 
@@ -75,14 +76,24 @@ describe("operator scenarios with a real agent and docker", () => {
     const study = gatedStudy();
     const admin: AdminClient = adminClient(controller.url);
     const create = async (rapId: string, actions: string[]) => {
-      const created = await rest(controller, "POST", "/controller/v1/rap/create/", createBody({ repo_url: study.path, commit: study.commit, rap_id: rapId, requested_actions: actions }));
+      const created = await rest(
+        controller,
+        "POST",
+        "/controller/v1/rap/create/",
+        createBody({ repo_url: study.path, commit: study.commit, rap_id: rapId, requested_actions: actions }),
+      );
       expect(created.status).toBe(201);
       return actions.map((action) => jobId(rapId, action));
     };
     const release = (id: string) => writeFileSync(path.join(agent.config.storage.volumesDir, id, "go"), "");
     /** Executing on the given attempt (task `<id>-00N` active), so its gate is the live one. */
     const executing = (id: string, attempt: string) =>
-      waitForJob(admin, id, (job, tasks) => job.statusCode === "executing" && tasks.some((task) => task.id === `${id}-${attempt}` && task.active), `${id} to execute (attempt ${attempt})`);
+      waitForJob(
+        admin,
+        id,
+        (job, tasks) => job.statusCode === "executing" && tasks.some((task) => task.id === `${id}-${attempt}` && task.active),
+        `${id} to execute (attempt ${attempt})`,
+      );
     return { controller, agent, admin, create, release, executing };
   }
 
@@ -96,7 +107,10 @@ describe("operator scenarios with a real agent and docker", () => {
     const [second] = await create(freshRapId(), ["second"]);
     await waitForJob(admin, second!, (job) => job.statusCode === "paused", "the new job to be held");
     const held = (await admin.getJob({ id: second! }, AS_ADMIN)).job!;
-    expect([held.state, held.statusMessage]).toEqual(["pending", "Backend is currently paused for maintenance, job will start once this is completed"]);
+    expect([held.state, held.statusMessage]).toEqual([
+      "pending",
+      "Backend is currently paused for maintenance, job will start once this is completed",
+    ]);
 
     release(first!);
     await waitForJob(admin, first!, (job) => job.state === "succeeded", "the running job to finish while paused");
@@ -120,11 +134,19 @@ describe("operator scenarios with a real agent and docker", () => {
       ["manual-db-maintenance", "on"],
       ["db-maintenance-checks-disabled", null],
     ]);
-    const stopped = await waitForJob(admin, extract!, (job) => job.statusCode === "waiting_db_maintenance", "the database job to be stopped");
+    const stopped = await waitForJob(
+      admin,
+      extract!,
+      (job) => job.statusCode === "waiting_db_maintenance",
+      "the database job to be stopped",
+    );
     expect([stopped.job?.state, stopped.job?.statusMessage]).toEqual(["pending", "Waiting for database to finish maintenance"]);
     await waitFor(async () => !(await containerExists(extract!)), { message: "the database job's container to be removed" });
     const status = await rest(controller, "GET", "/controller/v1/backend/status/");
-    expect((status.json as { backends: { db_maintenance: unknown }[] }).backends[0]?.db_maintenance).toMatchObject({ status: "on", type: "manual" });
+    expect((status.json as { backends: { db_maintenance: unknown }[] }).backends[0]?.db_maintenance).toMatchObject({
+      status: "on",
+      type: "manual",
+    });
     // The ordinary job never noticed.
     expect((await admin.getJob({ id: other! }, AS_ADMIN)).job?.statusCode).toBe("executing");
 
@@ -153,11 +175,18 @@ describe("operator scenarios with a real agent and docker", () => {
     const prepared = await admin.prepareForReboot({ backend: "test" }, AS_ADMIN);
     expect(prepared.resetJobs.map((job) => [job.id, job.statusCode])).toEqual([[first, "waiting_on_reboot"]]);
     expect(prepared.status?.paused).toBe(true);
-    const ready = await waitFor(async () => (await admin.getRebootStatus({ backend: "test" }, AS_ADMIN)).status?.ready && (await admin.getRebootStatus({ backend: "test" }, AS_ADMIN)).status, {
-      timeoutMs: 60_000,
-      message: "the backend to be ready to reboot",
-    });
-    expect(ready.report).toBe("\n== PREPARING FOR REBOOT ==\n1) backend 'test' is paused\n2) 0 job(s) are running\n\n== READY TO REBOOT ==\nSafe to reboot now\n");
+    const ready = await waitFor(
+      async () =>
+        (await admin.getRebootStatus({ backend: "test" }, AS_ADMIN)).status?.ready &&
+        (await admin.getRebootStatus({ backend: "test" }, AS_ADMIN)).status,
+      {
+        timeoutMs: 60_000,
+        message: "the backend to be ready to reboot",
+      },
+    );
+    expect(ready.report).toBe(
+      "\n== PREPARING FOR REBOOT ==\n1) backend 'test' is paused\n2) 0 job(s) are running\n\n== READY TO REBOOT ==\nSafe to reboot now\n",
+    );
     expect(await containerExists(first!)).toBe(false);
     expect((await admin.getJob({ id: first! }, AS_ADMIN)).job?.statusCode).toBe("waiting_on_reboot");
 
@@ -179,9 +208,15 @@ describe("operator scenarios with a real agent and docker", () => {
     expect(Number(agents[0]?.lastSeenAt?.seconds)).toBeGreaterThanOrEqual(Number(agents[0]?.connectedAt?.seconds));
 
     const killed = await admin.killJob({ id: first! }, AS_ADMIN);
-    expect([killed.job?.state, killed.job?.statusCode, killed.job?.statusMessage]).toEqual(["failed", "killed_by_admin", "An OpenSAFELY admin manually killed this job"]);
+    expect([killed.job?.state, killed.job?.statusCode, killed.job?.statusMessage]).toEqual([
+      "failed",
+      "killed_by_admin",
+      "An OpenSAFELY admin manually killed this job",
+    ]);
     await waitFor(async () => !(await containerExists(first!)), { message: "the killed job's container to be removed" });
-    await waitFor(async () => (await admin.getJob({ id: first! }, AS_ADMIN)).tasks.every((task) => !task.active), { message: "the cancel task to finish" });
+    await waitFor(async () => (await admin.getJob({ id: first! }, AS_ADMIN)).tasks.every((task) => !task.active), {
+      message: "the cancel task to finish",
+    });
     expect((await admin.getJob({ id: first! }, AS_ADMIN)).job?.statusCode).toBe("killed_by_admin");
   });
 });

@@ -9,7 +9,13 @@ import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { AgentService, type ConnectRequest, ConnectRequestSchema, type ConnectResponse, TaskType } from "../../gen/agent/v1/agent_pb.js";
+import {
+  AgentService,
+  type ConnectRequest,
+  ConnectRequestSchema,
+  type ConnectResponse,
+  TaskType,
+} from "../../gen/agent/v1/agent_pb.js";
 import { jobId } from "../../controller/jobs/ids.js";
 import { AGENT_TOKEN, createBody, rest, startController, type ControllerHarness } from "../support/controller-harness.js";
 import { createStudyRepo, TWO_ACTION_STUDY, type StudyRepo } from "../support/study-repo.js";
@@ -24,7 +30,10 @@ function openStream(url: string, token: string | undefined, hello: { backend: st
     yield create(ConnectRequestSchema, { message: { case: "hello", value: { ...hello, version: "test", driver: "none" } } });
     await new Promise<void>((resolve) => closed.signal.addEventListener("abort", () => resolve(), { once: true }));
   }
-  const responses = client.connect(requests(), { headers: token === undefined ? {} : { authorization: token }, signal: closed.signal });
+  const responses = client.connect(requests(), {
+    headers: token === undefined ? {} : { authorization: token },
+    signal: closed.signal,
+  });
   const iterator = responses[Symbol.asyncIterator]();
   return {
     next: async (): Promise<ConnectResponse> => {
@@ -64,7 +73,12 @@ describe("agent stream", () => {
       const welcome = await stream.next();
       expect(welcome.message.case).toBe("welcome");
 
-      const created = await rest(controller, "POST", "/controller/v1/rap/create/", createBody({ repo_url: study.path, commit: study.commit }));
+      const created = await rest(
+        controller,
+        "POST",
+        "/controller/v1/rap/create/",
+        createBody({ repo_url: study.path, commit: study.commit }),
+      );
       expect(created.status).toBe(201);
 
       // The agent has sent nothing since Hello: this task can only have been pushed.
@@ -100,11 +114,19 @@ describe("agent stream", () => {
   });
 
   it("refuses a wrong agent token with Unauthenticated", async () => {
-    await expectRefused(openStream(controller.url, "not-the-token", { backend: "test", agentId: "a" }), Code.Unauthenticated, "Invalid agent token");
+    await expectRefused(
+      openStream(controller.url, "not-the-token", { backend: "test", agentId: "a" }),
+      Code.Unauthenticated,
+      "Invalid agent token",
+    );
   });
 
   it("refuses a missing agent token with Unauthenticated", async () => {
-    await expectRefused(openStream(controller.url, undefined, { backend: "test", agentId: "a" }), Code.Unauthenticated, "No token provided");
+    await expectRefused(
+      openStream(controller.url, undefined, { backend: "test", agentId: "a" }),
+      Code.Unauthenticated,
+      "No token provided",
+    );
   });
 
   it("refuses a token used for another backend's Hello with PermissionDenied", async () => {
@@ -132,8 +154,17 @@ describe("agent stream", () => {
   it("answers curl over HTTP/1.1 with a raw token with upstream's 201 body", async () => {
     const body = JSON.stringify(createBody({ repo_url: study.path, commit: study.commit }));
     const { stdout } = await promisify(execFile)("curl", [
-      "--silent", "--http1.1", "-X", "POST", "-H", "Authorization: client-token-test", "--data", body,
-      "--write-out", "\n%{http_code} %{http_version}", `${controller.url}/controller/v1/rap/create/`,
+      "--silent",
+      "--http1.1",
+      "-X",
+      "POST",
+      "-H",
+      "Authorization: client-token-test",
+      "--data",
+      body,
+      "--write-out",
+      "\n%{http_code} %{http_version}",
+      `${controller.url}/controller/v1/rap/create/`,
     ]);
     expect(stdout).toBe(
       `{"result": "Success", "details": "Jobs created for rap_id '${RAP_ID}'", "rap_id": "${RAP_ID}", "count": 2}\n201 1.1`,

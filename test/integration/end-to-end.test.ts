@@ -32,8 +32,16 @@ async function jobsOf(controller: { url: string }): Promise<ApiJob[]> {
   return (response.json as { jobs: ApiJob[] }).jobs;
 }
 
-async function waitForJob(controller: { url: string }, action: string, predicate: (job: ApiJob) => boolean, message: string): Promise<ApiJob> {
-  return waitFor(async () => (await jobsOf(controller)).find((job) => job.action === action && predicate(job)), { timeoutMs: 60_000, message });
+async function waitForJob(
+  controller: { url: string },
+  action: string,
+  predicate: (job: ApiJob) => boolean,
+  message: string,
+): Promise<ApiJob> {
+  return waitFor(async () => (await jobsOf(controller)).find((job) => job.action === action && predicate(job)), {
+    timeoutMs: 60_000,
+    message,
+  });
 }
 
 /** A study whose one action blocks until the test drops a `go` file into its working directory. */
@@ -75,7 +83,12 @@ describe("end to end with docker", () => {
     const controller = await withController();
     const agent = withAgent(controller.url);
     const study = createStudyRepo(TWO_ACTION_STUDY);
-    const created = await rest(controller, "POST", "/controller/v1/rap/create/", createBody({ rap_id: RAP_ID, repo_url: study.path, commit: study.commit }));
+    const created = await rest(
+      controller,
+      "POST",
+      "/controller/v1/rap/create/",
+      createBody({ rap_id: RAP_ID, repo_url: study.path, commit: study.commit }),
+    );
     expect(created.json).toEqual({ result: "Success", details: `Jobs created for rap_id '${RAP_ID}'`, rap_id: RAP_ID, count: 2 });
 
     await waitForJob(controller, "summarise", (job) => job.status === "succeeded", "summarise to succeed");
@@ -86,7 +99,9 @@ describe("end to end with docker", () => {
     ]);
 
     const { highPrivacyDir, mediumPrivacyDir, volumesDir } = agent.config.storage;
-    expect(readFileSync(path.join(highPrivacyDir, "workspaces/workspace/output/dataset.csv"), "utf8")).toBe("patient_id,age\n1,40\n2,50\n");
+    expect(readFileSync(path.join(highPrivacyDir, "workspaces/workspace/output/dataset.csv"), "utf8")).toBe(
+      "patient_id,age\n1,40\n2,50\n",
+    );
     expect(readFileSync(path.join(highPrivacyDir, "workspaces/workspace/output/summary.csv"), "utf8")).toBe("count\n2\n");
     expect(readFileSync(path.join(mediumPrivacyDir, "workspaces/workspace/output/summary.csv"), "utf8")).toBe("count\n2\n");
     // Patient-level data never reaches the medium-privacy store.
@@ -104,7 +119,12 @@ describe("end to end with docker", () => {
     const agent = withAgent(controller.url);
     const study = gatedStudy();
     const gated = jobId(RAP_ID, "gated");
-    await rest(controller, "POST", "/controller/v1/rap/create/", createBody({ rap_id: RAP_ID, repo_url: study.path, commit: study.commit, requested_actions: ["gated"] }));
+    await rest(
+      controller,
+      "POST",
+      "/controller/v1/rap/create/",
+      createBody({ rap_id: RAP_ID, repo_url: study.path, commit: study.commit, requested_actions: ["gated"] }),
+    );
     await waitForJob(controller, "gated", (job) => job.status_code === "executing", "the job to execute");
 
     await controller.kill("SIGKILL");
@@ -126,20 +146,30 @@ describe("end to end with docker", () => {
     const agent = withAgent(controller.url);
     const study = gatedStudy();
     const gated = jobId(RAP_ID, "gated");
-    await rest(controller, "POST", "/controller/v1/rap/create/", createBody({ rap_id: RAP_ID, repo_url: study.path, commit: study.commit, requested_actions: ["gated"] }));
+    await rest(
+      controller,
+      "POST",
+      "/controller/v1/rap/create/",
+      createBody({ rap_id: RAP_ID, repo_url: study.path, commit: study.commit, requested_actions: ["gated"] }),
+    );
     await waitForJob(controller, "gated", (job) => job.status_code === "executing", "the job to execute");
 
     // Break the stream: the agent reconnects and the controller pushes the still-active task again.
     const first = controller.app.sessions.get("test");
     first?.close(new ConnectError("test: stream dropped", Code.Unavailable));
-    await waitFor(() => {
-      const current = controller.app.sessions.get("test");
-      return current !== undefined && current !== first && current.pushedTaskIds.has(`${gated}-001`);
-    }, { message: "the agent to reconnect and be sent the task again" });
+    await waitFor(
+      () => {
+        const current = controller.app.sessions.get("test");
+        return current !== undefined && current !== first && current.pushedTaskIds.has(`${gated}-001`);
+      },
+      { message: "the agent to reconnect and be sent the task again" },
+    );
 
     writeFileSync(path.join(agent.config.storage.volumesDir, gated, "go"), "");
     await waitForJob(controller, "gated", (job) => job.status === "succeeded", "the job to succeed");
-    expect(readFileSync(path.join(agent.config.storage.highPrivacyDir, "workspaces/workspace/output/runs.txt"), "utf8")).toBe("run\n");
+    expect(readFileSync(path.join(agent.config.storage.highPrivacyDir, "workspaces/workspace/output/runs.txt"), "utf8")).toBe(
+      "run\n",
+    );
   });
 
   it("stops an agent whose token the controller refuses", async () => {

@@ -7,7 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jobId } from "../../controller/jobs/ids.js";
 import type { Job } from "../../controller/jobs/job.js";
 import { API_SPEC } from "../../controller/rest/api-spec.js";
-import { CLIENT_TOKEN, OTHER_CLIENT_TOKEN, createBody, startController, type ControllerHarness } from "../support/controller-harness.js";
+import {
+  CLIENT_TOKEN,
+  OTHER_CLIENT_TOKEN,
+  createBody,
+  startController,
+  type ControllerHarness,
+} from "../support/controller-harness.js";
 import { rawRequest, type RawResponse } from "../support/raw-http.js";
 import { createStudyRepo, TWO_ACTION_STUDY, type StudyRepo } from "../support/study-repo.js";
 import { waitFor } from "../support/wait-for.js";
@@ -33,7 +39,8 @@ const DB_STUDY = {
 };
 
 /** Whole-second UTC as upstream renders job times. */
-const iso = (seconds: number | null) => (seconds === null ? "null" : `"${new Date(seconds * 1000).toISOString().replace(".000Z", "Z")}"`);
+const iso = (seconds: number | null) =>
+  seconds === null ? "null" : `"${new Date(seconds * 1000).toISOString().replace(".000Z", "Z")}"`;
 
 /** One job exactly as upstream's json.dumps renders it, from the stored row. */
 function jobText(job: Job, metrics = "{}"): string {
@@ -54,9 +61,16 @@ describe("RAP REST API over HTTP/1.1", () => {
   /** Every response this file received, checked at the end for 5xx and non-JSON errors. */
   const responses: { path: string; response: RawResponse }[] = [];
 
-  async function call(method: string, path: string, options: { body?: unknown; token?: string | null; chunked?: boolean; contentType?: string } = {}) {
+  async function call(
+    method: string,
+    path: string,
+    options: { body?: unknown; token?: string | null; chunked?: boolean; contentType?: string } = {},
+  ) {
     const token = options.token === undefined ? CLIENT_TOKEN : options.token;
-    const body = options.body === undefined || typeof options.body === "string" || Buffer.isBuffer(options.body) ? options.body : JSON.stringify(options.body);
+    const body =
+      options.body === undefined || typeof options.body === "string" || Buffer.isBuffer(options.body)
+        ? options.body
+        : JSON.stringify(options.body);
     const response = await rawRequest(harness.url, method, path, {
       body,
       chunked: options.chunked,
@@ -82,20 +96,28 @@ describe("RAP REST API over HTTP/1.1", () => {
   describe("routes", () => {
     it.each(["GET", "POST", "DELETE"])("answers the health check for %s with the method", async (method) => {
       const response = await call(method, "/", { token: null });
-      expect([response.status, response.headers["content-type"], response.text]).toEqual([200, "application/json", `{"method": "${method}"}`]);
+      expect([response.status, response.headers["content-type"], response.text]).toEqual([
+        200,
+        "application/json",
+        `{"method": "${method}"}`,
+      ]);
     });
 
-    it.each(["/controller/v1/nope/", "/controller/v1/constructor", "/controller/v1/__proto__/", "/controller/v1/spec.json/", "/controller/v2/rap/status/", "/rap/status/"])(
-      "answers the unknown path %s with a JSON 404",
-      async (path) => {
-        const response = await call("GET", path);
-        expect([response.status, response.headers["content-type"], response.text]).toEqual([
-          404,
-          "application/json",
-          `{"error": "Not found", "details": "No such path: ${path}"}`,
-        ]);
-      },
-    );
+    it.each([
+      "/controller/v1/nope/",
+      "/controller/v1/constructor",
+      "/controller/v1/__proto__/",
+      "/controller/v1/spec.json/",
+      "/controller/v2/rap/status/",
+      "/rap/status/",
+    ])("answers the unknown path %s with a JSON 404", async (path) => {
+      const response = await call("GET", path);
+      expect([response.status, response.headers["content-type"], response.text]).toEqual([
+        404,
+        "application/json",
+        `{"error": "Not found", "details": "No such path: ${path}"}`,
+      ]);
+    });
 
     it.each([
       ["GET", "/controller/v1/backend/status", "/controller/v1/backend/status/"],
@@ -132,10 +154,18 @@ describe("RAP REST API over HTTP/1.1", () => {
     ];
     const wrongMethods = endpoints.flatMap(({ path, allow, wrong }) => wrong.map((method) => ({ path, allow, method })));
 
-    it.each(wrongMethods)("$method $path: 405, Allow: $allow, empty body, before any token check", async ({ path, allow, method }) => {
-      const response = await call(method, `/controller/v1/${path}`, { token: null, body: "not json" });
-      expect([response.status, response.headers.allow, response.headers["content-type"], response.text]).toEqual([405, allow, "text/html; charset=utf-8", ""]);
-    });
+    it.each(wrongMethods)(
+      "$method $path: 405, Allow: $allow, empty body, before any token check",
+      async ({ path, allow, method }) => {
+        const response = await call(method, `/controller/v1/${path}`, { token: null, body: "not json" });
+        expect([response.status, response.headers.allow, response.headers["content-type"], response.text]).toEqual([
+          405,
+          allow,
+          "text/html; charset=utf-8",
+          "",
+        ]);
+      },
+    );
 
     const tokens = endpoints.flatMap(({ path, allow }) =>
       [
@@ -172,7 +202,9 @@ describe("RAP REST API over HTTP/1.1", () => {
       ["raw control character", '{"rap_ids": ["\u0001"]}'],
       ["nested 100 000 deep", `{"rap_ids": ${"[".repeat(100_000)}${"]".repeat(100_000)}}`],
     ];
-    const parseCases = ["rap/create/", "rap/cancel/", "rap/status/"].flatMap((path) => unparseable.map(([name, body]) => ({ path, name, body })));
+    const parseCases = ["rap/create/", "rap/cancel/", "rap/status/"].flatMap((path) =>
+      unparseable.map(([name, body]) => ({ path, name, body })),
+    );
 
     it.each(parseCases)("POST $path with a body that is $name: upstream's parse error", async ({ path, body }) => {
       const response = await call("POST", `/controller/v1/${path}`, { body, contentType: "text/plain" });
@@ -182,35 +214,69 @@ describe("RAP REST API over HTTP/1.1", () => {
     const schemaCases: [string, unknown, string][] = [
       ["rap/create/", [], "Invalid request body received: [] is not of type 'object'"],
       ["rap/create/", { rap_id: "abcdefgh23456789" }, "Invalid request body received: 'backend' is a required property"],
-      ["rap/create/", { ...createBody({ repo_url: "x", commit: "x" }), analysis_scope: null }, "Invalid request body received at $.commit: 'x' does not match '^[0-9a-f]{40}$'"],
-      ["rap/cancel/", { rap_id: "ABC", actions: [] }, "Invalid request body received at $.rap_id: 'ABC' does not match '^[a-z0-9]{16}$'"],
-      ["rap/cancel/", { rap_id: "abcdefgh23456789", actions: [] }, "Invalid request body received at $.actions: [] should be non-empty"],
+      [
+        "rap/create/",
+        { ...createBody({ repo_url: "x", commit: "x" }), analysis_scope: null },
+        "Invalid request body received at $.commit: 'x' does not match '^[0-9a-f]{40}$'",
+      ],
+      [
+        "rap/cancel/",
+        { rap_id: "ABC", actions: [] },
+        "Invalid request body received at $.rap_id: 'ABC' does not match '^[a-z0-9]{16}$'",
+      ],
+      [
+        "rap/cancel/",
+        { rap_id: "abcdefgh23456789", actions: [] },
+        "Invalid request body received at $.actions: [] should be non-empty",
+      ],
       ["rap/status/", {}, "Invalid request body received: 'rap_ids' is a required property"],
-      ["rap/status/", { rap_ids: "abcdefgh23456789" }, "Invalid request body received at $.rap_ids: 'abcdefgh23456789' is not of type 'array'"],
-      ["rap/status/", { rap_ids: ["abcdefgh23456789", 7, "x"] }, "Invalid request body received at $.rap_ids[2]: 'x' does not match '^[a-z0-9]{16}$'"],
+      [
+        "rap/status/",
+        { rap_ids: "abcdefgh23456789" },
+        "Invalid request body received at $.rap_ids: 'abcdefgh23456789' is not of type 'array'",
+      ],
+      [
+        "rap/status/",
+        { rap_ids: ["abcdefgh23456789", 7, "x"] },
+        "Invalid request body received at $.rap_ids[2]: 'x' does not match '^[a-z0-9]{16}$'",
+      ],
       ["rap/status/", '{"rap_ids": [1.0]}', "Invalid request body received at $.rap_ids[0]: 1.0 is not of type 'string'"],
       ["rap/status/", '{"rap_ids": NaN}', "Invalid request body received at $.rap_ids: nan is not of type 'array'"],
-      ["rap/status/", '{"rap_ids": {"b": 1, "2": null}}', "Invalid request body received at $.rap_ids: {'b': 1, '2': None} is not of type 'array'"],
+      [
+        "rap/status/",
+        '{"rap_ids": {"b": 1, "2": null}}',
+        "Invalid request body received at $.rap_ids: {'b': 1, '2': None} is not of type 'array'",
+      ],
     ];
 
-    it.each(schemaCases.map(([path, body, details]) => ({ path, body, details })))("POST $path: $details", async ({ path, body, details }) => {
-      const response = await post(path, body);
-      expect([response.status, response.headers["content-type"], response.text]).toEqual([
-        400,
-        "application/json",
-        `{"error": "Validation error", "details": ${JSON.stringify(details)}}`,
-      ]);
-    });
+    it.each(schemaCases.map(([path, body, details]) => ({ path, body, details })))(
+      "POST $path: $details",
+      async ({ path, body, details }) => {
+        const response = await post(path, body);
+        expect([response.status, response.headers["content-type"], response.text]).toEqual([
+          400,
+          "application/json",
+          `{"error": "Validation error", "details": ${JSON.stringify(details)}}`,
+        ]);
+      },
+    );
   });
 
   describe("backend/status/", () => {
-    const quiet = (slug: string) => `{"slug":"${slug}","last_seen":null,"paused":{"status":"off","since":null},"db_maintenance":{"status":"off","since":null,"type":null}}`;
+    const quiet = (slug: string) =>
+      `{"slug":"${slug}","last_seen":null,"paused":{"status":"off","since":null},"db_maintenance":{"status":"off","since":null,"type":null}}`;
 
     it("lists only the token's backends, in BACKENDS order, as compact JSON", async () => {
       expect((await call("GET", "/controller/v1/backend/status/")).text).toBe(`{"backends":[${quiet("test")}]}`);
-      expect((await call("GET", "/controller/v1/backend/status/", { token: OTHER_CLIENT_TOKEN })).text).toBe(`{"backends":[${quiet("tpp")}]}`);
+      expect((await call("GET", "/controller/v1/backend/status/", { token: OTHER_CLIENT_TOKEN })).text).toBe(
+        `{"backends":[${quiet("tpp")}]}`,
+      );
       const shared = await call("GET", "/controller/v1/backend/status/?ignored=1", { token: SHARED_TOKEN });
-      expect([shared.status, shared.headers["content-type"], shared.text]).toEqual([200, "application/json", `{"backends":[${quiet("test")},${quiet("tpp")}]}`]);
+      expect([shared.status, shared.headers["content-type"], shared.text]).toEqual([
+        200,
+        "application/json",
+        `{"backends":[${quiet("test")},${quiet("tpp")}]}`,
+      ]);
     });
 
     it("reports flags with their microsecond timestamps", async () => {
@@ -243,16 +309,31 @@ describe("RAP REST API over HTTP/1.1", () => {
     it("creates the requested action and its dependency, then answers repeats with No change", async () => {
       const rapId = "createaaaaaaaaa1";
       const first = await create({ rap_id: rapId, workspace: "create-1" });
-      expect([first.status, first.text]).toEqual([201, `{"result": "Success", "details": "Jobs created for rap_id '${rapId}'", "rap_id": "${rapId}", "count": 2}`]);
-      const again = await create({ rap_id: rapId, workspace: "create-1", requested_actions: ["generate"], created_by: "someone-else" });
-      expect([again.status, again.text]).toEqual([200, `{"result": "No change", "details": "Jobs already created for rap_id '${rapId}'", "rap_id": "${rapId}", "count": 2}`]);
+      expect([first.status, first.text]).toEqual([
+        201,
+        `{"result": "Success", "details": "Jobs created for rap_id '${rapId}'", "rap_id": "${rapId}", "count": 2}`,
+      ]);
+      const again = await create({
+        rap_id: rapId,
+        workspace: "create-1",
+        requested_actions: ["generate"],
+        created_by: "someone-else",
+      });
+      expect([again.status, again.text]).toEqual([
+        200,
+        `{"result": "No change", "details": "Jobs already created for rap_id '${rapId}'", "rap_id": "${rapId}", "count": 2}`,
+      ]);
     });
 
     it("refuses a repeated rap_id with another repository, workspace or commit", async () => {
       const rapId = "createaaaaaaaaa2";
       expect((await create({ rap_id: rapId, workspace: "create-2" })).status).toBe(201);
       const inconsistent = `{"error": "Inconsistent request data", "details": "Jobs already created for rap_id '${rapId}' are inconsistent with request data"}`;
-      for (const overrides of [{ workspace: "create-2b" }, { commit: "0".repeat(40), workspace: "create-2" }, { repo_url: "/elsewhere", workspace: "create-2" }]) {
+      for (const overrides of [
+        { workspace: "create-2b" },
+        { commit: "0".repeat(40), workspace: "create-2" },
+        { repo_url: "/elsewhere", workspace: "create-2" },
+      ]) {
         const response = await create({ rap_id: rapId, ...overrides });
         expect([response.status, response.text]).toEqual([400, inconsistent]);
       }
@@ -269,7 +350,13 @@ describe("RAP REST API over HTTP/1.1", () => {
       const deps = harness.app.deps;
       for (const action of ["generate", "summarise"]) {
         const job = stored("createaaaaaaaaa3", action);
-        const done: Job = { ...job, state: "succeeded", statusCode: "succeeded", statusMessage: "Completed successfully", completedAt: job.createdAt };
+        const done: Job = {
+          ...job,
+          state: "succeeded",
+          statusCode: "succeeded",
+          statusMessage: "Completed successfully",
+          completedAt: job.createdAt,
+        };
         expect(deps.jobs.compareAndSwap(job, done)).toBe(true);
       }
       const runAll = await create({ rap_id: "createaaaaaaaaa5", workspace: "create-3", requested_actions: ["run_all"] });
@@ -285,26 +372,52 @@ describe("RAP REST API over HTTP/1.1", () => {
         expect([response.status, response.text]).toEqual([400, OPAQUE]);
       }
       // The same backend is fine for a token that has it.
-      expect((await create({ rap_id: "createaaaaaaaaa6", backend: "tpp", workspace: "create-6" }, SHARED_TOKEN)).status).toBe(201);
+      expect((await create({ rap_id: "createaaaaaaaaa6", backend: "tpp", workspace: "create-6" }, SHARED_TOKEN)).status).toBe(
+        201,
+      );
     });
 
     it.each([
       [{ requested_actions: ["nope"] }, "Action 'nope' not found in project.yaml"],
       [{ workspace: "bad workspace!" }, "Invalid workspace name (allowed are alphanumeric, dash and underscore)"],
-      [{ repo_url: "https://github.com/not-allowed/study" }, "Repository https://github.com/not-allowed/study does not belong to one of the following Github organisations: opensafely opensafely-actions"],
-      [{ repo_url: "https://example.com/opensafely/study" }, "Repository URL https://example.com/opensafely/study does not start with https://github.com"],
-      [{ codelists_ok: false, requested_actions: ["extract"], db: true }, "Codelists are out of date (required by action extract)"],
+      [
+        { repo_url: "https://github.com/not-allowed/study" },
+        "Repository https://github.com/not-allowed/study does not belong to one of the following Github organisations: opensafely opensafely-actions",
+      ],
+      [
+        { repo_url: "https://example.com/opensafely/study" },
+        "Repository URL https://example.com/opensafely/study does not start with https://github.com",
+      ],
+      [
+        { codelists_ok: false, requested_actions: ["extract"], db: true },
+        "Codelists are out of date (required by action extract)",
+      ],
     ] as [Record<string, unknown>, string][])("passes user-actionable errors through: %j", async (overrides, details) => {
       const { db, ...rest } = overrides;
       const repo = db ? dbStudy : study;
-      const response = await create({ rap_id: "createaaaaaaaaa7", workspace: "create-7", repo_url: repo.path, commit: repo.commit, ...rest });
-      expect([response.status, response.text]).toEqual([400, `{"error": "Error creating jobs", "details": ${JSON.stringify(details)}}`]);
+      const response = await create({
+        rap_id: "createaaaaaaaaa7",
+        workspace: "create-7",
+        repo_url: repo.path,
+        commit: repo.commit,
+        ...rest,
+      });
+      expect([response.status, response.text]).toEqual([
+        400,
+        `{"error": "Error creating jobs", "details": ${JSON.stringify(details)}}`,
+      ]);
       const status = await post("rap/status/", { rap_ids: ["createaaaaaaaaa7"] });
       expect(status.text).toBe('{"jobs": [], "unrecognised_rap_ids": ["createaaaaaaaaa7"]}');
     });
 
     it("ignores unknown fields and accepts an empty analysis_scope", async () => {
-      const response = await create({ rap_id: "createaaaaaaaaa8", workspace: "create-8", analysis_scope: {}, surprise: { nested: [1, 2.5, null] }, ["__proto__"]: { polluted: true } });
+      const response = await create({
+        rap_id: "createaaaaaaaaa8",
+        workspace: "create-8",
+        analysis_scope: {},
+        surprise: { nested: [1, 2.5, null] },
+        ["__proto__"]: { polluted: true },
+      });
       expect(response.status).toBe(201);
     });
 
@@ -320,16 +433,25 @@ describe("RAP REST API over HTTP/1.1", () => {
   describe("rap/status/", () => {
     it("answers an empty list with both keys", async () => {
       const response = await post("rap/status/", { rap_ids: [] });
-      expect([response.status, response.headers["content-type"], response.text]).toEqual([200, "application/json", '{"jobs": [], "unrecognised_rap_ids": []}']);
+      expect([response.status, response.headers["content-type"], response.text]).toEqual([
+        200,
+        "application/json",
+        '{"jobs": [], "unrecognised_rap_ids": []}',
+      ]);
     });
 
     it("reports exactly upstream's fifteen keys per job, and unknown ids once each", async () => {
       const rapId = "statusaaaaaaaaa1";
       expect((await create({ rap_id: rapId, workspace: "status-1" })).status).toBe(201);
       // Without an agent the scheduler settles the jobs at initiated / waiting_on_dependencies.
-      await waitFor(() => stored(rapId, "generate").statusCode === "initiated" && stored(rapId, "summarise").statusCode === "waiting_on_dependencies", {
-        message: "jobs to settle",
-      });
+      await waitFor(
+        () =>
+          stored(rapId, "generate").statusCode === "initiated" &&
+          stored(rapId, "summarise").statusCode === "waiting_on_dependencies",
+        {
+          message: "jobs to settle",
+        },
+      );
       // Compared with the stored rows; retried if the scheduler wrote between the reads.
       const { response, generate, summarise } = await waitFor(async () => {
         const before = [stored(rapId, "generate"), stored(rapId, "summarise")];
@@ -337,10 +459,17 @@ describe("RAP REST API over HTTP/1.1", () => {
         const [generate, summarise] = [stored(rapId, "generate"), stored(rapId, "summarise")];
         return JSON.stringify(before) === JSON.stringify([generate, summarise]) && { response, generate, summarise };
       });
-      expect(generate).toMatchObject({ state: "running", statusMessage: "Job executing on the backend", runCommand: "python:v2 analysis/generate.sh" });
+      expect(generate).toMatchObject({
+        state: "running",
+        statusMessage: "Job executing on the backend",
+        runCommand: "python:v2 analysis/generate.sh",
+      });
       expect(generate.startedAt).not.toBeNull();
       expect(summarise).toMatchObject({ state: "pending", statusMessage: "Waiting on dependencies", startedAt: null });
-      expect([response.status, response.text]).toEqual([200, `{"jobs": [${jobText(generate)}, ${jobText(summarise)}], "unrecognised_rap_ids": ["unknownaaaaaaaa1"]}`]);
+      expect([response.status, response.text]).toEqual([
+        200,
+        `{"jobs": [${jobText(generate)}, ${jobText(summarise)}], "unrecognised_rap_ids": ["unknownaaaaaaaa1"]}`,
+      ]);
     });
 
     it("shows metrics from the agent's results", async () => {
@@ -349,9 +478,14 @@ describe("RAP REST API over HTTP/1.1", () => {
       await waitFor(() => harness.app.deps.tasks.forJob(jobId(rapId, "generate"), "runjob").at(-1), { message: "a RUNJOB task" });
       const task = harness.app.deps.tasks.forJob(jobId(rapId, "generate"), "runjob").at(-1)!;
       const results = { job_metrics: { cpu_peak: 99.5, mem_mb_peak: 12, container_id: "abc" } };
-      harness.app.deps.tasks.recordReport({ taskId: task.id, seq: 1, stage: "executing", complete: false, timestampNs: null, results }, Date.now() / 1000);
+      harness.app.deps.tasks.recordReport(
+        { taskId: task.id, seq: 1, stage: "executing", complete: false, timestampNs: null, results },
+        Date.now() / 1000,
+      );
       const response = await post("rap/status/", { rap_ids: [rapId] });
-      expect(response.text).toContain('"metrics": {"cpu_peak": 99.5, "mem_mb_peak": 12, "container_id": "abc"}, "requires_db": false}');
+      expect(response.text).toContain(
+        '"metrics": {"cpu_peak": 99.5, "mem_mb_peak": 12, "container_id": "abc"}, "requires_db": false}',
+      );
     });
 
     it("shows only jobs on the token's backends; others are unrecognised", async () => {
@@ -369,9 +503,14 @@ describe("RAP REST API over HTTP/1.1", () => {
       const rapId = "cancelaaaaaaaaa1";
       expect((await create({ rap_id: rapId, workspace: "cancel-1" })).status).toBe(201);
       const response = await post("rap/cancel/", { rap_id: rapId, actions: ["generate", "summarise", "generate"] });
-      expect([response.status, response.text]).toEqual([200, '{"result": "Success", "details": "3 actions cancelled", "count": 3}']);
+      expect([response.status, response.text]).toEqual([
+        200,
+        '{"result": "Success", "details": "3 actions cancelled", "count": 3}',
+      ]);
       const cancelled = await waitFor(
-        () => ["generate", "summarise"].every((action) => stored(rapId, action).statusCode === "cancelled_by_user") && stored(rapId, "generate"),
+        () =>
+          ["generate", "summarise"].every((action) => stored(rapId, action).statusCode === "cancelled_by_user") &&
+          stored(rapId, "generate"),
         { message: "jobs cancelled" },
       );
       expect(cancelled).toMatchObject({ state: "failed", statusMessage: "Cancelled by user", cancelled: true });
@@ -423,22 +562,42 @@ describe("RAP REST API over HTTP/1.1", () => {
       const rapId = "hostileaaaaaaaa1";
       expect((await create({ rap_id: rapId, workspace: "hostile-1", requested_actions: ["generate"] })).status).toBe(201);
       const response = await post("rap/cancel/", { rap_id: rapId, actions: Array.from({ length: 100_000 }, () => "generate") });
-      expect([response.status, response.text]).toEqual([200, '{"result": "Success", "details": "100000 actions cancelled", "count": 100000}']);
+      expect([response.status, response.text]).toEqual([
+        200,
+        '{"result": "Success", "details": "100000 actions cancelled", "count": 100000}',
+      ]);
     });
 
     it("reports wrong types in upstream's words", async () => {
-      const response = await create({ rap_id: "hostileaaaaaaaa2", codelists_ok: "yes", requested_actions: "generate", orgs: [1] });
-      expect(response.text).toBe(`{"error": "Validation error", "details": "Invalid request body received at $.requested_actions: 'generate' is not of type 'array'"}`);
+      const response = await create({
+        rap_id: "hostileaaaaaaaa2",
+        codelists_ok: "yes",
+        requested_actions: "generate",
+        orgs: [1],
+      });
+      expect(response.text).toBe(
+        `{"error": "Validation error", "details": "Invalid request body received at $.requested_actions: 'generate' is not of type 'array'"}`,
+      );
     });
 
     it("left no partial jobs behind and never answered 5xx or with HTML errors", () => {
-      const created = ["createaaaaaaaaa1", "createaaaaaaaaa2", "createaaaaaaaaa3", "createaaaaaaaaa6", "createaaaaaaaaa8"]
-        .concat(["statusaaaaaaaaa1", "statusaaaaaaaaa2", "statusaaaaaaaaa3", "cancelaaaaaaaaa1", "cancelaaaaaaaaa2", "cancelaaaaaaaaa3", "hostileaaaaaaaa1"]);
+      const created = ["createaaaaaaaaa1", "createaaaaaaaaa2", "createaaaaaaaaa3", "createaaaaaaaaa6", "createaaaaaaaaa8"].concat(
+        [
+          "statusaaaaaaaaa1",
+          "statusaaaaaaaaa2",
+          "statusaaaaaaaaa3",
+          "cancelaaaaaaaaa1",
+          "cancelaaaaaaaaa2",
+          "cancelaaaaaaaaa3",
+          "hostileaaaaaaaa1",
+        ],
+      );
       const rapIds = new Set(harness.app.deps.jobs.list({ limit: 10_000 }).map((job) => job.rapId));
       expect([...rapIds].sort()).toEqual(created.sort());
       for (const { path, response } of responses) {
         expect(response.status, path).toBeLessThan(500);
-        if (response.status >= 400 && response.status !== 405) expect(response.headers["content-type"], path).toBe("application/json");
+        if (response.status >= 400 && response.status !== 405)
+          expect(response.headers["content-type"], path).toBe("application/json");
       }
     });
   });

@@ -8,7 +8,9 @@ import path from "node:path";
 import { createStudyRepo, type StudyRepo } from "./study-repo.js";
 
 const git = (dir: string, ...args: string[]) =>
-  execFileSync("git", ["-C", dir, "-c", "user.name=test", "-c", "user.email=test@example.com", ...args], { encoding: "utf8" }).trim();
+  execFileSync("git", ["-C", dir, "-c", "user.name=test", "-c", "user.email=test@example.com", ...args], {
+    encoding: "utf8",
+  }).trim();
 
 export interface ActionRepo extends StudyRepo {
   /** Tags `commit` (default: main's head); annotated tags get a tag object of their own. */

@@ -99,13 +99,20 @@ export function buildTestController(options: TestControllerOptions = {}): TestCo
     jobs: new JobStore(db),
     tasks: new TaskStore(db),
     flags: new FlagStore(db),
-    projects: new ProjectSource({ ...gitOptions, allowLocalGitRepos: config.allowLocalGitRepos, allowedGithubOrgs: config.allowedGithubOrgs }),
+    projects: new ProjectSource({
+      ...gitOptions,
+      allowLocalGitRepos: config.allowLocalGitRepos,
+      allowedGithubOrgs: config.allowedGithubOrgs,
+    }),
     actionRepos: new ActionRepos({ ...gitOptions, base: config.actionsRepoBase }),
     clock,
     scheduler: { wake: () => void wakes++ },
     log: quietLogger(),
   };
-  const weights = loadResourceWeights(workdir, config.backends.map((backend) => backend.slug));
+  const weights = loadResourceWeights(
+    workdir,
+    config.backends.map((backend) => backend.slug),
+  );
   const scheduler = new Scheduler(() => deps, sink, weightOfJobs(weights));
   return {
     deps,

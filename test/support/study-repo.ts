@@ -5,7 +5,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 
 const git = (dir: string, ...args: string[]) =>
-  execFileSync("git", ["-C", dir, "-c", "user.name=test", "-c", "user.email=test@example.com", ...args], { encoding: "utf8" }).trim();
+  execFileSync("git", ["-C", dir, "-c", "user.name=test", "-c", "user.email=test@example.com", ...args], {
+    encoding: "utf8",
+  }).trim();
 
 export interface StudyRepo {
   readonly path: string;
@@ -50,5 +52,6 @@ export const TWO_ACTION_STUDY: Readonly<Record<string, string>> = {
     "",
   ].join("\n"),
   "analysis/generate.sh": "mkdir -p output\nprintf 'patient_id,age\\n1,40\\n2,50\\n' > output/dataset.csv\necho generated\n",
-  "analysis/summarise.sh": "mkdir -p output\nrows=$(($(wc -l < output/dataset.csv) - 1))\nprintf 'count\\n%s\\n' \"$rows\" > output/summary.csv\n",
+  "analysis/summarise.sh":
+    "mkdir -p output\nrows=$(($(wc -l < output/dataset.csv) - 1))\nprintf 'count\\n%s\\n' \"$rows\" > output/summary.csv\n",
 };

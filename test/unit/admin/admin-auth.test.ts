@@ -19,7 +19,10 @@ function serviceWith(env: Record<string, string>) {
   tc = buildTestController({ env });
   const lines: string[] = [];
   const deps = { ...tc.deps, log: createLogger({ level: "info", write: (line) => lines.push(line) }) };
-  const service = adminService(deps, { sessions: new SessionRegistry(deps.tasks), sink: { jobChanged: () => undefined, tasksChanged: () => undefined } });
+  const service = adminService(deps, {
+    sessions: new SessionRegistry(deps.tasks),
+    sink: { jobChanged: () => undefined, tasksChanged: () => undefined },
+  });
   const call = async (authorization?: string) => {
     const context = createHandlerContext({
       service: AdminService,

@@ -14,8 +14,12 @@ import { timestampFromSeconds } from "../../../controller/rpc/admin-convert.js";
 describe("flag lines", () => {
   it("print like upstream's Flag.__str__", () => {
     const at = timestampFromSeconds(Date.UTC(2025, 5, 1, 10, 30) / 1000 + 0.123456);
-    expect(flagLine(create(FlagSchema, { backend: "tpp", id: "paused", value: "true", changedAt: at }))).toBe("[tpp] paused=true (2025-06-01T10:30:00.123456Z)");
-    expect(flagLine(create(FlagSchema, { backend: "tpp", id: "mode", changedAt: timestampFromSeconds(1_700_000_000) }))).toBe("[tpp] mode=None (2023-11-14T22:13:20Z)");
+    expect(flagLine(create(FlagSchema, { backend: "tpp", id: "paused", value: "true", changedAt: at }))).toBe(
+      "[tpp] paused=true (2025-06-01T10:30:00.123456Z)",
+    );
+    expect(flagLine(create(FlagSchema, { backend: "tpp", id: "mode", changedAt: timestampFromSeconds(1_700_000_000) }))).toBe(
+      "[tpp] mode=None (2023-11-14T22:13:20Z)",
+    );
     expect(flagLine(create(FlagSchema, { backend: "tpp", id: "mode", value: "" }))).toBe("[tpp] mode= (never set)");
   });
 });
@@ -32,7 +36,15 @@ describe("flag assignments", () => {
 
 describe("tables and paths", () => {
   it("align columns without trailing blanks", () => {
-    expect(table(["A", "LONGER"], [["xyz", "1"], ["", ""]])).toBe("A    LONGER\nxyz  1\n\n");
+    expect(
+      table(
+        ["A", "LONGER"],
+        [
+          ["xyz", "1"],
+          ["", ""],
+        ],
+      ),
+    ).toBe("A    LONGER\nxyz  1\n\n");
   });
 
   it("make local repository paths absolute and leave URLs alone", () => {

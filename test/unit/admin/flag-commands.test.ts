@@ -48,7 +48,9 @@ describe("T77 pause and db_maintenance", () => {
 
   it("refuses unknown backends and --disable-checks with off", () => {
     expect(() => setPaused(tc.deps, "nope", true)).toThrow(AdminError);
-    expect(() => setDbMaintenance(tc.deps, "tpp", false, true)).toThrow("disable_checks only applies when turning maintenance on");
+    expect(() => setDbMaintenance(tc.deps, "tpp", false, true)).toThrow(
+      "disable_checks only applies when turning maintenance on",
+    );
   });
 });
 
@@ -58,7 +60,10 @@ describe("T76 flags get and set", () => {
       { id: "foo", value: "bar" },
       { id: "baz", value: null },
     ]);
-    expect(lines(getFlags(tc.deps, "test", ["foo", "unknown"]))).toEqual(["[test] foo=bar (2025-03-01T10:05:10Z)", "[test] unknown=None (never set)"]);
+    expect(lines(getFlags(tc.deps, "test", ["foo", "unknown"]))).toEqual([
+      "[test] foo=bar (2025-03-01T10:05:10Z)",
+      "[test] unknown=None (never set)",
+    ]);
     expect(getFlags(tc.deps, "test", []).map((flag) => [flag.id, flag.value])).toEqual([
       ["baz", null],
       ["foo", "bar"],
@@ -68,7 +73,12 @@ describe("T76 flags get and set", () => {
 
   it("clears with a null value and refuses odd names", () => {
     setFlags(tc.deps, "test", [{ id: "foo", value: "bar" }]);
-    expect(setFlags(tc.deps, "test", [{ id: "foo", value: null }])[0]).toEqual({ backend: "test", id: "foo", value: null, timestamp: DEFAULT_NOW_MS / 1000 });
+    expect(setFlags(tc.deps, "test", [{ id: "foo", value: null }])[0]).toEqual({
+      backend: "test",
+      id: "foo",
+      value: null,
+      timestamp: DEFAULT_NOW_MS / 1000,
+    });
     expect(() => setFlags(tc.deps, "test", [{ id: "bad name", value: "x" }])).toThrow("invalid flag name 'bad name'");
     expect(() => setFlags(tc.deps, "test", [])).toThrow("no flags to set");
   });

@@ -38,7 +38,11 @@ describe("kill", () => {
     tc.scheduler.runOnce();
     tc.pushedBackends.length = 0;
     const killed = killJob(tc.deps, sink(), job.id);
-    expect([killed.state, killed.statusCode, killed.statusMessage]).toEqual(["failed", "killed_by_admin", "An OpenSAFELY admin manually killed this job"]);
+    expect([killed.state, killed.statusCode, killed.statusMessage]).toEqual([
+      "failed",
+      "killed_by_admin",
+      "An OpenSAFELY admin manually killed this job",
+    ]);
     expect(killed.completedAt).not.toBeNull();
     expect(taskStates(job.id)).toEqual([
       ["runjob", false],
@@ -62,7 +66,10 @@ describe("kill", () => {
   it("refuses finished and unknown jobs", () => {
     const job = insertJob(tc.deps);
     killJob(tc.deps, sink(), job.id);
-    expect(refusal(() => killJob(tc.deps, sink(), job.id))).toEqual(["failed_precondition", `job '${job.id}' has already finished (killed_by_admin)`]);
+    expect(refusal(() => killJob(tc.deps, sink(), job.id))).toEqual([
+      "failed_precondition",
+      `job '${job.id}' has already finished (killed_by_admin)`,
+    ]);
     expect(refusal(() => killJob(tc.deps, sink(), "nosuchjob"))).toEqual(["not_found", "no job with id 'nosuchjob'"]);
   });
 });

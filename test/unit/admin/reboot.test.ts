@@ -44,7 +44,10 @@ describe("T74 prepare for reboot", () => {
         null,
       ]);
     }
-    expect(taskStates(running.id)).toEqual([["-001", "runjob", false], ["-001-cancel", "canceljob", true]]);
+    expect(taskStates(running.id)).toEqual([
+      ["-001", "runjob", false],
+      ["-001-cancel", "canceljob", true],
+    ]);
     expect(taskStates(alsoRunning.id)).toEqual([["-001", "runjob", false]]);
     expect(reload(tc.deps, pending.id).statusCode).toBe("created");
 
@@ -88,7 +91,10 @@ describe("T75 the readiness report", () => {
     tc.scheduler.runOnce();
     prepareForReboot(tc.deps, sink(), "test");
     expect(rebootReport(rebootStatus(tc.deps, "test"))).toBe(
-      "\n== PREPARING FOR REBOOT ==\n" + "1) backend 'test' is paused\n" + "2) 0 job(s) are running\n" + "3) 1 job(s) are being cancelled\n",
+      "\n== PREPARING FOR REBOOT ==\n" +
+        "1) backend 'test' is paused\n" +
+        "2) 0 job(s) are running\n" +
+        "3) 1 job(s) are being cancelled\n",
     );
 
     reportTask(tc.deps, `${job.id}-001-cancel`, { stage: "finalized", complete: true, results: {} });

@@ -13,7 +13,11 @@ let scheduled: ScheduledTasks;
 beforeEach(() => {
   // Only data checks here: DBSTATUS is off so the pushes below are this task's alone.
   tc = buildTestController({ env: { MAINTENANCE_ENABLED_BACKENDS: "" } });
-  scheduled = new ScheduledTasks(() => tc.deps, { jobChanged: () => undefined, tasksChanged: (b) => tc.pushedBackends.push(b) }, () => undefined);
+  scheduled = new ScheduledTasks(
+    () => tc.deps,
+    { jobChanged: () => undefined, tasksChanged: (b) => tc.pushedBackends.push(b) },
+    () => undefined,
+  );
 });
 afterEach(() => {
   scheduled.stop();

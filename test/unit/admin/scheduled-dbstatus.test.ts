@@ -18,7 +18,11 @@ beforeEach(() => {
   // Data checks off: these tests count DBSTATUS pushes only (scheduled-dbdatacheck.test.ts covers them).
   tc = buildTestController({ env: { MAINTENANCE_POLL_INTERVAL: "300", DATA_CHECK_ENABLED_BACKENDS: "" } });
   wakes = 0;
-  scheduled = new ScheduledTasks(() => tc.deps, { jobChanged: () => undefined, tasksChanged: (b) => tc.pushedBackends.push(b) }, () => wakes++);
+  scheduled = new ScheduledTasks(
+    () => tc.deps,
+    { jobChanged: () => undefined, tasksChanged: (b) => tc.pushedBackends.push(b) },
+    () => wakes++,
+  );
 });
 afterEach(() => {
   scheduled.stop();
@@ -38,7 +42,11 @@ describe("T70 scheduling DBSTATUS tasks", () => {
     expect(more).toEqual([]);
     expect(dbstatusTasks("test")).toEqual([]);
     expect(task?.id).toMatch(/^dbstatus-2025-03-01-[0-9a-f]{20}$/);
-    expect(task?.definition).toEqual({ database_name: "default", image: "ghcr.io/opensafely-core/tpp-database-utils:latest", args: ["in_maintenance_mode"] });
+    expect(task?.definition).toEqual({
+      database_name: "default",
+      image: "ghcr.io/opensafely-core/tpp-database-utils:latest",
+      args: ["in_maintenance_mode"],
+    });
     expect(task?.attributes).toEqual({});
     expect(task?.active).toBe(true);
     expect(tc.pushedBackends).toEqual(["tpp"]);
@@ -86,13 +94,15 @@ describe("T70 scheduling DBSTATUS tasks", () => {
       DATABASE_UTILS_IMAGE: "registry.example/utils:v3",
       DBSTATUS_COMMAND: `-c "echo db-maintenance"`,
     });
-    expect([config.maintenanceEnabledBackends, config.maintenancePollIntervalSeconds, config.databaseUtilsImage, config.dbstatusArgs]).toEqual([
-      ["test", "tpp"],
-      1.5,
-      "registry.example/utils:v3",
-      ["-c", "echo db-maintenance"],
-    ]);
-    expect(loadControllerConfig({ DOCKER_REGISTRY: "mirror.local/os" }).databaseUtilsImage).toBe("mirror.local/os/tpp-database-utils:latest");
+    expect([
+      config.maintenanceEnabledBackends,
+      config.maintenancePollIntervalSeconds,
+      config.databaseUtilsImage,
+      config.dbstatusArgs,
+    ]).toEqual([["test", "tpp"], 1.5, "registry.example/utils:v3", ["-c", "echo db-maintenance"]]);
+    expect(loadControllerConfig({ DOCKER_REGISTRY: "mirror.local/os" }).databaseUtilsImage).toBe(
+      "mirror.local/os/tpp-database-utils:latest",
+    );
     expect(() => loadControllerConfig({ DBSTATUS_COMMAND: `-c "unclosed` })).toThrow(/DBSTATUS_COMMAND/);
   });
 
@@ -115,7 +125,9 @@ describe("DBSTATUS results and the mode flag", () => {
 
   it("ignores error results", () => {
     applyDatabaseStatus(tc.deps, "tpp", result("db-maintenance"));
-    expect(applyDatabaseStatus(tc.deps, "tpp", { results: null, error: { type: "ValueError", message: "Invalid status" } })).toBe(false);
+    expect(applyDatabaseStatus(tc.deps, "tpp", { results: null, error: { type: "ValueError", message: "Invalid status" } })).toBe(
+      false,
+    );
     expect(mode()).toBe("db-maintenance");
   });
 

@@ -5,7 +5,9 @@ const backend = { backend: "tpp", dummyDataBackend: false, databaseUrls: { defau
 
 describe("database secrets", () => {
   it("gives a database job on a real backend its database URL", () => {
-    expect(databaseEnv(backend, { allowDatabaseAccess: true, databaseName: "default" })).toEqual({ DATABASE_URL: "mssql://db.internal/x" });
+    expect(databaseEnv(backend, { allowDatabaseAccess: true, databaseName: "default" })).toEqual({
+      DATABASE_URL: "mssql://db.internal/x",
+    });
   });
 
   it("gives jobs without database access nothing", () => {
@@ -13,7 +15,9 @@ describe("database secrets", () => {
   });
 
   it("gives nothing on a dummy-data backend", () => {
-    expect(databaseEnv({ ...backend, dummyDataBackend: true }, { allowDatabaseAccess: true, databaseName: "default" })).toEqual({});
+    expect(databaseEnv({ ...backend, dummyDataBackend: true }, { allowDatabaseAccess: true, databaseName: "default" })).toEqual(
+      {},
+    );
   });
 
   it("refuses a database the agent has no URL for, with upstream's message", () => {

@@ -18,7 +18,10 @@ describe("outbox", () => {
       ["a-001", 2n, "prepared"],
     ]);
     outbox.acknowledge("a-001", 1n);
-    expect(outbox.pending().map((u) => [u.taskId, u.seq])).toEqual([["b-001", 1n], ["a-001", 2n]]);
+    expect(outbox.pending().map((u) => [u.taskId, u.seq])).toEqual([
+      ["b-001", 1n],
+      ["a-001", 2n],
+    ]);
     outbox.close();
   });
 
@@ -29,7 +32,12 @@ describe("outbox", () => {
     first.close();
     const second = new Outbox(file);
     const [replayed] = second.pending();
-    expect([replayed?.taskId, replayed?.seq, replayed?.complete, replayed?.results]).toEqual(["a-001", 1n, true, { exit_code: 0 }]);
+    expect([replayed?.taskId, replayed?.seq, replayed?.complete, replayed?.results]).toEqual([
+      "a-001",
+      1n,
+      true,
+      { exit_code: 0 },
+    ]);
     // The next update continues the sequence, so the controller never mistakes it for a duplicate.
     expect(second.append({ taskId: "a-001", stage: "finalized", complete: true }).seq).toBe(2n);
     second.close();

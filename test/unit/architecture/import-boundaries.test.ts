@@ -22,7 +22,9 @@ export function importedFolders(file: string, text: string): string[] {
   );
   return specifiers
     .filter((specifier) => specifier.startsWith("."))
-    .map((specifier) => path.relative(root, path.resolve(path.dirname(path.join(root, file)), specifier)).split(path.sep)[0] ?? "");
+    .map(
+      (specifier) => path.relative(root, path.resolve(path.dirname(path.join(root, file)), specifier)).split(path.sep)[0] ?? "",
+    );
 }
 
 const ALLOWED: Readonly<Record<string, readonly string[]>> = {

@@ -1,7 +1,12 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { finalizeJobFiles, readJobMetadata, redactResultsForController, type ContainerFacts } from "../../../runtime-drivers/job-files/index.js";
+import {
+  finalizeJobFiles,
+  readJobMetadata,
+  redactResultsForController,
+  type ContainerFacts,
+} from "../../../runtime-drivers/job-files/index.js";
 import { makeJob, makeSandbox, writeTimestamp, writeVolumeFile, type Sandbox } from "./fixtures.js";
 
 const NOW = new Date("2024-04-06T10:00:00.000Z");
@@ -100,7 +105,9 @@ describe("finalizeJobFiles", () => {
     };
     expect(metadata).toStrictEqual(expectedMetadata);
     expect(read(path.join(logDir(), "metadata.json"))).toBe(JSON.stringify(expectedMetadata, null, 2));
-    expect(Object.keys(JSON.parse(read(path.join(logDir(), "metadata.json"))) as object)).toStrictEqual(Object.keys(expectedMetadata));
+    expect(Object.keys(JSON.parse(read(path.join(logDir(), "metadata.json"))) as object)).toStrictEqual(
+      Object.keys(expectedMetadata),
+    );
 
     const expectedLog =
       LOGS +
@@ -137,7 +144,9 @@ describe("finalizeJobFiles", () => {
     ]);
     expect(read(medium("output", "table.csv"))).toBe("group,count\na,10\nb,20\n");
 
-    const manifest = JSON.parse(read(medium("metadata", "manifest.json"))) as { outputs: Record<string, Record<string, unknown>> };
+    const manifest = JSON.parse(read(medium("metadata", "manifest.json"))) as {
+      outputs: Record<string, Record<string, unknown>>;
+    };
     expect(Object.keys(manifest)).toStrictEqual(["workspace", "repo", "outputs"]);
     expect(manifest.outputs["output/table.csv"]).toStrictEqual({
       level: "moderately_sensitive",
@@ -228,9 +237,27 @@ describe("finalizeJobFiles", () => {
 
   it("refuses to finalize the same task twice, and a new task ignores an older task's metadata", async () => {
     const job = makeJob();
-    const first = await finalizeJobFiles({ job, layout: box.layout, volumeDir: box.volumeDir, container: undefined, logs: "", cancelled: true, metrics: {}, now: () => NOW });
+    const first = await finalizeJobFiles({
+      job,
+      layout: box.layout,
+      volumeDir: box.volumeDir,
+      container: undefined,
+      logs: "",
+      cancelled: true,
+      metrics: {},
+      now: () => NOW,
+    });
     await expect(
-      finalizeJobFiles({ job, layout: box.layout, volumeDir: box.volumeDir, container: undefined, logs: "", cancelled: true, metrics: {}, now: () => NOW }),
+      finalizeJobFiles({
+        job,
+        layout: box.layout,
+        volumeDir: box.volumeDir,
+        container: undefined,
+        logs: "",
+        cancelled: true,
+        metrics: {},
+        now: () => NOW,
+      }),
     ).rejects.toThrow("task job1-001 for job job1 has already been finalized");
     expect(await readJobMetadata(box.layout, job)).toStrictEqual(first);
     expect(await readJobMetadata(box.layout, makeJob({ taskId: "job1-002" }))).toStrictEqual({});
@@ -245,7 +272,16 @@ describe("finalizeJobFiles", () => {
     writeVolumeFile(box.volumeDir, "output/p.csv", "patient_id\n1\n");
     writeVolumeFile(box.volumeDir, "outputs/model.csv", "a\n1\n");
     const job = makeJob({ outputSpec: { "output/p.csv": "moderately_sensitive", "output/model.csv": "highly_sensitive" } });
-    const metadata = await finalizeJobFiles({ job, layout: box.layout, volumeDir: box.volumeDir, container: container(), logs: "", cancelled: false, metrics: {}, now: () => NOW });
+    const metadata = await finalizeJobFiles({
+      job,
+      layout: box.layout,
+      volumeDir: box.volumeDir,
+      container: container(),
+      logs: "",
+      cancelled: false,
+      metrics: {},
+      now: () => NOW,
+    });
 
     expect(metadata.outputs).toStrictEqual({ "output/p.csv": "moderately_sensitive" });
     expect(metadata.unmatched_patterns).toStrictEqual(["output/model.csv"]);
@@ -264,35 +300,67 @@ describe("finalizeJobFiles", () => {
     );
     expect(read(high("output", "p.csv"))).toBe("patient_id\n1\n");
     expect(existsSync(medium("output", "p.csv"))).toBe(false);
-    expect(read(medium("output", "p.csv.txt")).startsWith("\nThe file:\n\noutput/p.csv\n\nhas not been made available")).toBe(true);
+    expect(read(medium("output", "p.csv.txt")).startsWith("\nThe file:\n\noutput/p.csv\n\nhas not been made available")).toBe(
+      true,
+    );
     const redacted = redactResultsForController(metadata);
-    expect([redacted.status_message, redacted.hint, redacted.has_unmatched_patterns, redacted.has_level4_excluded_files]).toStrictEqual(["", "", true, true]);
-    expect(["outputs", "unmatched_patterns", "unmatched_outputs", "level4_excluded_files"].filter((key) => key in redacted)).toStrictEqual([]);
+    expect([
+      redacted.status_message,
+      redacted.hint,
+      redacted.has_unmatched_patterns,
+      redacted.has_level4_excluded_files,
+    ]).toStrictEqual(["", "", true, true]);
+    expect(
+      ["outputs", "unmatched_patterns", "unmatched_outputs", "level4_excluded_files"].filter((key) => key in redacted),
+    ).toStrictEqual([]);
   });
 
   it("reports the out-of-memory limit and the database name", async () => {
     const job = makeJob({ databaseName: "default" });
     const facts = container({ exitCode: 137, oomKilled: true, memoryLimitBytes: 2 * 1024 ** 3, labels: {} });
-    const metadata = await finalizeJobFiles({ job, layout: box.layout, volumeDir: box.volumeDir, container: facts, logs: "", cancelled: false, metrics: {}, now: () => NOW });
+    const metadata = await finalizeJobFiles({
+      job,
+      layout: box.layout,
+      volumeDir: box.volumeDir,
+      container: facts,
+      logs: "",
+      cancelled: false,
+      metrics: {},
+      now: () => NOW,
+    });
     expect([metadata.status_message, metadata.exit_code, metadata.database_name, metadata.action_version]).toStrictEqual([
       "Job ran out of memory (limit was 2.00GB)",
       "137",
       "default",
       "unknown",
     ]);
-    expect(read(path.join(logDir(), "logs.txt"))).toContain("database_name: default\nstatus_message: Job ran out of memory (limit was 2.00GB)\n");
+    expect(read(path.join(logDir(), "logs.txt"))).toContain(
+      "database_name: default\nstatus_message: Job ran out of memory (limit was 2.00GB)\n",
+    );
   });
 
   it("files logs under the UTC month of creation", async () => {
     const job = makeJob({ createdAt: Date.UTC(2024, 0, 31, 23, 59, 59) / 1000 });
-    await finalizeJobFiles({ job, layout: box.layout, volumeDir: box.volumeDir, container: undefined, logs: "", cancelled: true, metrics: {}, now: () => NOW });
+    await finalizeJobFiles({
+      job,
+      layout: box.layout,
+      volumeDir: box.volumeDir,
+      container: undefined,
+      logs: "",
+      cancelled: true,
+      metrics: {},
+      now: () => NOW,
+    });
     expect(readdirSync(path.join(box.layout.highPrivacyDir, "logs"))).toStrictEqual(["2024-01"]);
   });
 
   it("fills defaults for keys missing from old metadata files and rejects duplicates across months", async () => {
     const dir = path.join(box.layout.highPrivacyDir, "logs", "2023-01", "os-job-job1");
     mkdirSync(dir, { recursive: true });
-    writeFileSync(path.join(dir, "metadata.json"), JSON.stringify({ outputs: { "a.csv": "highly_sensitive" }, status_message: "old", timestamp_ns: 5 }));
+    writeFileSync(
+      path.join(dir, "metadata.json"),
+      JSON.stringify({ outputs: { "a.csv": "highly_sensitive" }, status_message: "old", timestamp_ns: 5 }),
+    );
     expect(await readJobMetadata(box.layout, makeJob())).toStrictEqual({
       hint: null,
       unmatched_patterns: [],
@@ -323,8 +391,23 @@ describe("finalizeJobFiles", () => {
     mkdirSync(path.join(box.volumeDir, "output"), { recursive: true });
     symlinkSync(outside, path.join(box.volumeDir, "output", "leak.csv"));
     symlinkSync(box.root, path.join(box.volumeDir, "output", "up"));
-    const job = makeJob({ outputSpec: { "output/*.csv": "moderately_sensitive", "output/up/*.csv": "highly_sensitive", "../../../secret.csv": "highly_sensitive" } });
-    const metadata = await finalizeJobFiles({ job, layout: box.layout, volumeDir: box.volumeDir, container: container(), logs: "", cancelled: false, metrics: {}, now: () => NOW });
+    const job = makeJob({
+      outputSpec: {
+        "output/*.csv": "moderately_sensitive",
+        "output/up/*.csv": "highly_sensitive",
+        "../../../secret.csv": "highly_sensitive",
+      },
+    });
+    const metadata = await finalizeJobFiles({
+      job,
+      layout: box.layout,
+      volumeDir: box.volumeDir,
+      container: container(),
+      logs: "",
+      cancelled: false,
+      metrics: {},
+      now: () => NOW,
+    });
     expect(metadata.outputs).toStrictEqual({});
     expect(metadata.unmatched_patterns).toStrictEqual(["output/*.csv", "output/up/*.csv", "../../../secret.csv"]);
     expect(metadata.unmatched_outputs).toStrictEqual([]);

@@ -13,14 +13,26 @@ describe("output matching", () => {
   afterEach(() => box.cleanup());
 
   it("matches * within one segment, including dot-files, case-sensitively, files only", async () => {
-    for (const file of ["output/a.csv", "output/.hidden.csv", "output/B.CSV", "output/sub/c.csv", "output/x.csv.gz", "other/a.csv"]) {
+    for (const file of [
+      "output/a.csv",
+      "output/.hidden.csv",
+      "output/B.CSV",
+      "output/sub/c.csv",
+      "output/x.csv.gz",
+      "other/a.csv",
+    ]) {
       writeVolumeFile(box.volumeDir, file, "x");
     }
     mkdirSync(path.join(box.volumeDir, "output", "dir.csv"));
     expect(await globVolume(box.volumeDir, "output/*.csv")).toStrictEqual(["output/.hidden.csv", "output/a.csv"]);
     expect(await globVolume(box.volumeDir, "output/*.CSV")).toStrictEqual(["output/B.CSV"]);
     expect(await globVolume(box.volumeDir, "*/a.csv")).toStrictEqual(["other/a.csv", "output/a.csv"]);
-    expect(await globVolume(box.volumeDir, "output/*")).toStrictEqual(["output/.hidden.csv", "output/B.CSV", "output/a.csv", "output/x.csv.gz"]);
+    expect(await globVolume(box.volumeDir, "output/*")).toStrictEqual([
+      "output/.hidden.csv",
+      "output/B.CSV",
+      "output/a.csv",
+      "output/x.csv.gz",
+    ]);
     expect(await globVolume(box.volumeDir, "output/a*c*v")).toStrictEqual(["output/a.csv"]);
     expect(await globVolume(box.volumeDir, "output/A.csv")).toStrictEqual([]);
     expect(await globVolume(box.volumeDir, "output/dir.csv")).toStrictEqual([]);
@@ -99,7 +111,10 @@ describe("output matching", () => {
     symlinkSync(outside, path.join(box.volumeDir, "escape.csv"));
     const equal = writeVolumeFile(box.volumeDir, "same-time.txt", "x");
     utimesSync(equal, new Date("2020-01-01T00:00:00Z"), new Date("2020-01-01T00:00:00Z"));
-    expect(await findUnmatchedOutputs(box.volumeDir, { "output/a.csv": "highly_sensitive" })).toStrictEqual([".cache/z", "outputs/b.csv"]);
+    expect(await findUnmatchedOutputs(box.volumeDir, { "output/a.csv": "highly_sensitive" })).toStrictEqual([
+      ".cache/z",
+      "outputs/b.csv",
+    ]);
   });
 
   it("lists no unmatched outputs when the timestamp file is missing", async () => {

@@ -1,7 +1,12 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { checkLevel4File, csvCountsFromBytes, pythonSuffix, type Level4Limits } from "../../../runtime-drivers/job-files/index.js";
+import {
+  checkLevel4File,
+  csvCountsFromBytes,
+  pythonSuffix,
+  type Level4Limits,
+} from "../../../runtime-drivers/job-files/index.js";
 import { makeSandbox, type Sandbox } from "./fixtures.js";
 
 const limits: Level4Limits = { level4MaxFilesize: 1024 * 1024, level4MaxCsvRows: 3, level4FileTypes: [".csv", ".txt"] };
@@ -22,12 +27,24 @@ describe("level 4 checks", () => {
 
   it("passes a small aggregate CSV with its counts", async () => {
     const full = file("ok.csv", "group,count\na,1\n\nb,2\n");
-    expect(await checkLevel4File(limits, "output/ok.csv", full, 22)).toStrictEqual({ ok: true, jobMessage: null, fileMessage: null, rows: 2, cols: 2 });
+    expect(await checkLevel4File(limits, "output/ok.csv", full, 22)).toStrictEqual({
+      ok: true,
+      jobMessage: null,
+      fileMessage: null,
+      rows: 2,
+      cols: 2,
+    });
   });
 
   it("passes a non-CSV allowed type without counts", async () => {
     const full = file("notes.txt", "hello");
-    expect(await checkLevel4File(limits, "output/notes.txt", full, 5)).toStrictEqual({ ok: true, jobMessage: null, fileMessage: null, rows: null, cols: null });
+    expect(await checkLevel4File(limits, "output/notes.txt", full, 5)).toStrictEqual({
+      ok: true,
+      jobMessage: null,
+      fileMessage: null,
+      rows: null,
+      cols: null,
+    });
   });
 
   it("excludes a file over the size limit, before any other check", async () => {
@@ -51,8 +68,12 @@ describe("level 4 checks", () => {
         "Level 4 files should be aggregate information easily viewable by output checkers.\n\n" +
         "See available list of file types here: https://docs.opensafely.org/requesting-file-release/#allowed-file-types.\n",
     );
-    expect((await checkLevel4File(limits, "output/noext", file("noext", "x"), 1)).jobMessage).toBe("File type of  is not valid level 4 file");
-    expect((await checkLevel4File(limits, "output/a.CSV", file("a.CSV", "x"), 1)).jobMessage).toBe("File type of .CSV is not valid level 4 file");
+    expect((await checkLevel4File(limits, "output/noext", file("noext", "x"), 1)).jobMessage).toBe(
+      "File type of  is not valid level 4 file",
+    );
+    expect((await checkLevel4File(limits, "output/a.CSV", file("a.CSV", "x"), 1)).jobMessage).toBe(
+      "File type of .CSV is not valid level 4 file",
+    );
   });
 
   it("excludes a CSV with a patient_id column and one with too many rows, joining both messages", async () => {
@@ -65,10 +86,22 @@ describe("level 4 checks", () => {
       "As such, it has *not* been copied to Level 4 storage. Please contact tech-support for\nfurther assistance.\n";
 
     const onlyId = await checkLevel4File(limits, "output/p.csv", file("p1.csv", "patient_id,x\n1,2\n"), 17);
-    expect(onlyId).toStrictEqual({ ok: false, jobMessage: "File has patient_id column", fileMessage: patientId, rows: 1, cols: 2 });
+    expect(onlyId).toStrictEqual({
+      ok: false,
+      jobMessage: "File has patient_id column",
+      fileMessage: patientId,
+      rows: 1,
+      cols: 2,
+    });
 
     const onlyRows = await checkLevel4File(limits, "output/p.csv", file("p2.csv", "x\n1\n2\n3\n4\n"), 10);
-    expect(onlyRows).toStrictEqual({ ok: false, jobMessage: "File row count (4) exceeds maximum allowed rows (3)", fileMessage: tooMany, rows: 4, cols: 1 });
+    expect(onlyRows).toStrictEqual({
+      ok: false,
+      jobMessage: "File row count (4) exceeds maximum allowed rows (3)",
+      fileMessage: tooMany,
+      rows: 4,
+      cols: 1,
+    });
 
     const both = await checkLevel4File(limits, "output/p.csv", file("p3.csv", "x,patient_id\n1,1\n2,2\n3,3\n4,4\n"), 30);
     expect(both).toStrictEqual({
@@ -87,7 +120,15 @@ describe("level 4 checks", () => {
   });
 
   it("finds Python's suffix", () => {
-    expect(["a.csv", "dir.x/a", ".hidden", ".hidden.csv", "a.", "a.tar.gz", "a"].map(pythonSuffix)).toStrictEqual([".csv", "", "", ".csv", "", ".gz", ""]);
+    expect(["a.csv", "dir.x/a", ".hidden", ".hidden.csv", "a.", "a.tar.gz", "a"].map(pythonSuffix)).toStrictEqual([
+      ".csv",
+      "",
+      "",
+      ".csv",
+      "",
+      ".gz",
+      "",
+    ]);
   });
 });
 
@@ -99,7 +140,7 @@ describe("CSV counting (Python csv.DictReader rules)", () => {
 
   it("skips blank lines but not whitespace-only or quoted-empty lines", () => {
     expect(counts("a,b\n\n1,2\n\n\n3,4")).toStrictEqual({ rows: 2, cols: 2, headers: ["a", "b"] });
-    expect(counts("a\n \n\"\"\n")).toStrictEqual({ rows: 2, cols: 1, headers: ["a"] });
+    expect(counts('a\n \n""\n')).toStrictEqual({ rows: 2, cols: 1, headers: ["a"] });
   });
 
   it("counts columns from the first data row as a dict", () => {
@@ -109,7 +150,11 @@ describe("CSV counting (Python csv.DictReader rules)", () => {
   });
 
   it("handles quotes, embedded newlines and CRLF like the csv module", () => {
-    expect(counts('"patient_id","x"\r\n"1","a\r\nb"\r\n2,"say ""hi"""\r\n')).toStrictEqual({ rows: 2, cols: 2, headers: ["patient_id", "x"] });
+    expect(counts('"patient_id","x"\r\n"1","a\r\nb"\r\n2,"say ""hi"""\r\n')).toStrictEqual({
+      rows: 2,
+      cols: 2,
+      headers: ["patient_id", "x"],
+    });
     expect(counts('a\n"unterminated\n\nstill')).toStrictEqual({ rows: 1, cols: 1, headers: ["a"] });
   });
 

@@ -25,7 +25,13 @@ describe("persistOutputs", () => {
   const high = (...parts: string[]): string => path.join(box.layout.highPrivacyDir, "workspaces", "ws", ...parts);
   const medium = (...parts: string[]): string => path.join(box.layout.mediumPrivacyDir, "workspaces", "ws", ...parts);
   const persist = (job: JobDefinition, outputs: Record<string, JobDefinition["outputSpec"][string]>, actions?: Set<string>) =>
-    persistOutputs({ job, layout: box.layout, volumeDir: box.volumeDir, outputs, readStudyProjectActions: actions && (() => Promise.resolve(actions)) });
+    persistOutputs({
+      job,
+      layout: box.layout,
+      volumeDir: box.volumeDir,
+      outputs,
+      readStudyProjectActions: actions && (() => Promise.resolve(actions)),
+    });
 
   it("writes an explanation instead of an excluded file, and swaps them back when it passes again", async () => {
     const job = makeJob({ level4MaxCsvRows: 1 });
@@ -34,9 +40,11 @@ describe("persistOutputs", () => {
     expect(readFileSync(medium("output", "t.csv"), "utf8")).toBe("x\n1\n");
 
     writeVolumeFile(box.volumeDir, "output/t.csv", "x\n1\n2\n");
-    expect(await persist(makeJob({ level4MaxCsvRows: 1, id: "job2" }), { "output/t.csv": "moderately_sensitive" })).toStrictEqual({
-      "output/t.csv": "File row count (2) exceeds maximum allowed rows (1)",
-    });
+    expect(await persist(makeJob({ level4MaxCsvRows: 1, id: "job2" }), { "output/t.csv": "moderately_sensitive" })).toStrictEqual(
+      {
+        "output/t.csv": "File row count (2) exceeds maximum allowed rows (1)",
+      },
+    );
     expect(existsSync(medium("output", "t.csv"))).toBe(false);
     expect(readFileSync(medium("output", "t.csv.txt"), "utf8")).toBe(
       "\nThe file:\n\noutput/t.csv\n\ncontained 2 rows, which is above the limit for moderately_sensitive files of\n1 rows.\n\n" +
@@ -45,7 +53,9 @@ describe("persistOutputs", () => {
     expect(readFileSync(high("output", "t.csv"), "utf8")).toBe("x\n1\n2\n");
 
     writeVolumeFile(box.volumeDir, "output/t.csv", "x\n3\n");
-    expect(await persist(makeJob({ level4MaxCsvRows: 1, id: "job3" }), { "output/t.csv": "moderately_sensitive" })).toStrictEqual({});
+    expect(await persist(makeJob({ level4MaxCsvRows: 1, id: "job3" }), { "output/t.csv": "moderately_sensitive" })).toStrictEqual(
+      {},
+    );
     expect(existsSync(medium("output", "t.csv.txt"))).toBe(false);
     expect(readFileSync(medium("output", "t.csv"), "utf8")).toBe("x\n3\n");
   });
@@ -80,8 +90,14 @@ describe("persistOutputs", () => {
   it("records exclusions in the manifest", async () => {
     writeVolumeFile(box.volumeDir, "output/p.csv", "patient_id,n\n1,2\n");
     writeVolumeFile(box.volumeDir, "output/model.rds", "rds");
-    const excluded = await persist(makeJob(), { "output/p.csv": "moderately_sensitive", "output/model.rds": "moderately_sensitive" });
-    expect(excluded).toStrictEqual({ "output/p.csv": "File has patient_id column", "output/model.rds": "File type of .rds is not valid level 4 file" });
+    const excluded = await persist(makeJob(), {
+      "output/p.csv": "moderately_sensitive",
+      "output/model.rds": "moderately_sensitive",
+    });
+    expect(excluded).toStrictEqual({
+      "output/p.csv": "File has patient_id column",
+      "output/model.rds": "File type of .rds is not valid level 4 file",
+    });
     const manifest = await readManifest(medium(), "ws");
     const entry = (file: string, content: string, message: string, rows: number | null, cols: number | null) => ({
       level: "moderately_sensitive",
@@ -99,15 +115,24 @@ describe("persistOutputs", () => {
       row_count: rows,
       col_count: cols,
     });
-    expect(manifest.outputs["output/p.csv"]).toStrictEqual(entry("output/p.csv", "patient_id,n\n1,2\n", "File has patient_id column", 1, 2));
-    expect(manifest.outputs["output/model.rds"]).toStrictEqual(entry("output/model.rds", "rds", "File type of .rds is not valid level 4 file", null, null));
+    expect(manifest.outputs["output/p.csv"]).toStrictEqual(
+      entry("output/p.csv", "patient_id,n\n1,2\n", "File has patient_id column", 1, 2),
+    );
+    expect(manifest.outputs["output/model.rds"]).toStrictEqual(
+      entry("output/model.rds", "rds", "File type of .rds is not valid level 4 file", null, null),
+    );
     expect(existsSync(medium("output", "p.csv.txt"))).toBe(true);
     expect(existsSync(medium("output", "model.rds.txt"))).toBe(true);
   });
 
   it("flags out-of-date outputs and actions in the manifest", async () => {
     mkdirSync(medium("metadata"), { recursive: true });
-    const old = (action: string, extra: Record<string, unknown> = {}) => ({ level: "highly_sensitive", action, job_id: "old", ...extra });
+    const old = (action: string, extra: Record<string, unknown> = {}) => ({
+      level: "highly_sensitive",
+      action,
+      job_id: "old",
+      ...extra,
+    });
     writeFileSync(
       medium("metadata", "manifest.json"),
       JSON.stringify({
@@ -123,9 +148,18 @@ describe("persistOutputs", () => {
     );
     writeVolumeFile(box.volumeDir, "output/kept.csv", "k");
     await persist(makeJob(), { "output/kept.csv": "highly_sensitive" }, new Set(["generate", "other"]));
-    const manifest = JSON.parse(readFileSync(medium("metadata", "manifest.json"), "utf8")) as { outputs: Record<string, Record<string, unknown>> };
-    expect(Object.keys(manifest.outputs)).toStrictEqual(["output/gone.csv", "output/kept.csv", "output/removed-action.csv", "output/back.csv"]);
-    expect(manifest.outputs["output/gone.csv"]).toStrictEqual(old("generate", { out_of_date_action: false, out_of_date_output: true }));
+    const manifest = JSON.parse(readFileSync(medium("metadata", "manifest.json"), "utf8")) as {
+      outputs: Record<string, Record<string, unknown>>;
+    };
+    expect(Object.keys(manifest.outputs)).toStrictEqual([
+      "output/gone.csv",
+      "output/kept.csv",
+      "output/removed-action.csv",
+      "output/back.csv",
+    ]);
+    expect(manifest.outputs["output/gone.csv"]).toStrictEqual(
+      old("generate", { out_of_date_action: false, out_of_date_output: true }),
+    );
     expect(manifest.outputs["output/removed-action.csv"]).toStrictEqual(old("old_action", { out_of_date_action: true }));
     expect(manifest.outputs["output/back.csv"]).toStrictEqual(old("other", { out_of_date_action: false }));
     expect(manifest.outputs["output/kept.csv"]?.job_id).toBe("job1");
@@ -135,7 +169,10 @@ describe("persistOutputs", () => {
 
   it("skips the out_of_date_action step when the project cannot be read", async () => {
     mkdirSync(medium("metadata"), { recursive: true });
-    writeFileSync(medium("metadata", "manifest.json"), JSON.stringify({ workspace: "ws", repo: null, outputs: { "a.csv": { action: "gone" } } }));
+    writeFileSync(
+      medium("metadata", "manifest.json"),
+      JSON.stringify({ workspace: "ws", repo: null, outputs: { "a.csv": { action: "gone" } } }),
+    );
     writeVolumeFile(box.volumeDir, "output/k.csv", "k");
     await persistOutputs({
       job: makeJob(),
@@ -153,7 +190,9 @@ describe("persistOutputs", () => {
     writeFileSync(outside, "secret");
     mkdirSync(path.join(box.volumeDir, "output"));
     symlinkSync(outside, path.join(box.volumeDir, "output", "s.csv"));
-    await expect(persist(makeJob(), { "output/s.csv": "highly_sensitive" })).rejects.toThrow("Output output/s.csv is not a regular file inside the job volume");
+    await expect(persist(makeJob(), { "output/s.csv": "highly_sensitive" })).rejects.toThrow(
+      "Output output/s.csv is not a regular file inside the job volume",
+    );
     expect(existsSync(high("output", "s.csv"))).toBe(false);
   });
 });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { compareCodePoints, megabytes, pythonFixed2, pythonJsonDumps, tabulate } from "../../../runtime-drivers/job-files/python-format.js";
+import {
+  compareCodePoints,
+  megabytes,
+  pythonFixed2,
+  pythonJsonDumps,
+  tabulate,
+} from "../../../runtime-drivers/job-files/python-format.js";
 
 describe("python formatting", () => {
   it("prints megabytes like repr(round(bytes / 1048576, 2))", () => {
@@ -19,11 +25,22 @@ describe("python formatting", () => {
   });
 
   it("dumps JSON with indent 2 and ASCII escapes", () => {
-    expect(pythonJsonDumps({ a: "é\u007f", b: [], c: {}, d: [1] })).toBe('{\n  "a": "\\u00e9\\u007f",\n  "b": [],\n  "c": {},\n  "d": [\n    1\n  ]\n}');
+    expect(pythonJsonDumps({ a: "é\u007f", b: [], c: {}, d: [1] })).toBe(
+      '{\n  "a": "\\u00e9\\u007f",\n  "b": [],\n  "c": {},\n  "d": [\n    1\n  ]\n}',
+    );
   });
 
   it("tabulates two padded columns", () => {
-    expect(tabulate([["a.csv", "x"], ["bb.csv", "long"]], "  - ", 2)).toBe("  a.csv   - x   \n  bb.csv  - long");
+    expect(
+      tabulate(
+        [
+          ["a.csv", "x"],
+          ["bb.csv", "long"],
+        ],
+        "  - ",
+        2,
+      ),
+    ).toBe("  a.csv   - x   \n  bb.csv  - long");
     expect(tabulate([], "  - ", 2, "(no outputs)")).toBe("  (no outputs)");
   });
 

@@ -21,7 +21,13 @@ describe("statusMessageFor", () => {
   });
 
   it("lists unmatched patterns and, when there are new files, the Did you mean hint", () => {
-    expect(statusMessageFor({ ...base, unmatchedPatterns: ["output/a.csv", "output/*.txt"], unmatchedOutputs: ["outputs/a.csv", "x.txt"] })).toStrictEqual({
+    expect(
+      statusMessageFor({
+        ...base,
+        unmatchedPatterns: ["output/a.csv", "output/*.txt"],
+        unmatchedOutputs: ["outputs/a.csv", "x.txt"],
+      }),
+    ).toStrictEqual({
       message: "\n  No outputs found matching patterns:\n - output/a.csv\n   - output/*.txt",
       hint: "\n  Did you mean to match one of these files instead?\n - outputs/a.csv\n   - x.txt",
     });
@@ -32,17 +38,30 @@ describe("statusMessageFor", () => {
   });
 
   it("does not report unmatched patterns for a non-zero exit", () => {
-    expect(statusMessageFor({ ...base, container: exited(1), unmatchedPatterns: ["a.csv"] })).toStrictEqual({ message: null, hint: null });
+    expect(statusMessageFor({ ...base, container: exited(1), unmatchedPatterns: ["a.csv"] })).toStrictEqual({
+      message: null,
+      hint: null,
+    });
   });
 
   it("explains exit code 137: cancelled, out of memory (with and without a limit), killed", () => {
-    expect(statusMessageFor({ ...base, container: exited(137), cancelled: true, outputCount: 0 }).message).toBe("Job cancelled by system");
+    expect(statusMessageFor({ ...base, container: exited(137), cancelled: true, outputCount: 0 }).message).toBe(
+      "Job cancelled by system",
+    );
     expect(statusMessageFor({ ...base, container: exited(137, true), outputCount: 0 }).message).toBe("Job ran out of memory");
-    expect(statusMessageFor({ ...base, container: exited(137, true, 4 * 1024 ** 3), outputCount: 0 }).message).toBe("Job ran out of memory (limit was 4.00GB)");
-    expect(statusMessageFor({ ...base, container: exited(137, true, 1_500_000_000), outputCount: 0 }).message).toBe("Job ran out of memory (limit was 1.40GB)");
+    expect(statusMessageFor({ ...base, container: exited(137, true, 4 * 1024 ** 3), outputCount: 0 }).message).toBe(
+      "Job ran out of memory (limit was 4.00GB)",
+    );
+    expect(statusMessageFor({ ...base, container: exited(137, true, 1_500_000_000), outputCount: 0 }).message).toBe(
+      "Job ran out of memory (limit was 1.40GB)",
+    );
     // 0.125 GB is an exact binary tie; Python's format rounds it to even.
-    expect(statusMessageFor({ ...base, container: exited(137, true, 134217728), outputCount: 0 }).message).toBe("Job ran out of memory (limit was 0.12GB)");
-    expect(statusMessageFor({ ...base, container: exited(137), outputCount: 0 }).message).toBe("Job killed by OpenSAFELY admin or memory limits");
+    expect(statusMessageFor({ ...base, container: exited(137, true, 134217728), outputCount: 0 }).message).toBe(
+      "Job ran out of memory (limit was 0.12GB)",
+    );
+    expect(statusMessageFor({ ...base, container: exited(137), outputCount: 0 }).message).toBe(
+      "Job killed by OpenSAFELY admin or memory limits",
+    );
   });
 
   it("gives a cancelled job whose container exited normally no message, as upstream", () => {
@@ -52,6 +71,8 @@ describe("statusMessageFor", () => {
   it("covers the no-container cases", () => {
     expect(statusMessageFor({ ...base, container: undefined, cancelled: true }).message).toBe("Job cancelled by system");
     expect(statusMessageFor({ ...base, container: undefined, errored: true }).message).toBe("Job errored");
-    expect(() => statusMessageFor({ ...base, container: undefined })).toThrow("Cannot finalize a job with no container unless it was cancelled or errored");
+    expect(() => statusMessageFor({ ...base, container: undefined })).toThrow(
+      "Cannot finalize a job with no container unless it was cancelled or errored",
+    );
   });
 });

@@ -14,24 +14,30 @@ afterEach(() => tc?.dispose());
 
 function setup(env: Record<string, string> = {}): { tc: TestController; study: Study } {
   tc = buildTestController({ env });
-  return { tc, study: new Study(`${TEST_PROJECT}
+  return {
+    tc,
+    study: new Study(`${TEST_PROJECT}
   standalone_action:
     run: python:latest analysis/do_something.py
     outputs:
       moderately_sensitive:
         something: done.txt
-`) };
+`),
+  };
 }
 
 describe("T47 stale codelists", () => {
-  it.each([["generate_dataset"], ["analyse_data"]])("requesting %s names the database action, even when only a dependency", async (action) => {
-    const { tc, study } = setup();
-    expect(await study.create(tc, { requestedActions: [action], codelistsOk: false })).toEqual({
-      kind: "user_error",
-      details: "Codelists are out of date (required by action generate_dataset)",
-    });
-    expect(tc.deps.jobs.list({ limit: 10 })).toEqual([]);
-  });
+  it.each([["generate_dataset"], ["analyse_data"]])(
+    "requesting %s names the database action, even when only a dependency",
+    async (action) => {
+      const { tc, study } = setup();
+      expect(await study.create(tc, { requestedActions: [action], codelistsOk: false })).toEqual({
+        kind: "user_error",
+        details: "Codelists are out of date (required by action generate_dataset)",
+      });
+      expect(tc.deps.jobs.list({ limit: 10 })).toEqual([]);
+    },
+  );
 
   it("a request without database actions still succeeds", async () => {
     const { tc, study } = setup();
@@ -75,7 +81,9 @@ describe("T48 analysis scope", () => {
   }
 
   it("non-database jobs store an empty scope", async () => {
-    expect(await scopeOf({ requestedActions: ["standalone_action"], analysisScope: { dataset_permissions: ["icnarc"] } })).toEqual({});
+    expect(
+      await scopeOf({ requestedActions: ["standalone_action"], analysisScope: { dataset_permissions: ["icnarc"] } }),
+    ).toEqual({});
   });
 
   it.each([

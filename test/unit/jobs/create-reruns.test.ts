@@ -19,7 +19,12 @@ afterEach(() => tc.dispose());
 /** Creates prepare_data_1 and its dependency, then sets both jobs' outcomes. */
 async function prepareThenFinish(generateState: "succeeded" | "failed"): Promise<void> {
   await study.create(tc, { requestedActions: ["prepare_data_1"] });
-  forceState(tc.deps, onlyJob(tc, "generate_dataset").id, generateState, generateState === "failed" ? "nonzero_exit" : "succeeded");
+  forceState(
+    tc.deps,
+    onlyJob(tc, "generate_dataset").id,
+    generateState,
+    generateState === "failed" ? "nonzero_exit" : "succeeded",
+  );
   forceState(tc.deps, onlyJob(tc, "prepare_data_1").id, "succeeded", "succeeded");
 }
 
@@ -63,13 +68,21 @@ describe("job creation: re-runs", () => {
     await prepareThenFinish("failed");
     const result = await study.create(tc, { requestedActions: ["run_all"] });
     // prepare_data_1 succeeded and is not explicitly requested; generate_dataset failed.
-    expect(createdJobs(result).map((job) => job.action).sort()).toEqual(["analyse_data", "generate_dataset", "prepare_data_2"]);
+    expect(
+      createdJobs(result)
+        .map((job) => job.action)
+        .sort(),
+    ).toEqual(["analyse_data", "generate_dataset", "prepare_data_2"]);
   });
 
   it("run_all together with an action name re-runs that action even if it succeeded (upstream tests membership)", async () => {
     await prepareThenFinish("succeeded");
     const result = await study.create(tc, { requestedActions: ["run_all", "prepare_data_1"] });
-    expect(createdJobs(result).map((job) => job.action).sort()).toEqual(["analyse_data", "prepare_data_1", "prepare_data_2"]);
+    expect(
+      createdJobs(result)
+        .map((job) => job.action)
+        .sort(),
+    ).toEqual(["analyse_data", "prepare_data_1", "prepare_data_2"]);
   });
 
   it("run_all with force_run_dependencies re-runs everything", async () => {
@@ -81,6 +94,9 @@ describe("job creation: re-runs", () => {
   it("a create with a known rap_id is No change (idempotent retries)", async () => {
     const first = await study.create(tc, { requestedActions: ["analyse_data"], rapId: "bbbbbbbbbbbbbbbb" });
     expect(first.kind).toBe("created");
-    expect(await study.create(tc, { requestedActions: ["analyse_data"], rapId: "bbbbbbbbbbbbbbbb" })).toEqual({ kind: "no_change", count: 4 });
+    expect(await study.create(tc, { requestedActions: ["analyse_data"], rapId: "bbbbbbbbbbbbbbbb" })).toEqual({
+      kind: "no_change",
+      count: 4,
+    });
   });
 });

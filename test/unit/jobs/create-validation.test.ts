@@ -37,11 +37,23 @@ describe("T42 create request validation", () => {
 
   it.each([
     ["https://not-gihub.com/invalid", "Repository URL https://not-gihub.com/invalid does not start with https://github.com"],
-    ["https://github.com/test", "Repository https://github.com/test was not of the expected format: https://github.com/[organisation]/[project-name]"],
-    ["https://github.com/other/repo", "Repository https://github.com/other/repo does not belong to one of the following Github organisations: test"],
+    [
+      "https://github.com/test",
+      "Repository https://github.com/test was not of the expected format: https://github.com/[organisation]/[project-name]",
+    ],
+    [
+      "https://github.com/other/repo",
+      "Repository https://github.com/other/repo does not belong to one of the following Github organisations: test",
+    ],
     // Organisation is checked before shape, as upstream does.
-    ["https://github.com/other/repo/extra", "Repository https://github.com/other/repo/extra does not belong to one of the following Github organisations: test"],
-    ["https://user@github.com/test/repo", "Repository URL https://user@github.com/test/repo does not start with https://github.com"],
+    [
+      "https://github.com/other/repo/extra",
+      "Repository https://github.com/other/repo/extra does not belong to one of the following Github organisations: test",
+    ],
+    [
+      "https://user@github.com/test/repo",
+      "Repository URL https://user@github.com/test/repo does not start with https://github.com",
+    ],
     ["http://github.com/test/repo", "Repository URL http://github.com/test/repo does not start with https://github.com"],
   ])("repo %s", async (repoUrl, message) => {
     expect(await userError({ repoUrl })).toBe(message);

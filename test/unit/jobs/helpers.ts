@@ -84,7 +84,11 @@ export class Study {
       this.project = project;
     }
     const request = makeRequest(this.repo, { commit: this.commit, ...overrides });
-    return createJobs(tc.deps, tc.deps.config.backends.map((backend) => backend.slug), request);
+    return createJobs(
+      tc.deps,
+      tc.deps.config.backends.map((backend) => backend.slug),
+      request,
+    );
   }
 }
 

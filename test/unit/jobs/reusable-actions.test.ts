@@ -54,7 +54,9 @@ afterEach(() => {
 
 describe("reusable actions: resolution", () => {
   it("rewrites the run command to the action's, keeping options and arguments, and records repo and commit", async () => {
-    const jobs = createdJobs(await create({ act: "my-action:v1.0 --output-format=png output/input.csv", plain: "python:v2 analysis/x.py" }));
+    const jobs = createdJobs(
+      await create({ act: "my-action:v1.0 --output-format=png output/input.csv", plain: "python:v2 analysis/x.py" }),
+    );
     const act = jobs.find((job) => job.action === "act")!;
     expect(act.runCommand).toBe("python:v2 python /action/main.py --output-format=png output/input.csv");
     expect(act.actionRepoUrl).toBe(`${base}/my-action`);
@@ -151,28 +153,44 @@ describe("reusable actions: errors, verbatim", () => {
 
   it("a tag that was never merged into main", async () => {
     action.tag("v2.0", { commit: action.commitOnBranch("feature", { "extra.txt": "x\n" }) });
-    expect(await errorFor("my-action:v2.0")).toBe("in 'act: my-action:v2.0' tag 'v2.0' has not yet been approved for use (not merged into main branch)");
+    expect(await errorFor("my-action:v2.0")).toBe(
+      "in 'act: my-action:v2.0' tag 'v2.0' has not yet been approved for use (not merged into main branch)",
+    );
   });
 
   it("a repository without a main branch approves nothing", async () => {
     execFileSync("git", ["-C", action.path, "branch", "-m", "main", "trunk"]);
-    expect(await errorFor("my-action:v1.0")).toBe("in 'act: my-action:v1.0' tag 'v1.0' has not yet been approved for use (not merged into main branch)");
+    expect(await errorFor("my-action:v1.0")).toBe(
+      "in 'act: my-action:v1.0' tag 'v1.0' has not yet been approved for use (not merged into main branch)",
+    );
   });
 
   it("a tag without action.yaml", async () => {
     createActionRepo(base, "no-file", { "README.md": "nothing\n" }).tag("v1");
-    expect(await errorFor("no-file:v1")).toBe(`in 'act: no-file:v1' ${base}/no-file/tree/v1 doesn't look like a valid action (no 'action.yaml' file present)`);
+    expect(await errorFor("no-file:v1")).toBe(
+      `in 'act: no-file:v1' ${base}/no-file/tree/v1 doesn't look like a valid action (no 'action.yaml' file present)`,
+    );
   });
 
   it.each([
     ["bad-runtime", actionYaml("notanaction:v1"), "ReusableActionError: Unrecognised runtime: notanaction"],
-    ["db-action", actionYaml("ehrql:v1 generate-dataset dataset.py --output dataset.csv"), "ReusableActionError: Re-usable actions cannot run commands which access the database"],
-    ["sqlrunner-action", actionYaml("sqlrunner:v1 query.sql"), "ReusableActionError: Re-usable actions cannot run commands which access the database"],
+    [
+      "db-action",
+      actionYaml("ehrql:v1 generate-dataset dataset.py --output dataset.csv"),
+      "ReusableActionError: Re-usable actions cannot run commands which access the database",
+    ],
+    [
+      "sqlrunner-action",
+      actionYaml("sqlrunner:v1 query.sql"),
+      "ReusableActionError: Re-usable actions cannot run commands which access the database",
+    ],
     ["no-run", { "action.yaml": "name: nothing to run\n" }, "ReusableActionError: Missing `run` key in 'action.yaml'"],
     ["empty-file", { "action.yaml": "" }, "ReusableActionError: Missing `run` key in 'action.yaml'"],
   ])("an invalid action (%s) asks for an issue on the action's repo", async (name, files, inner) => {
     createActionRepo(base, name, files).tag("v1");
-    expect(await errorFor(`${name}:v1`)).toBe(`in 'act: ${name}:v1' invalid action, please open an issue on ${base}/${name}/issues\n\n  ${inner}`);
+    expect(await errorFor(`${name}:v1`)).toBe(
+      `in 'act: ${name}:v1' invalid action, please open an issue on ${base}/${name}/issues\n\n  ${inner}`,
+    );
   });
 
   it("a YAML error in action.yaml is indented line by line, with the file named", async () => {
@@ -201,7 +219,13 @@ describe("reusable actions: errors, verbatim", () => {
   it("git failures while validating or reading are reported as upstream words them", async () => {
     class FailingRepos extends ActionRepos {
       constructor(private readonly failAt: "validate" | "read") {
-        super({ base, reposDir: path.join(tc.workdir, "repos"), githubProxyDomain: "unused.invalid", privateRepoAccessToken: "", env: tc.deps.config.childEnv });
+        super({
+          base,
+          reposDir: path.join(tc.workdir, "repos"),
+          githubProxyDomain: "unused.invalid",
+          privateRepoAccessToken: "",
+          env: tc.deps.config.childEnv,
+        });
       }
       override isOnMain(name: string, sha: string): Promise<boolean> {
         return this.failAt === "validate" ? Promise.reject(new ActionGitError("boom")) : super.isOnMain(name, sha);
@@ -211,14 +235,23 @@ describe("reusable actions: errors, verbatim", () => {
       }
     }
     const validate = await create({ act: "my-action:v1.0" }, { ...tc.deps, actionRepos: new FailingRepos("validate") });
-    expect(validate).toEqual({ kind: "user_error", details: `in 'act: my-action:v1.0' error validating '${action.commit}' in ${base}/my-action` });
+    expect(validate).toEqual({
+      kind: "user_error",
+      details: `in 'act: my-action:v1.0' error validating '${action.commit}' in ${base}/my-action`,
+    });
     const read = await create({ act: "my-action:v1.0" }, { ...tc.deps, actionRepos: new FailingRepos("read") });
-    expect(read).toEqual({ kind: "user_error", details: `in 'act: my-action:v1.0' error reading '${action.commit}' from ${base}/my-action` });
+    expect(read).toEqual({
+      kind: "user_error",
+      details: `in 'act: my-action:v1.0' error reading '${action.commit}' from ${base}/my-action`,
+    });
   });
 
   it("the first failing job in the request's order is the one reported, and nothing is inserted", async () => {
     const result = await create({ fine: "my-action:v1.0", broken: "my-action:v7", later: "other:v1" });
-    expect(result).toEqual({ kind: "user_error", details: `in 'broken: my-action:v7' 'v7' is not a tag listed in ${base}/my-action/tags` });
+    expect(result).toEqual({
+      kind: "user_error",
+      details: `in 'broken: my-action:v7' 'v7' is not a tag listed in ${base}/my-action/tags`,
+    });
     expect(tc.deps.jobs.list({ limit: 10 })).toEqual([]);
   });
 });

@@ -11,11 +11,36 @@ const T0 = 1_795_000_000_000; // ms
 
 function job(overrides: Partial<Job>): Job {
   return {
-    id: "j", rapId: "r", backend: "test", state: "pending", statusCode: "created", statusMessage: "Created",
-    repoUrl: "/repo", commit: "c", branch: "main", workspace: "w", databaseName: "default", action: "a",
-    actionRepoUrl: null, actionCommit: null, requiresOutputsFrom: [], waitForJobIds: [], runCommand: "python:v2 x.py",
-    outputSpec: {}, cancelled: false, createdAt: T0 / 1000, updatedAt: T0 / 1000, startedAt: null, completedAt: null,
-    statusCodeUpdatedAtMs: T0, traceContext: {}, requiresDb: false, user: "u", project: "p", orgs: [], analysisScope: {},
+    id: "j",
+    rapId: "r",
+    backend: "test",
+    state: "pending",
+    statusCode: "created",
+    statusMessage: "Created",
+    repoUrl: "/repo",
+    commit: "c",
+    branch: "main",
+    workspace: "w",
+    databaseName: "default",
+    action: "a",
+    actionRepoUrl: null,
+    actionCommit: null,
+    requiresOutputsFrom: [],
+    waitForJobIds: [],
+    runCommand: "python:v2 x.py",
+    outputSpec: {},
+    cancelled: false,
+    createdAt: T0 / 1000,
+    updatedAt: T0 / 1000,
+    startedAt: null,
+    completedAt: null,
+    statusCodeUpdatedAtMs: T0,
+    traceContext: {},
+    requiresDb: false,
+    user: "u",
+    project: "p",
+    orgs: [],
+    analysisScope: {},
     ...overrides,
   };
 }
@@ -25,7 +50,16 @@ function expected(code: StatusCode, from: Job): [State, number | null, number | 
   const at = T0 / 1000 + 5;
   const running = ["initiated", "preparing", "prepared", "executing"];
   const reset = ["waiting_on_reboot", "waiting_db_maintenance", "waiting_on_new_task"];
-  const final = ["succeeded", "dependency_failed", "nonzero_exit", "unmatched_patterns", "internal_error", "killed_by_admin", "stale_codelists", "job_error"];
+  const final = [
+    "succeeded",
+    "dependency_failed",
+    "nonzero_exit",
+    "unmatched_patterns",
+    "internal_error",
+    "killed_by_admin",
+    "stale_codelists",
+    "job_error",
+  ];
   if (running.includes(code)) return ["running", from.startedAt ?? at, from.completedAt];
   if (code === "cancelled_by_user") return ["failed", from.startedAt, from.completedAt];
   if (final.includes(code)) return [code === "succeeded" ? "succeeded" : "failed", from.startedAt, at];
@@ -37,14 +71,22 @@ const pending = job({});
 const running = job({ state: "running", statusCode: "executing", startedAt: T0 / 1000 - 100 });
 
 describe("applyStatusCode", () => {
-  for (const [label, from] of [["pending", pending], ["running", running]] as const) {
+  for (const [label, from] of [
+    ["pending", pending],
+    ["running", running],
+  ] as const) {
     for (const code of STATUS_CODES.filter((value) => value !== from.statusCode)) {
       it(`${label} job -> ${code}`, () => {
         const change = applyStatusCode(from, code, "message", T0 + 5000);
         expect(change.kind).toBe("changed");
         const next = change.kind === "changed" ? change.job : from;
         expect([next.state, next.startedAt, next.completedAt]).toEqual(expected(code, from));
-        expect([next.statusCode, next.statusMessage, next.updatedAt, next.statusCodeUpdatedAtMs]).toEqual([code, "message", T0 / 1000 + 5, T0 + 5000]);
+        expect([next.statusCode, next.statusMessage, next.updatedAt, next.statusCodeUpdatedAtMs]).toEqual([
+          code,
+          "message",
+          T0 / 1000 + 5,
+          T0 + 5000,
+        ]);
       });
     }
   }
@@ -52,7 +94,10 @@ describe("applyStatusCode", () => {
   it("uses the agent's timestamp for the transition, clamped to after the previous change", () => {
     const from = job({ statusCodeUpdatedAtMs: T0 + 9000 });
     const change = applyStatusCode(from, "preparing", "m", T0 + 20_000, T0 + 1000);
-    expect(change.kind === "changed" && [change.job.statusCodeUpdatedAtMs, change.job.startedAt]).toEqual([T0 + 9001, Math.floor((T0 + 9001) / 1000)]);
+    expect(change.kind === "changed" && [change.job.statusCodeUpdatedAtMs, change.job.startedAt]).toEqual([
+      T0 + 9001,
+      Math.floor((T0 + 9001) / 1000),
+    ]);
   });
 
   it("only refreshes updated_at for an unchanged code once 60 s have passed", () => {

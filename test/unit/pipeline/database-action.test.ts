@@ -27,7 +27,8 @@ describe("isDatabaseAction", () => {
     "cohortextractor-v2:v1 generate_cohort",
   ];
   for (const run of database) it(`database: ${JSON.stringify(run)}`, () => expect(isDatabaseAction(shellSplit(run))).toBe(true));
-  for (const run of notDatabase) it(`not database: ${JSON.stringify(run)}`, () => expect(isDatabaseAction(shellSplit(run))).toBe(false));
+  for (const run of notDatabase)
+    it(`not database: ${JSON.stringify(run)}`, () => expect(isDatabaseAction(shellSplit(run))).toBe(false));
 
   it("is false for an empty word list", () => {
     expect(isDatabaseAction([])).toBe(false);

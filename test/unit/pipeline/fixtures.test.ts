@@ -58,15 +58,15 @@ function rejection(text: string): ProjectValidationError {
 }
 
 function actionImages(pipeline: Pipeline): string[] {
-  const images = [...pipeline.actions.values()].map(
-    (a) => `${a.run.name}:${a.run.version === "latest" ? "v1" : a.run.version}`,
-  );
+  const images = [...pipeline.actions.values()].map((a) => `${a.run.name}:${a.run.version === "latest" ? "v1" : a.run.version}`);
   return [...new Set(images)].sort();
 }
 
 describe("project.yaml fixtures", () => {
   it("has an expectation for every fixture file", () => {
-    const files = readdirSync(DIR).filter((f) => f.endsWith(".project.yaml")).sort();
+    const files = readdirSync(DIR)
+      .filter((f) => f.endsWith(".project.yaml"))
+      .sort();
     expect(Object.keys(expectations).sort()).toEqual(files);
     expect(files).toHaveLength(64);
   });

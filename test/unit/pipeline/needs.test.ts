@@ -16,7 +16,14 @@ function project(actions: readonly [string, string | null][]): string {
 
 describe("needs", () => {
   it("keeps the listed order; null or absent means none", () => {
-    const pipeline = parseProject(project([["a", null], ["b", "[a]"], ["c", "[b, a]"], ["d", ""]]));
+    const pipeline = parseProject(
+      project([
+        ["a", null],
+        ["b", "[a]"],
+        ["c", "[b, a]"],
+        ["d", ""],
+      ]),
+    );
     expect([...pipeline.actions.values()].map((a) => [a.name, a.needs])).toEqual([
       ["a", []],
       ["b", ["a"]],
@@ -26,23 +33,53 @@ describe("needs", () => {
   });
 
   it("accepts needs declared before the action they name", () => {
-    expect(parseProject(project([["b", "[a]"], ["a", null]])).actions.get("b")?.needs).toEqual(["a"]);
+    expect(
+      parseProject(
+        project([
+          ["b", "[a]"],
+          ["a", null],
+        ]),
+      ).actions.get("b")?.needs,
+    ).toEqual(["a"]);
   });
 
   it("applies upstream's rules and messages", () => {
-    expect(rejectionMessage(project([["a", null], ["b", "a"]]))).toBe("Invalid project: \n`needs` section for action b must be a list");
-    expect(rejectionMessage(project([["a", null], ["b", null], ["c", "[a b]"]]))).toBe(
-      "Invalid project: \n`needs` actions should be separated with commas, but c needs `a b`",
-    );
-    expect(rejectionMessage(project([["a", "[x]"], ["b", "[y]"]]))).toBe(
-      "Invalid project: \nAction `a` references an unknown action in its `needs` list: x",
-    );
+    expect(
+      rejectionMessage(
+        project([
+          ["a", null],
+          ["b", "a"],
+        ]),
+      ),
+    ).toBe("Invalid project: \n`needs` section for action b must be a list");
+    expect(
+      rejectionMessage(
+        project([
+          ["a", null],
+          ["b", null],
+          ["c", "[a b]"],
+        ]),
+      ),
+    ).toBe("Invalid project: \n`needs` actions should be separated with commas, but c needs `a b`");
+    expect(
+      rejectionMessage(
+        project([
+          ["a", "[x]"],
+          ["b", "[y]"],
+        ]),
+      ),
+    ).toBe("Invalid project: \nAction `a` references an unknown action in its `needs` list: x");
   });
 
   it("rejects non-string entries with a message of ours (upstream crashes)", () => {
-    expect(rejectionMessage(project([["a", null], ["b", "[1]"]]))).toBe(
-      "Invalid project: \n`needs` section for action b must be a list of action names, got 1",
-    );
+    expect(
+      rejectionMessage(
+        project([
+          ["a", null],
+          ["b", "[1]"],
+        ]),
+      ),
+    ).toBe("Invalid project: \n`needs` section for action b must be a list of action names, got 1");
   });
 });
 
@@ -52,15 +89,27 @@ describe("dependency cycles (our check, not upstream's)", () => {
   });
 
   it("rejects a two-action cycle", () => {
-    expect(rejectionMessage(project([["a", "[b]"], ["b", "[a]"]]))).toBe(
-      "Invalid project: \nAction 'a' has a circular dependency: a -> b -> a",
-    );
+    expect(
+      rejectionMessage(
+        project([
+          ["a", "[b]"],
+          ["b", "[a]"],
+        ]),
+      ),
+    ).toBe("Invalid project: \nAction 'a' has a circular dependency: a -> b -> a");
   });
 
   it("reports the cycle itself, not the path leading to it", () => {
-    expect(rejectionMessage(project([["a", "[b]"], ["b", "[c]"], ["c", "[d]"], ["d", "[b]"]]))).toBe(
-      "Invalid project: \nAction 'b' has a circular dependency: b -> c -> d -> b",
-    );
+    expect(
+      rejectionMessage(
+        project([
+          ["a", "[b]"],
+          ["b", "[c]"],
+          ["c", "[d]"],
+          ["d", "[b]"],
+        ]),
+      ),
+    ).toBe("Invalid project: \nAction 'b' has a circular dependency: b -> c -> d -> b");
   });
 
   it("finds nothing in a diamond", () => {
@@ -75,8 +124,13 @@ describe("dependency cycles (our check, not upstream's)", () => {
   });
 
   it("leaves upstream's errors first: an unknown target is reported even when there is also a cycle", () => {
-    expect(rejectionMessage(project([["a", "[a]"], ["b", "[zz]"]]))).toBe(
-      "Invalid project: \nAction `b` references an unknown action in its `needs` list: zz",
-    );
+    expect(
+      rejectionMessage(
+        project([
+          ["a", "[a]"],
+          ["b", "[zz]"],
+        ]),
+      ),
+    ).toBe("Invalid project: \nAction `b` references an unknown action in its `needs` list: zz");
   });
 });

@@ -54,8 +54,12 @@ describe("output path rules", () => {
     expect(outputPatternProblem("output/a.CSV", "moderately_sensitive")).toBe(
       "output/a.CSV is not an allowed file type for moderately_sensitive outputs",
     );
-    expect(outputPatternProblem("./x.rds", "moderately_sensitive")).toBe("x.rds is not an allowed file type for moderately_sensitive outputs");
-    expect(outputPatternProblem("a//b.rds", "moderately_sensitive")).toBe("a/b.rds is not an allowed file type for moderately_sensitive outputs");
+    expect(outputPatternProblem("./x.rds", "moderately_sensitive")).toBe(
+      "x.rds is not an allowed file type for moderately_sensitive outputs",
+    );
+    expect(outputPatternProblem("a//b.rds", "moderately_sensitive")).toBe(
+      "a/b.rds is not an allowed file type for moderately_sensitive outputs",
+    );
     expect(outputPatternProblem("a/b.rds", "minimally_sensitive")).toBeNull();
   });
 });
@@ -102,21 +106,50 @@ describe("ehrQL generate-dataset output rules", () => {
   const action = (run: string, outputs: string): string => oneAction([`run: ${run}`, `outputs: ${outputs}`]);
 
   it("accepts a matching file or directory output", () => {
-    expect(() => parseProject(action("ehrql:v1 generate-dataset d.py --output output/d.csv.gz", "{highly_sensitive: {d: output/d.csv.gz, x: output/x.csv}}"))).not.toThrow();
-    expect(() => parseProject(action("ehrql:v1 generate-dataset d.py --output=output/t:arrow", "{highly_sensitive: {t: output/t/*.arrow}}"))).not.toThrow();
-    expect(() => parseProject(action("ehrql:v1 generate-dataset d.py --output output/t/:csv", "{highly_sensitive: {a: output/t/a.csv, b: output/t/x/b.csv}}"))).not.toThrow();
-    expect(() => parseProject(action("databuilder:v0 generate_dataset d.py --output output/d.csv", "{highly_sensitive: {d: output/d.csv}}"))).not.toThrow();
+    expect(() =>
+      parseProject(
+        action(
+          "ehrql:v1 generate-dataset d.py --output output/d.csv.gz",
+          "{highly_sensitive: {d: output/d.csv.gz, x: output/x.csv}}",
+        ),
+      ),
+    ).not.toThrow();
+    expect(() =>
+      parseProject(action("ehrql:v1 generate-dataset d.py --output=output/t:arrow", "{highly_sensitive: {t: output/t/*.arrow}}")),
+    ).not.toThrow();
+    expect(() =>
+      parseProject(
+        action(
+          "ehrql:v1 generate-dataset d.py --output output/t/:csv",
+          "{highly_sensitive: {a: output/t/a.csv, b: output/t/x/b.csv}}",
+        ),
+      ),
+    ).not.toThrow();
+    expect(() =>
+      parseProject(action("databuilder:v0 generate_dataset d.py --output output/d.csv", "{highly_sensitive: {d: output/d.csv}}")),
+    ).not.toThrow();
   });
 
   it("rejects non-highly-sensitive outputs, a missing --output, and a mismatch", () => {
-    expect(rejectionMessage(action("ehrql:v1 generate-dataset d.py --output output/d.csv", "{highly_sensitive: {d: output/d.csv}, minimally_sensitive: {x: output/x.csv}}"))).toBe(
-      `${p}\`a\` action uses \`generate-dataset\` and so all outputs must be labelled \`highly_sensitive\``,
-    );
+    expect(
+      rejectionMessage(
+        action(
+          "ehrql:v1 generate-dataset d.py --output output/d.csv",
+          "{highly_sensitive: {d: output/d.csv}, minimally_sensitive: {x: output/x.csv}}",
+        ),
+      ),
+    ).toBe(`${p}\`a\` action uses \`generate-dataset\` and so all outputs must be labelled \`highly_sensitive\``);
     const noOutput = `${p}\`a\` action does not provide an \`--output\` argument specifying where the results of \`generate-dataset\` should be stored`;
     expect(rejectionMessage(action("ehrql:v1 generate-dataset d.py", "{highly_sensitive: {d: output/d.csv}}"))).toBe(noOutput);
-    expect(rejectionMessage(action("ehrql:v1 generate-dataset d.py --output", "{highly_sensitive: {d: output/d.csv}}"))).toBe(noOutput);
-    expect(rejectionMessage(action("ehrql:v1 generate-dataset d.py --output=", "{highly_sensitive: {d: output/d.csv}}"))).toBe(noOutput);
-    expect(rejectionMessage(action("ehrql:v1 generate-dataset d.py --output o/d.csv", "{highly_sensitive: {d: o/x.csv, e: o/y.csv}}"))).toBe(
+    expect(rejectionMessage(action("ehrql:v1 generate-dataset d.py --output", "{highly_sensitive: {d: output/d.csv}}"))).toBe(
+      noOutput,
+    );
+    expect(rejectionMessage(action("ehrql:v1 generate-dataset d.py --output=", "{highly_sensitive: {d: output/d.csv}}"))).toBe(
+      noOutput,
+    );
+    expect(
+      rejectionMessage(action("ehrql:v1 generate-dataset d.py --output o/d.csv", "{highly_sensitive: {d: o/x.csv, e: o/y.csv}}")),
+    ).toBe(
       `${p}output specification must match the \`--output\` argument in the \`run\` command\n` +
         "              got: o/x.csv                   \no/y.csv\nbut was expecting: o/d.csv",
     );
@@ -127,7 +160,9 @@ describe("ehrQL generate-dataset output rules", () => {
   });
 
   it("does not apply when the sub-command is not one space after the image", () => {
-    expect(() => parseProject(action("ehrql:v1  generate-dataset d.py", "{moderately_sensitive: {d: output/d.csv}}"))).not.toThrow();
+    expect(() =>
+      parseProject(action("ehrql:v1  generate-dataset d.py", "{moderately_sensitive: {d: output/d.csv}}")),
+    ).not.toThrow();
   });
 });
 
@@ -137,13 +172,19 @@ describe("cohortextractor generate_cohort output rules", () => {
     oneAction([`run: ${run}`, `outputs: ${outputs}`], "3\nexpectations: {population_size: 10}");
 
   it("needs exactly one level and one directory unless --output-dir is given", () => {
-    expect(rejectionMessage(v3("cohortextractor:latest generate_cohort", "{highly_sensitive: {a: o/a.csv}, moderately_sensitive: {b: o/b.csv}}"))).toBe(
-      `${p}A \`generate_cohort\` action must have exactly one output; a had 2`,
-    );
+    expect(
+      rejectionMessage(
+        v3("cohortextractor:latest generate_cohort", "{highly_sensitive: {a: o/a.csv}, moderately_sensitive: {b: o/b.csv}}"),
+      ),
+    ).toBe(`${p}A \`generate_cohort\` action must have exactly one output; a had 2`);
     expect(rejectionMessage(v3("cohortextractor:latest generate_cohort", "{highly_sensitive: {a: a.csv, b: o/b.csv}}"))).toBe(
       `${p}generate_cohort command should produce output in only one directory, found 2:\n - ./\n - o/`,
     );
-    expect(() => parseProject(v3("cohortextractor:latest generate_cohort --output-dir=o", "{highly_sensitive: {a: a.csv, b: o/b.csv}}"))).not.toThrow();
-    expect(() => parseProject(v3("cohortextractor:latest generate_cohort --output-dir o", "{highly_sensitive: {a: a.csv, b: o/b.csv}}"))).not.toThrow();
+    expect(() =>
+      parseProject(v3("cohortextractor:latest generate_cohort --output-dir=o", "{highly_sensitive: {a: a.csv, b: o/b.csv}}")),
+    ).not.toThrow();
+    expect(() =>
+      parseProject(v3("cohortextractor:latest generate_cohort --output-dir o", "{highly_sensitive: {a: a.csv, b: o/b.csv}}")),
+    ).not.toThrow();
   });
 });

@@ -80,7 +80,9 @@ describe("RunCommand of an action", () => {
 
   it("rejects an empty run, a run without a version and a run with a bad version", () => {
     const outputs = "outputs: {highly_sensitive: {x: x.csv}}";
-    expect(rejectionMessage(oneAction(["run: ''", outputs]))).toBe("Invalid project: \nrun must have a value, a has an empty run key");
+    expect(rejectionMessage(oneAction(["run: ''", outputs]))).toBe(
+      "Invalid project: \nrun must have a value, a has an empty run key",
+    );
     expect(rejectionMessage(oneAction(["run: python a.py", outputs]))).toBe(
       "Invalid project: \nAction command python must have a version specified in the form :vN (e.g. python:v2)",
     );
@@ -91,7 +93,9 @@ describe("RunCommand of an action", () => {
 
   it("turns upstream's crashes into validation errors of ours", () => {
     const outputs = "outputs: {highly_sensitive: {x: x.csv}}";
-    expect(rejectionMessage(oneAction(["run: \"  \"", outputs]))).toBe("Invalid project: \nrun must have a value, a has an empty run key");
+    expect(rejectionMessage(oneAction(['run: "  "', outputs]))).toBe(
+      "Invalid project: \nrun must have a value, a has an empty run key",
+    );
     expect(rejectionMessage(oneAction([`run: "python:v2 'oops"`, outputs]))).toBe(
       "Invalid project: \n`run` section for action a cannot be parsed: No closing quotation",
     );
@@ -128,7 +132,7 @@ describe("--config", () => {
   });
 
   it("quotes the other words too", () => {
-    const text = oneAction([`run: r:v1 "it's"`, "outputs: {highly_sensitive: {x: x.csv}}", "config: {q: \"a'b\"}"]);
+    const text = oneAction([`run: r:v1 "it's"`, "outputs: {highly_sensitive: {x: x.csv}}", 'config: {q: "a\'b"}']);
     const action = onlyAction(text);
     expect(action.runCommand).toBe(`r:v1 'it'"'"'s' --config '{"q": "a\\u0027b"}'`);
     expect(action.config).toEqual({ q: "a'b" });

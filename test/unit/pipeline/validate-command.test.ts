@@ -59,14 +59,17 @@ describe("rap validate", () => {
   });
 
   it("--json: valid", () => {
-    expect(run(["--json", "project.yaml"], { "project.yaml": OLD })).toEqual({ code: 0, stdout: '{"valid": true}\n', stderr: "" });
+    expect(run(["--json", "project.yaml"], { "project.yaml": OLD })).toEqual({
+      code: 0,
+      stdout: '{"valid": true}\n',
+      stderr: "",
+    });
   });
 
   it("--json: invalid, with upstream's full message", () => {
     expect(run(["project.yaml", "--json"], { "project.yaml": INVALID })).toEqual({
       code: 1,
-      stdout:
-        '{"valid": false, "error": "Invalid project: \\nAction `b` references an unknown action in its `needs` list: c"}\n',
+      stdout: '{"valid": false, "error": "Invalid project: \\nAction `b` references an unknown action in its `needs` list: c"}\n',
       stderr: "",
     });
   });
@@ -96,7 +99,11 @@ describe("rap validate", () => {
     const usage = "usage: rap validate [--json] <project.yaml>\n";
     expect(run([])).toEqual({ code: 2, stdout: "", stderr: `rap validate: missing <project.yaml> argument\n${usage}` });
     expect(run(["--yaml", "p.yaml"])).toEqual({ code: 2, stdout: "", stderr: `rap validate: unknown option: --yaml\n${usage}` });
-    expect(run(["a.yaml", "b.yaml"])).toEqual({ code: 2, stdout: "", stderr: `rap validate: unexpected argument: b.yaml\n${usage}` });
+    expect(run(["a.yaml", "b.yaml"])).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: `rap validate: unexpected argument: b.yaml\n${usage}`,
+    });
     expect(run(["--help"])).toEqual({ code: 0, stdout: usage, stderr: "" });
   });
 

@@ -128,7 +128,11 @@ describe("rules that depend on the version", () => {
   });
 
   it("cohortextractor: allowed before 4, rejected from 4 (including cohortextractor-v2)", () => {
-    const cohort = ["a:", "  run: cohortextractor:latest generate_cohort", "  outputs: {highly_sensitive: {c: output/input.csv}}"];
+    const cohort = [
+      "a:",
+      "  run: cohortextractor:latest generate_cohort",
+      "  outputs: {highly_sensitive: {c: output/input.csv}}",
+    ];
     const v2 = ["a:", "  run: cohortextractor-v2:v1 generate_cohort", "  outputs: {highly_sensitive: {c: output/input.csv}}"];
     expect(parseProject(project("3.5", cohort)).actions.get("a")?.isDatabaseAction).toBe(true);
     const message = "Invalid project: \nAction a uses cohortextractor actions, which are not supported in this version.";

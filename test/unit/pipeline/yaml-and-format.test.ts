@@ -48,7 +48,9 @@ describe("YAML layer", () => {
   });
 
   it("reports duplicate keys in ruamel's layout, innermost first", () => {
-    const text = ["version: 5", "actions:", "  a:", "    run: python:v2 a.py", "    run: python:v2 b.py", "version: 4", ""].join("\n");
+    const text = ["version: 5", "actions:", "  a:", "    run: python:v2 a.py", "    run: python:v2 b.py", "version: 4", ""].join(
+      "\n",
+    );
     expect(rejectionMessage(text)).toBe(
       [
         "while constructing a mapping",
@@ -93,11 +95,20 @@ describe("YAML layer", () => {
   });
 
   it("checks top-level keys before anything else", () => {
-    expect(rejectionMessage("workflow: 1\nversion: 9\nother: 2\n")).toBe("Invalid project: \nUnexpected parameters (workflow, other) in project");
+    expect(rejectionMessage("workflow: 1\nversion: 9\nother: 2\n")).toBe(
+      "Invalid project: \nUnexpected parameters (workflow, other) in project",
+    );
   });
 
   it("accepts any action name, including non-strings", () => {
-    const text = ["version: 5", "actions:", "  123:", "    run: python:v2 a.py", "    outputs: {highly_sensitive: {x: output/a.csv}}", ""].join("\n");
+    const text = [
+      "version: 5",
+      "actions:",
+      "  123:",
+      "    run: python:v2 a.py",
+      "    outputs: {highly_sensitive: {x: output/a.csv}}",
+      "",
+    ].join("\n");
     expect([...parseProject(text).actions.keys()]).toEqual(["123"]);
   });
 
@@ -135,7 +146,14 @@ describe("Python-style rendering", () => {
   });
 
   it("renders reprs and JSON like Python", () => {
-    expect(pyRepr(new Map<string | bigint, string | null>([["a", "it's"], [1n, null]]))).toBe(`{'a': "it's", 1: None}`);
+    expect(
+      pyRepr(
+        new Map<string | bigint, string | null>([
+          ["a", "it's"],
+          [1n, null],
+        ]),
+      ),
+    ).toBe(`{'a': "it's", 1: None}`);
     expect(pyJsonDumps([1n, 1, 2.5, "\u007f\u0000", [], new Map()])).toBe('[1, 1.0, 2.5, "\\u007f\\u0000", [], {}]');
   });
 });

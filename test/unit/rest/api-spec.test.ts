@@ -17,7 +17,11 @@ const schemas = objectAt(objectAt(API_SPEC, "components"), "schemas") ?? {};
 function structure(value: JsonValue | undefined): JsonValue | undefined {
   if (Array.isArray(value)) return value.map((item) => structure(item) ?? null);
   if (value === null || value === undefined || typeof value !== "object") return value;
-  return Object.fromEntries(Object.entries(value).filter(([key]) => key !== "description").map(([key, item]) => [key, structure(item) ?? null]));
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([key]) => key !== "description")
+      .map(([key, item]) => [key, structure(item) ?? null]),
+  );
 }
 
 /** Every local `$ref` in the document. */
@@ -61,7 +65,9 @@ describe("openapi.json", () => {
 
   it("documents the errors every operation can answer", () => {
     for (const [path, endpoint] of Object.entries(API_ENDPOINTS)) {
-      const responses = Object.keys(objectAt(objectAt(objectAt(paths, `/${path}`), endpoint.method.toLowerCase()), "responses") ?? {});
+      const responses = Object.keys(
+        objectAt(objectAt(objectAt(paths, `/${path}`), endpoint.method.toLowerCase()), "responses") ?? {},
+      );
       const expected = endpoint.method === "GET" ? ["200", "401", "405"] : ["200", "400", "401", "405"];
       expect(responses, path).toEqual(expect.arrayContaining(expected));
     }

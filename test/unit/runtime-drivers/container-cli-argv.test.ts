@@ -30,17 +30,64 @@ const job: JobDefinition = {
 describe("runArgv", () => {
   it("builds upstream's hardened docker run for a job without database access", () => {
     expect(
-      runArgv({ job, containerName: "os-job-jobid0000000001a", volumeDir: "/srv/volumes/jobid0000000001a", image: job.image, user: "10000:10000", envNames: ["OPENSAFELY_BACKEND"], quirks: DOCKER_QUIRKS }),
+      runArgv({
+        job,
+        containerName: "os-job-jobid0000000001a",
+        volumeDir: "/srv/volumes/jobid0000000001a",
+        image: job.image,
+        user: "10000:10000",
+        envNames: ["OPENSAFELY_BACKEND"],
+        quirks: DOCKER_QUIRKS,
+      }),
     ).toEqual([
-      "run", "--init", "--detach", "--label", "job-runner", "--name", "os-job-jobid0000000001a", "--pull=never",
-      "--log-driver", "local", "--log-opt", "max-file=200", "--log-opt", "max-size=20m", "--log-opt", "compress=true",
-      "--cpus", "2", "--memory", "4G", "--network", "none",
-      "--user", "10000:10000", "--cap-drop", "ALL", "--security-opt", "no-new-privileges", "-e", "HOME=/tmp",
-      "--mount", "type=bind,source=/srv/volumes/jobid0000000001a,target=/workspace",
-      "--label", "jobrunner-local", "--label", "workspace=ws", "--label", "action=analyse",
-      "--label", "job-id=jobid0000000001a", "--label", "task-id=jobid0000000001a-001",
-      "--env", "OPENSAFELY_BACKEND",
-      "ghcr.io/opensafely-core/python:v2", "analysis/run.py", "--flag", "a b",
+      "run",
+      "--init",
+      "--detach",
+      "--label",
+      "job-runner",
+      "--name",
+      "os-job-jobid0000000001a",
+      "--pull=never",
+      "--log-driver",
+      "local",
+      "--log-opt",
+      "max-file=200",
+      "--log-opt",
+      "max-size=20m",
+      "--log-opt",
+      "compress=true",
+      "--cpus",
+      "2",
+      "--memory",
+      "4G",
+      "--network",
+      "none",
+      "--user",
+      "10000:10000",
+      "--cap-drop",
+      "ALL",
+      "--security-opt",
+      "no-new-privileges",
+      "-e",
+      "HOME=/tmp",
+      "--mount",
+      "type=bind,source=/srv/volumes/jobid0000000001a,target=/workspace",
+      "--label",
+      "jobrunner-local",
+      "--label",
+      "workspace=ws",
+      "--label",
+      "action=analyse",
+      "--label",
+      "job-id=jobid0000000001a",
+      "--label",
+      "task-id=jobid0000000001a-001",
+      "--env",
+      "OPENSAFELY_BACKEND",
+      "ghcr.io/opensafely-core/python:v2",
+      "analysis/run.py",
+      "--flag",
+      "a b",
     ]);
   });
 
@@ -55,18 +102,39 @@ describe("runArgv", () => {
       envNames: ["OPENSAFELY_BACKEND", "DATABASE_URL"],
       quirks: DOCKER_QUIRKS,
     });
-    expect(argv.slice(argv.indexOf("--network"), argv.indexOf("--network") + 4)).toEqual(["--network", "jobrunner-db", "--dns", "192.0.2.0"]);
+    expect(argv.slice(argv.indexOf("--network"), argv.indexOf("--network") + 4)).toEqual([
+      "--network",
+      "jobrunner-db",
+      "--dns",
+      "192.0.2.0",
+    ]);
     expect(argv).not.toContain("none");
     expect(argv.filter((word) => word.includes("DATABASE_URL"))).toEqual(["DATABASE_URL"]);
   });
 
   it("gives a database job no network at all when no database network is configured", () => {
-    const argv = runArgv({ job: { ...job, allowDatabaseAccess: true }, containerName: "n", volumeDir: "/v", image: "i", user: "1:1", envNames: [], quirks: DOCKER_QUIRKS });
+    const argv = runArgv({
+      job: { ...job, allowDatabaseAccess: true },
+      containerName: "n",
+      volumeDir: "/v",
+      image: "i",
+      user: "1:1",
+      envNames: [],
+      quirks: DOCKER_QUIRKS,
+    });
     expect(argv.slice(argv.indexOf("--network"), argv.indexOf("--network") + 2)).toEqual(["--network", "none"]);
   });
 
   it("uses podman's log driver and leaves out limits that are not set", () => {
-    const argv = runArgv({ job: { ...job, cpuCount: undefined, memoryLimit: undefined }, containerName: "n", volumeDir: "/v", image: "i", user: "1:1", envNames: [], quirks: PODMAN_QUIRKS });
+    const argv = runArgv({
+      job: { ...job, cpuCount: undefined, memoryLimit: undefined },
+      containerName: "n",
+      volumeDir: "/v",
+      image: "i",
+      user: "1:1",
+      envNames: [],
+      quirks: PODMAN_QUIRKS,
+    });
     expect(argv.slice(8, 10)).toEqual(["--log-driver", "k8s-file"]);
     expect(argv).not.toContain("--cpus");
     expect(argv).not.toContain("--memory");

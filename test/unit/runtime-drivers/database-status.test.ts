@@ -4,7 +4,12 @@
  * (the process boundary); test/integration/admin-scenarios.test.ts runs the real container.
  */
 import { describe, expect, it } from "vitest";
-import { databaseTaskArgv, parseDatabaseTaskOutput, runDatabaseStatus, type DatabaseTaskSpec } from "../../../runtime-drivers/database-status.js";
+import {
+  databaseTaskArgv,
+  parseDatabaseTaskOutput,
+  runDatabaseStatus,
+  type DatabaseTaskSpec,
+} from "../../../runtime-drivers/database-status.js";
 import type { CommandRunner, RunOptions } from "../../../runtime-drivers/exec.js";
 import { mapImage } from "../../../runtime-drivers/image-map.js";
 
@@ -18,7 +23,11 @@ const spec: DatabaseTaskSpec = {
   pullNever: true,
 };
 
-function fakeRunner(exitCode: number, stdout: string, seen: { file?: string; args?: readonly string[]; options?: RunOptions } = {}): CommandRunner {
+function fakeRunner(
+  exitCode: number,
+  stdout: string,
+  seen: { file?: string; args?: readonly string[]; options?: RunOptions } = {},
+): CommandRunner {
   return {
     run: (file, args, options) => {
       Object.assign(seen, { file, args, options });
@@ -30,16 +39,37 @@ function fakeRunner(exitCode: number, stdout: string, seen: { file?: string; arg
 describe("database task command line", () => {
   it("runs upstream's command on the database network, passing DATABASE_URL by name", () => {
     expect(databaseTaskArgv(spec)).toEqual([
-      "run", "--rm", "--label", "job-runner-db-task", "--pull=never", "-e", "DATABASE_URL",
-      "--network", "jobrunner-db", "--dns", "192.0.2.0", "ghcr.io/opensafely-core/tpp-database-utils:latest", "in_maintenance_mode",
+      "run",
+      "--rm",
+      "--label",
+      "job-runner-db-task",
+      "--pull=never",
+      "-e",
+      "DATABASE_URL",
+      "--network",
+      "jobrunner-db",
+      "--dns",
+      "192.0.2.0",
+      "ghcr.io/opensafely-core/tpp-database-utils:latest",
+      "in_maintenance_mode",
     ]);
   });
 
   it("uses the definition's args when given, and the data check's default command", () => {
-    expect(databaseTaskArgv({ ...spec, args: ["-c", "echo db-maintenance"], databaseUrl: undefined, pullNever: false, network: "none", extraNetworkArgs: [] })).toEqual([
-      "run", "--rm", "--label", "job-runner-db-task", "--network", "none", spec.image, "-c", "echo db-maintenance",
+    expect(
+      databaseTaskArgv({
+        ...spec,
+        args: ["-c", "echo db-maintenance"],
+        databaseUrl: undefined,
+        pullNever: false,
+        network: "none",
+        extraNetworkArgs: [],
+      }),
+    ).toEqual(["run", "--rm", "--label", "job-runner-db-task", "--network", "none", spec.image, "-c", "echo db-maintenance"]);
+    expect(databaseTaskArgv({ ...spec, kind: "dbdatacheck", hesExpectedActivityMonth: "202304" }).slice(-2)).toEqual([
+      "hes_cutoff_date_check",
+      "202304",
     ]);
-    expect(databaseTaskArgv({ ...spec, kind: "dbdatacheck", hesExpectedActivityMonth: "202304" }).slice(-2)).toEqual(["hes_cutoff_date_check", "202304"]);
   });
 });
 
@@ -57,7 +87,9 @@ describe("allow-listed answers", () => {
 
   it("refuses anything else without echoing it", () => {
     const attempt = () => parseDatabaseTaskOutput("dbstatus", "patient 1234, born 1970\n");
-    expect(attempt).toThrow("Invalid status, expected one of: ,db-maintenance,db-maintenance;0,none;0,db-maintenance;1,none;1,db-maintenance;2,none;2");
+    expect(attempt).toThrow(
+      "Invalid status, expected one of: ,db-maintenance,db-maintenance;0,none;0,db-maintenance;1,none;1,db-maintenance;2,none;2",
+    );
     expect(attempt).not.toThrow(/1234/);
     expect(parseDatabaseTaskOutput("dbdatacheck", "OK\n")).toBe("OK");
     expect(() => parseDatabaseTaskOutput("dbdatacheck", "db-maintenance")).toThrow("Invalid status, expected one of: OK,FAILED");
@@ -69,7 +101,10 @@ describe("runDatabaseStatus", () => {
 
   it("returns upstream's results shape, with the secret only in the child's environment", async () => {
     const seen: { file?: string; args?: readonly string[]; options?: RunOptions } = {};
-    expect(await runDatabaseStatus(fakeRunner(0, "db-maintenance\n", seen), "docker", spec, signal)).toEqual({ results: { status: "db-maintenance" }, error: null });
+    expect(await runDatabaseStatus(fakeRunner(0, "db-maintenance\n", seen), "docker", spec, signal)).toEqual({
+      results: { status: "db-maintenance" },
+      error: null,
+    });
     expect(seen.file).toBe("docker");
     expect(seen.options?.env).toEqual({ DATABASE_URL: "mssql://secret@db" });
     expect(seen.args?.join(" ")).not.toContain("secret");

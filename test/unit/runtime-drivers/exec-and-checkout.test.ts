@@ -36,15 +36,26 @@ describe("checkout", () => {
       "https://github.com/opensafely/private-study",
       "a".repeat(40),
       target,
-      { reposDir: path.join(target, "repos"), githubProxyDomain: "127.0.0.1:9", accessToken: "s3cr3t-token", tokenUser: "jobrunner-test", runner },
+      {
+        reposDir: path.join(target, "repos"),
+        githubProxyDomain: "127.0.0.1:9",
+        accessToken: "s3cr3t-token",
+        tokenUser: "jobrunner-test",
+        runner,
+      },
       AbortSignal.timeout(60_000),
-    ).then(() => undefined, (caught: unknown) => caught as Error);
+    ).then(
+      () => undefined,
+      (caught: unknown) => caught as Error,
+    );
     expect(error?.message).toBe(`Could not checkout commit ${"a".repeat(40)} from https://github.com/opensafely/private-study`);
     const cause = String((error?.cause as Error | undefined)?.message);
     expect(cause).not.toContain("s3cr3t-token");
   });
 
   it("redacts credentials embedded in URLs", () => {
-    expect(redactUrlCredentials("fatal: unable to access 'https://user:tok@host/x': refused")).toBe("fatal: unable to access 'https://********@host/x': refused");
+    expect(redactUrlCredentials("fatal: unable to access 'https://user:tok@host/x': refused")).toBe(
+      "fatal: unable to access 'https://********@host/x': refused",
+    );
   });
 });

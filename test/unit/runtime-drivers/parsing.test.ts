@@ -13,19 +13,35 @@ describe("container inspect parsing", () => {
   });
 
   it("reads docker's object and podman's array alike", () => {
-    const state = { Status: "exited", Running: false, ExitCode: 137, OOMKilled: true, StartedAt: "2026-11-22T23:19:33Z", FinishedAt: "2026-11-22T23:19:34Z" };
+    const state = {
+      Status: "exited",
+      Running: false,
+      ExitCode: 137,
+      OOMKilled: true,
+      StartedAt: "2026-11-22T23:19:33Z",
+      FinishedAt: "2026-11-22T23:19:34Z",
+    };
     const raw = { State: state, HostConfig: { Memory: 67108864 }, Image: "sha256:abc", Config: { Labels: { action: "a" } } };
     const fromDocker = parseInspect(JSON.stringify(raw));
     const fromPodman = parseInspect(JSON.stringify([raw]));
     expect(fromDocker).toEqual(fromPodman);
-    expect(fromDocker).toMatchObject({ status: "exited", running: false, exitCode: 137, oomKilled: true, memoryLimitBytes: 67108864, imageId: "sha256:abc", labels: { action: "a" } });
+    expect(fromDocker).toMatchObject({
+      status: "exited",
+      running: false,
+      exitCode: 137,
+      oomKilled: true,
+      memoryLimitBytes: 67108864,
+      imageId: "sha256:abc",
+      labels: { action: "a" },
+    });
     expect(fromDocker.finishedAtNs).toBe(1795389574000000000n);
   });
 });
 
 describe("stats parsing", () => {
   it("reads docker's JSON lines and podman's JSON array", () => {
-    const docker = '{"CPUPerc":"12.50%","ID":"abc123","MemUsage":"876KiB / 23.54GiB","Name":"os-job-x"}\n{"CPUPerc":"0.00%","ID":"def","MemUsage":"1.5MiB / 1GiB","Name":"other"}';
+    const docker =
+      '{"CPUPerc":"12.50%","ID":"abc123","MemUsage":"876KiB / 23.54GiB","Name":"os-job-x"}\n{"CPUPerc":"0.00%","ID":"def","MemUsage":"1.5MiB / 1GiB","Name":"other"}';
     expect(parseStats(docker)).toEqual([
       { name: "os-job-x", containerId: "abc123", cpuPercent: 12.5, memoryBytes: 876 * 1024 },
       { name: "other", containerId: "def", cpuPercent: 0, memoryBytes: 1.5 * 1024 * 1024 },
@@ -50,21 +66,42 @@ describe("job metrics", () => {
   it("counts a container's first sample from its start, and each later one from the previous sample", () => {
     const first = foldSample(undefined, sample(50, 2 * 1048576), 2000, 0);
     expect(first.metrics).toEqual({
-      cpu_sample: 50, cpu_cumsum: 100, cpu_mean: 50, cpu_peak: 50,
-      mem_mb_sample: 2, mem_mb_cumsum: 4, mem_mb_mean: 2, mem_mb_peak: 2, container_id: "c1",
+      cpu_sample: 50,
+      cpu_cumsum: 100,
+      cpu_mean: 50,
+      cpu_peak: 50,
+      mem_mb_sample: 2,
+      mem_mb_cumsum: 4,
+      mem_mb_mean: 2,
+      mem_mb_peak: 2,
+      container_id: "c1",
     });
     const second = foldSample(first, sample(10, 1048576), 4000, 0);
     expect(second.metrics).toEqual({
-      cpu_sample: 10, cpu_cumsum: 120, cpu_mean: 30, cpu_peak: 50,
-      mem_mb_sample: 1, mem_mb_cumsum: 6, mem_mb_mean: 1.5, mem_mb_peak: 2, container_id: "c1",
+      cpu_sample: 10,
+      cpu_cumsum: 120,
+      cpu_mean: 30,
+      cpu_peak: 50,
+      mem_mb_sample: 1,
+      mem_mb_cumsum: 6,
+      mem_mb_mean: 1.5,
+      mem_mb_peak: 2,
+      container_id: "c1",
     });
   });
 
   it("starts again when the job's container changed (the job was restarted)", () => {
     const before = foldSample(undefined, sample(50, 1048576), 1000, 0);
     expect(foldSample(before, sample(5, 1048576, "c2"), 3000, 2000).metrics).toEqual({
-      cpu_sample: 5, cpu_cumsum: 5, cpu_mean: 5, cpu_peak: 5,
-      mem_mb_sample: 1, mem_mb_cumsum: 1, mem_mb_mean: 1, mem_mb_peak: 1, container_id: "c2",
+      cpu_sample: 5,
+      cpu_cumsum: 5,
+      cpu_mean: 5,
+      cpu_peak: 5,
+      mem_mb_sample: 1,
+      mem_mb_cumsum: 1,
+      mem_mb_mean: 1,
+      mem_mb_peak: 1,
+      container_id: "c2",
     });
   });
 });

@@ -12,14 +12,34 @@ function freshLayout(): StorageLayout {
   return makeSandbox().layout;
 }
 
-const runner = createCommandRunner({ baseEnv: { PATH: process.env.PATH ?? "" }, debug: false, log: { debug() {}, info() {}, warn() {}, error() {} } });
+const runner = createCommandRunner({
+  baseEnv: { PATH: process.env.PATH ?? "" },
+  debug: false,
+  log: { debug() {}, info() {}, warn() {}, error() {} },
+});
 
 function job(repo: { path: string; commit: string }, overrides: Partial<JobDefinition> = {}): JobDefinition {
   return {
-    id: "preparejob000001", rapId: "r", taskId: "preparejob000001-001", repoUrl: repo.path, commit: repo.commit,
-    study: { gitRepoUrl: repo.path, commit: repo.commit, branch: "main" }, workspace: "ws", action: "a", createdAt: 1795389104,
-    image: "i", args: [], env: {}, inputJobIds: [], outputSpec: {}, allowDatabaseAccess: false, level4MaxCsvRows: 5000,
-    level4MaxFilesize: 1, level4FileTypes: [".csv"], user: "u", ...overrides,
+    id: "preparejob000001",
+    rapId: "r",
+    taskId: "preparejob000001-001",
+    repoUrl: repo.path,
+    commit: repo.commit,
+    study: { gitRepoUrl: repo.path, commit: repo.commit, branch: "main" },
+    workspace: "ws",
+    action: "a",
+    createdAt: 1795389104,
+    image: "i",
+    args: [],
+    env: {},
+    inputJobIds: [],
+    outputSpec: {},
+    allowDatabaseAccess: false,
+    level4MaxCsvRows: 5000,
+    level4MaxFilesize: 1,
+    level4FileTypes: [".csv"],
+    user: "u",
+    ...overrides,
   };
 }
 
@@ -30,12 +50,19 @@ describe("prepareVolume", () => {
     // A finished dependency: its metadata names its outputs, which sit in the workspace.
     const logDir = path.join(layout.highPrivacyDir, "logs", "2026-11", "os-job-dependency0000001");
     mkdirSync(logDir, { recursive: true });
-    writeFileSync(path.join(logDir, "metadata.json"), JSON.stringify({ outputs: { "output/data.csv": "highly_sensitive" }, task_id: "dependency0000001-001" }));
+    writeFileSync(
+      path.join(logDir, "metadata.json"),
+      JSON.stringify({ outputs: { "output/data.csv": "highly_sensitive" }, task_id: "dependency0000001-001" }),
+    );
     mkdirSync(path.join(layout.highPrivacyDir, "workspaces/ws/output"), { recursive: true });
     writeFileSync(path.join(layout.highPrivacyDir, "workspaces/ws/output/data.csv"), "a,b\n1,2\n");
 
     const volume = path.join(layout.volumesDir, "preparejob000001");
-    await prepareVolume(job(repo, { inputJobIds: ["dependency0000001"] }), { layout, volumeDir: volume, checkout: { reposDir: layout.reposDir, tokenUser: "t", runner }, nowNs: () => 42n }, AbortSignal.timeout(30_000));
+    await prepareVolume(
+      job(repo, { inputJobIds: ["dependency0000001"] }),
+      { layout, volumeDir: volume, checkout: { reposDir: layout.reposDir, tokenUser: "t", runner }, nowNs: () => 42n },
+      AbortSignal.timeout(30_000),
+    );
 
     expect(readFileSync(path.join(volume, "analysis/run.sh"), "utf8")).toBe("echo hi\n");
     expect(readFileSync(path.join(volume, "output/data.csv"), "utf8")).toBe("a,b\n1,2\n");
@@ -51,7 +78,11 @@ describe("prepareVolume", () => {
     writeFileSync(path.join(logDir, "metadata.json"), JSON.stringify({ outputs: { "output/gone.csv": "highly_sensitive" } }));
     const volume = path.join(layout.volumesDir, "preparejob000001");
     await expect(
-      prepareVolume(job(repo, { inputJobIds: ["dependency0000001"] }), { layout, volumeDir: volume, checkout: { reposDir: layout.reposDir, tokenUser: "t", runner }, nowNs: () => 1n }, AbortSignal.timeout(30_000)),
+      prepareVolume(
+        job(repo, { inputJobIds: ["dependency0000001"] }),
+        { layout, volumeDir: volume, checkout: { reposDir: layout.reposDir, tokenUser: "t", runner }, nowNs: () => 1n },
+        AbortSignal.timeout(30_000),
+      ),
     ).rejects.toThrow("The file output/gone.csv doesn't exist in workspace ws as requested for job preparejob000001");
     expect(existsSync(path.join(volume, ".opensafely-timestamp"))).toBe(false);
   });
@@ -61,7 +92,16 @@ describe("prepareVolume", () => {
     const repo = createStudyRepo({ "a.txt": "a\n" });
     const missing = "0".repeat(40);
     await expect(
-      prepareVolume(job({ path: repo.path, commit: missing }), { layout, volumeDir: path.join(layout.volumesDir, "v"), checkout: { reposDir: layout.reposDir, tokenUser: "t", runner }, nowNs: () => 1n }, AbortSignal.timeout(30_000)),
+      prepareVolume(
+        job({ path: repo.path, commit: missing }),
+        {
+          layout,
+          volumeDir: path.join(layout.volumesDir, "v"),
+          checkout: { reposDir: layout.reposDir, tokenUser: "t", runner },
+          nowNs: () => 1n,
+        },
+        AbortSignal.timeout(30_000),
+      ),
     ).rejects.toThrow(`Could not checkout commit ${missing} from ${repo.path}`);
   });
 });
@@ -71,7 +111,9 @@ describe("assertNotArchived", () => {
     const layout = freshLayout();
     mkdirSync(layout.archivesDir, { recursive: true });
     writeFileSync(path.join(layout.archivesDir, "old.tar.zstd"), "");
-    expect(() => assertNotArchived(layout, "old")).toThrow("Workspace old has been archived. Contact the OpenSAFELY tech team to resolve");
+    expect(() => assertNotArchived(layout, "old")).toThrow(
+      "Workspace old has been archived. Contact the OpenSAFELY tech team to resolve",
+    );
     expect(() => assertNotArchived(layout, "new")).not.toThrow();
   });
 

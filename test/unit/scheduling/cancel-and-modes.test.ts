@@ -73,7 +73,12 @@ describe("T64 database maintenance", () => {
     tc.deps.flags.set("test", "mode", "db-maintenance", nowSeconds());
     tc.scheduler.runOnce();
     const after = reload(tc.deps, job.id);
-    expect([after.state, after.statusCode, after.statusMessage, after.startedAt]).toEqual(["failed", "cancelled_by_user", "Cancelled by user", null]);
+    expect([after.state, after.statusCode, after.statusMessage, after.startedAt]).toEqual([
+      "failed",
+      "cancelled_by_user",
+      "Cancelled by user",
+      null,
+    ]);
   });
 
   it("stops running database jobs with a CANCELJOB task and resets them to pending", () => {
@@ -110,7 +115,12 @@ describe("T65 pause", () => {
   it("pending jobs get the paused code; reset jobs keep theirs but have updated_at refreshed", () => {
     tc.clock.set(DEFAULT_NOW_MS);
     const job = insertJob(tc.deps, dbJob);
-    const resetJob = insertJob(tc.deps, { ...dbJob, action: "reset_action", statusCode: "waiting_on_reboot", statusMessage: "Job restarted - waiting for server to reboot" });
+    const resetJob = insertJob(tc.deps, {
+      ...dbJob,
+      action: "reset_action",
+      statusCode: "waiting_on_reboot",
+      statusMessage: "Job restarted - waiting for server to reboot",
+    });
     expect([job.updatedAt, resetJob.updatedAt]).toEqual([DEFAULT_NOW_MS / 1000, DEFAULT_NOW_MS / 1000]);
 
     tc.clock.advance(5 * 60_000);
@@ -132,6 +142,10 @@ describe("T65 pause", () => {
     tc.deps.flags.set("test", "paused", "True", nowSeconds());
     tc.scheduler.runOnce();
     const after = reload(tc.deps, job.id);
-    expect([after.state, after.statusCode, after.statusMessage]).toEqual(["running", "initiated", "Job executing on the backend"]);
+    expect([after.state, after.statusCode, after.statusMessage]).toEqual([
+      "running",
+      "initiated",
+      "Job executing on the backend",
+    ]);
   });
 });

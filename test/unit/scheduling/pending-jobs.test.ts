@@ -17,7 +17,10 @@ function setup(options: TestControllerOptions = {}): TestController {
 }
 
 function runjobTasks(t: TestController) {
-  return t.deps.tasks.list({ limit: 100 }).filter((task) => task.type === "runjob").reverse();
+  return t.deps.tasks
+    .list({ limit: 100 })
+    .filter((task) => task.type === "runjob")
+    .reverse();
 }
 
 function status(t: TestController, id: string): [string, string, string] {
@@ -29,7 +32,15 @@ describe("T54 a pending job with earlier tasks", () => {
   it("is left alone while an active task exists, and gets task -002 once that task is inactive", () => {
     const t = setup();
     const job = insertJob(t.deps);
-    t.deps.tasks.insert({ id: runJobTaskId(job.id, 1), backend: "test", type: "runjob", jobId: job.id, definition: {}, attributes: {}, createdAt: 0 });
+    t.deps.tasks.insert({
+      id: runJobTaskId(job.id, 1),
+      backend: "test",
+      type: "runjob",
+      jobId: job.id,
+      definition: {},
+      attributes: {},
+      createdAt: 0,
+    });
 
     // Upstream asserts and crash-loops here; we log the broken job and leave it untouched.
     t.scheduler.runOnce();
@@ -105,7 +116,11 @@ describe("T58 weighted capacity", () => {
     const job3 = insertJob(t.deps, { action: "non_matching_action" });
     t.scheduler.runOnce();
     expect(status(t, job1.id)).toEqual(["running", "initiated", "Job executing on the backend"]);
-    expect(status(t, job2.id)).toEqual(["pending", "waiting_on_workers", "Waiting on available workers for resource intensive job"]);
+    expect(status(t, job2.id)).toEqual([
+      "pending",
+      "waiting_on_workers",
+      "Waiting on available workers for resource intensive job",
+    ]);
     expect(status(t, job3.id)).toEqual(["pending", "waiting_on_workers", "Waiting on available workers"]);
   });
 
@@ -113,7 +128,11 @@ describe("T58 weighted capacity", () => {
     const t = setup({ env: { TEST_MAX_WORKERS: "2" }, weightFiles: { test: "[default]\npython:v2 huge.py = 3\n" } });
     const job = insertJob(t.deps, { runCommand: "python:v2 huge.py" });
     t.scheduler.runOnce();
-    expect(status(t, job.id)).toEqual(["pending", "waiting_on_workers", "Waiting on available workers for resource intensive job"]);
+    expect(status(t, job.id)).toEqual([
+      "pending",
+      "waiting_on_workers",
+      "Waiting on available workers for resource intensive job",
+    ]);
   });
 });
 
@@ -145,7 +164,10 @@ describe("T59 database workers", () => {
   });
 
   it("weights apply to database jobs, with the plain database message", () => {
-    const t = setup({ env: { TEST_MAX_WORKERS: "10", TEST_MAX_DB_WORKERS: "3" }, weightFiles: { test: "[workspace]\nhigh_load.* = 2.0\n" } });
+    const t = setup({
+      env: { TEST_MAX_WORKERS: "10", TEST_MAX_DB_WORKERS: "3" },
+      weightFiles: { test: "[workspace]\nhigh_load.* = 2.0\n" },
+    });
     const job1 = insertJob(t.deps, { action: "high_load_1", requiresDb: true });
     t.scheduler.runOnce();
     expect(reload(t.deps, job1.id).state).toBe("running");

@@ -25,7 +25,8 @@ afterEach(() => {
 function load(files: Readonly<Record<string, string>>): ResourceWeights {
   const workdir = mkdtempSync(path.join(tmpdir(), "rap-weights-"));
   dirs.push(workdir);
-  for (const [backend, text] of Object.entries(files)) writeFileSync(path.join(workdir, `job-resource-weights_${backend}.ini`), text);
+  for (const [backend, text] of Object.entries(files))
+    writeFileSync(path.join(workdir, `job-resource-weights_${backend}.ini`), text);
   return loadResourceWeights(workdir, ["test", "other"]);
 }
 
@@ -59,9 +60,13 @@ describe("T51 resource weights", () => {
     expect(jobWeight(weights, job({ workspace: "foo", action: "bar", backend: "test" }))).toBe(1);
     const doThing = "my-action:v1 do-thing --output foo";
     expect(jobWeight(weights, job({ workspace: "foo", action: "some_action", runCommand: doThing, backend: "test" }))).toBe(3);
-    expect(jobWeight(weights, job({ workspace: "my-workspace", action: "some_action", runCommand: doThing, backend: "test" }))).toBe(2.5);
+    expect(
+      jobWeight(weights, job({ workspace: "my-workspace", action: "some_action", runCommand: doThing, backend: "test" })),
+    ).toBe(2.5);
     const measures = "ehrql:v1 generate-measures analysis/definition.py --output results.csv";
-    expect(jobWeight(weights, job({ workspace: "my-workspace", action: "generate_measures", runCommand: measures, backend: "test" }))).toBe(4.5);
+    expect(
+      jobWeight(weights, job({ workspace: "my-workspace", action: "generate_measures", runCommand: measures, backend: "test" })),
+    ).toBe(4.5);
   });
 
   it("the first matching pattern wins, in file order", () => {
@@ -71,7 +76,9 @@ describe("T51 resource weights", () => {
 
   it("a partial match is not a match", () => {
     const weights = load({ test: "[ws]\nmodel = 2\n[default]\npython:v2 = 7\n" });
-    expect(jobWeight(weights, job({ workspace: "ws", action: "big_model", runCommand: "python:v2 a.py", backend: "test" }))).toBe(1);
+    expect(jobWeight(weights, job({ workspace: "ws", action: "big_model", runCommand: "python:v2 a.py", backend: "test" }))).toBe(
+      1,
+    );
   });
 });
 
@@ -89,7 +96,9 @@ describe("weights files are read as upstream's configparser reads them", () => {
 
   it("skips # and ; comments and blank lines, and lets [DEFAULT] feed every section (listed first)", () => {
     const sections = parseResourceWeights(
-      ["# weights", "[DEFAULT]", "shared = 1.5", "[ws]", "; a comment", "mine=2", "  ", "[other]", "x = 1_0", "shared = 4"].join("\n"),
+      ["# weights", "[DEFAULT]", "shared = 1.5", "[ws]", "; a comment", "mine=2", "  ", "[other]", "x = 1_0", "shared = 4"].join(
+        "\n",
+      ),
       "test.ini",
     );
     expect([...sections.keys()]).toEqual(["ws", "other"]);

@@ -39,7 +39,12 @@ describe("T60-T62 outcomes", () => {
 
   const ehrql = "ehrql:v1 generate-dataset dataset.py --output data.csv";
   it.each([
-    [3, ehrql, null, "Job exited with an error: A transient database error occurred, your job may run if you try it again, if it keeps failing then contact tech support"],
+    [
+      3,
+      ehrql,
+      null,
+      "Job exited with an error: A transient database error occurred, your job may run if you try it again, if it keeps failing then contact tech support",
+    ],
     [4, ehrql, null, "Job exited with an error: New data is being imported into the database, please try again in a few hours"],
     [5, ehrql, null, "Job exited with an error: Something went wrong with the database, please contact tech support"],
     [5, ehrql, "A message from the results", "Job exited with an error: A message from the results"],
@@ -48,7 +53,10 @@ describe("T60-T62 outcomes", () => {
     [4, "python:v2 foo.py", null, "Job exited with an error"],
     [5, "python:v2 foo.py", null, "Job exited with an error"],
   ])("T61 exit code %i of %s (results message %j)", (exitCode, runCommand, message, expected) => {
-    const job = startAndFinish({ runCommand, requiresDb: runCommand.startsWith("ehrql") }, taskResults({ exit_code: exitCode, status_message: message }));
+    const job = startAndFinish(
+      { runCommand, requiresDb: runCommand.startsWith("ehrql") },
+      taskResults({ exit_code: exitCode, status_message: message }),
+    );
     expect([job.state, job.statusCode, job.statusMessage]).toEqual(["failed", "nonzero_exit", expected]);
   });
 
@@ -90,8 +98,21 @@ describe("T63 agent-reported errors", () => {
 describe("T66 input_job_ids", () => {
   it("names the latest uncancelled job per needed action, even one without outputs", () => {
     insertJob(tc.deps, { id: "1", action: "other-action", state: "succeeded", statusCode: "succeeded", createdAt: 1000 });
-    insertJob(tc.deps, { id: "2", action: "other-action", state: "succeeded", statusCode: "succeeded", createdAt: 2000, cancelled: true });
-    insertJob(tc.deps, { id: "3", action: "action-with-no-outputs", state: "succeeded", statusCode: "succeeded", createdAt: 3000 });
+    insertJob(tc.deps, {
+      id: "2",
+      action: "other-action",
+      state: "succeeded",
+      statusCode: "succeeded",
+      createdAt: 2000,
+      cancelled: true,
+    });
+    insertJob(tc.deps, {
+      id: "3",
+      action: "action-with-no-outputs",
+      state: "succeeded",
+      statusCode: "succeeded",
+      createdAt: 3000,
+    });
     insertJob(tc.deps, { id: "4", requiresOutputsFrom: ["other-action", "action-with-no-outputs"] });
     tc.scheduler.runOnce();
     expect(tc.deps.tasks.get("4-001")?.definition.input_job_ids).toEqual(["1", "3"]);

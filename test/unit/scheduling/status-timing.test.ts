@@ -22,7 +22,11 @@ describe("T68 status code timing", () => {
     ["a previous change in the past: the transition is now", NOW - 3_600_000, NOW],
     ["a previous change in the future: clamped to 1 ms after it", NOW + 1000, NOW + 1001],
   ])("%s", (_name, previousMs, expectedMs) => {
-    const job = insertJob(tc.deps, { statusCode: "waiting_on_workers", statusMessage: "Waiting on available workers", statusCodeUpdatedAtMs: previousMs });
+    const job = insertJob(tc.deps, {
+      statusCode: "waiting_on_workers",
+      statusMessage: "Waiting on available workers",
+      statusCodeUpdatedAtMs: previousMs,
+    });
     tc.scheduler.runOnce();
     const after = reload(tc.deps, job.id);
     expect(after.state).toBe("running");
@@ -34,7 +38,11 @@ describe("T68 status code timing", () => {
     const job = insertJob(tc.deps, { rapId: dependency.rapId, action: "action2", waitForJobIds: [dependency.id] });
     tc.scheduler.runOnce();
     let after = reload(tc.deps, job.id);
-    expect([after.state, after.statusCode, after.statusMessage]).toEqual(["pending", "waiting_on_dependencies", "Waiting on dependencies"]);
+    expect([after.state, after.statusCode, after.statusMessage]).toEqual([
+      "pending",
+      "waiting_on_dependencies",
+      "Waiting on dependencies",
+    ]);
     expect([after.updatedAt, after.statusCodeUpdatedAtMs]).toEqual([seconds(NOW), NOW]);
 
     tc.clock.set(Date.UTC(2025, 2, 1, 10, 5, 40, 99));
@@ -53,7 +61,8 @@ describe("T68 status code timing", () => {
     const dependency = insertJob(tc.deps);
     const job = insertJob(tc.deps, { rapId: dependency.rapId, action: "action2", waitForJobIds: [dependency.id] });
     tc.scheduler.runOnce();
-    const announced = () => tc.changedJobs.filter((changed) => changed.id === job.id).map((changed) => [changed.statusCode, changed.updatedAt]);
+    const announced = () =>
+      tc.changedJobs.filter((changed) => changed.id === job.id).map((changed) => [changed.statusCode, changed.updatedAt]);
     expect(announced()).toEqual([["waiting_on_dependencies", seconds(NOW)]]);
     tc.clock.set(NOW + 59_000);
     tc.scheduler.runOnce();
@@ -95,7 +104,11 @@ describe("T68 status code timing", () => {
     tc.clock.set(twoMinutesOn);
     tc.scheduler.runOnce();
     after = reload(tc.deps, job.id);
-    expect([after.statusCode, after.updatedAt, after.statusCodeUpdatedAtMs]).toEqual(["prepared", seconds(twoMinutesOn), preparedAt]);
+    expect([after.statusCode, after.updatedAt, after.statusCodeUpdatedAtMs]).toEqual([
+      "prepared",
+      seconds(twoMinutesOn),
+      preparedAt,
+    ]);
   });
 
   it("an agent stage that is not a status code leaves the code unchanged", () => {

@@ -29,7 +29,12 @@ describe("T52 workspace state", () => {
   it("gets a job for each action", () => {
     const one = insertJob(tc.deps, { ...here, action: "action1" });
     const two = insertJob(tc.deps, { ...here, action: "action2" });
-    expect(new Map(state())).toEqual(new Map([["action1", one.id], ["action2", two.id]]));
+    expect(new Map(state())).toEqual(
+      new Map([
+        ["action1", one.id],
+        ["action2", two.id],
+      ]),
+    );
   });
 
   it("ignores jobs for other backends", () => {
@@ -40,14 +45,33 @@ describe("T52 workspace state", () => {
   });
 
   it("gets the latest job for an action by created_at", () => {
-    const later = insertJob(tc.deps, { ...here, action: "the-action", createdAt: 2000, state: "succeeded", statusCode: "succeeded" });
+    const later = insertJob(tc.deps, {
+      ...here,
+      action: "the-action",
+      createdAt: 2000,
+      state: "succeeded",
+      statusCode: "succeeded",
+    });
     insertJob(tc.deps, { ...here, action: "the-action", createdAt: 1000, state: "failed", statusCode: "nonzero_exit" });
     expect(state()).toEqual([["the-action", later.id]]);
   });
 
   it("ignores cancelled jobs", () => {
-    const failed = insertJob(tc.deps, { ...here, action: "the-action", createdAt: 1000, state: "failed", statusCode: "nonzero_exit" });
-    insertJob(tc.deps, { ...here, action: "the-action", createdAt: 2000, state: "succeeded", statusCode: "succeeded", cancelled: true });
+    const failed = insertJob(tc.deps, {
+      ...here,
+      action: "the-action",
+      createdAt: 1000,
+      state: "failed",
+      statusCode: "nonzero_exit",
+    });
+    insertJob(tc.deps, {
+      ...here,
+      action: "the-action",
+      createdAt: 2000,
+      state: "succeeded",
+      statusCode: "succeeded",
+      cancelled: true,
+    });
     expect(state()).toEqual([["the-action", failed.id]]);
   });
 
