@@ -127,11 +127,17 @@ export class Agent {
       return;
     }
     if (task.definition.case !== "job") {
-      this.log.warn("task type not handled by this agent", { task: task.id, type: TaskType[task.type] });
+      this.log.warn("task type not handled by this agent", { task_id: task.id, type: TaskType[task.type] });
       return;
     }
     const job = jobFromProto(task.definition.value);
-    const log = this.log.child({ task: task.id, job: job.id, action: job.action, workspace: job.workspace });
+    const log = this.log.child({
+      task_id: task.id,
+      job_id: job.id,
+      rap_id: job.rapId,
+      action: job.action,
+      workspace: job.workspace,
+    });
     const controller = new AbortController();
     const abort = () => controller.abort();
     this.stopTasks.signal.addEventListener("abort", abort, { once: true });
@@ -173,7 +179,7 @@ export class Agent {
     const controller = new AbortController();
     const abort = () => controller.abort();
     this.stopTasks.signal.addEventListener("abort", abort, { once: true });
-    const log = this.log.child({ task: task.id, type: TaskType[task.type] });
+    const log = this.log.child({ task_id: task.id, type: TaskType[task.type] });
     const done = handleDatabaseTask(task, definition, this.databaseTasks, this.outbox, log, controller.signal)
       .catch((error: unknown) => {
         if (!controller.signal.aborted) log.error("database task failed", { error });
