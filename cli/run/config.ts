@@ -25,6 +25,22 @@ export interface RunConfig {
   readonly noColour: boolean;
   readonly childEnv: Readonly<Record<string, string>>;
   readonly debug: boolean;
+  /** RAP_IMAGE_MAP (`from=to,…`): image rewrites as the agent's `driver.image_map` (exact name, or prefix ending in `/`). */
+  readonly imageMap: Readonly<Record<string, string>>;
+}
+
+/** `from=to` pairs, comma-separated (RAP_IMAGE_MAP) or one per `--image-map`. */
+export function parseImageMap(pairs: readonly string[]): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const pair of pairs
+    .flatMap((each) => each.split(","))
+    .map((each) => each.trim())
+    .filter(Boolean)) {
+    const at = pair.indexOf("=");
+    if (at <= 0 || at === pair.length - 1) throw new Error(`image map entry '${pair}' is not of the form from=to`);
+    map[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return map;
 }
 
 function safeUsername(): string {
@@ -52,5 +68,6 @@ export function loadRunConfig(env: Env = process.env): RunConfig {
     noColour: env.NO_COLOR !== undefined && env.NO_COLOR !== "",
     childEnv: controller.childEnv,
     debug: ["1", "true", "yes"].includes((env.RAP_DEBUG ?? "").toLowerCase()),
+    imageMap: Object.freeze(parseImageMap(env.RAP_IMAGE_MAP ? [env.RAP_IMAGE_MAP] : [])),
   });
 }

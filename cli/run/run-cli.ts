@@ -3,7 +3,7 @@
  * stop signal is asked for only once the command really runs, so `--help` starts nothing.
  */
 import { Command, Option } from "commander";
-import { loadRunConfig } from "./config.js";
+import { loadRunConfig, parseImageMap } from "./config.js";
 import { runStudy, type RunStudyIo } from "./run-study.js";
 
 export interface RunCliDeps {
@@ -19,6 +19,7 @@ interface RunFlags {
   driver: "docker" | "podman";
   json: boolean;
   timestamps: boolean;
+  imageMap: string[];
 }
 
 /** `rap run [ACTION ... | run_all]`; `onExit` receives the exit status when it finishes. */
@@ -31,9 +32,17 @@ export function runCommand(deps: RunCliDeps, onExit: (code: number) => void): Co
     .addOption(new Option("--driver <driver>", "container runtime").choices(["docker", "podman"]).default("docker"))
     .option("--json", "print one JSON object per line instead of text", false)
     .option("--timestamps", "prefix each line with the time it arrived", false)
+    .option(
+      "--image-map <from=to>",
+      "rewrite image names (exact, or a prefix ending in /), e.g. a local mirror; repeatable (also RAP_IMAGE_MAP)",
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .action(async (actions: string[], flags: RunFlags) => {
+      const config = loadRunConfig(deps.env);
       const code = await runStudy(
         {
+          imageMap: { ...config.imageMap, ...parseImageMap(flags.imageMap) },
           projectDir: flags.projectDir,
           actions,
           forceRunDependencies: flags.forceRunDependencies,
@@ -41,7 +50,7 @@ export function runCommand(deps: RunCliDeps, onExit: (code: number) => void): Co
           json: flags.json,
           timestamps: flags.timestamps,
         },
-        loadRunConfig(deps.env),
+        config,
         deps.io,
         deps.stopSignal(),
       );

@@ -34,6 +34,8 @@ export interface RunStudyOptions {
   readonly driver: "docker" | "podman";
   readonly json: boolean;
   readonly timestamps: boolean;
+  /** Image rewrites, as the agent's `driver.image_map`. */
+  readonly imageMap: Readonly<Record<string, string>>;
 }
 
 export interface RunStudyIo {
@@ -67,6 +69,7 @@ function createExecutor(layout: LocalLayout, pipeline: Pipeline, options: RunStu
     user: config.jobUser,
     volumeOwner: config.volumeOwner,
     pullMissingImages: true,
+    imageMap: options.imageMap,
     // A local run has no database: database actions get no network, as on a dummy-data backend.
     databaseNetwork: undefined,
     log,

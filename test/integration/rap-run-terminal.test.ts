@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { RAP_COMMAND } from "../support/rap-cli.js";
+import { RAP_COMMAND, STANDIN_IMAGE_MAP_ENV } from "../support/rap-cli.js";
 import { createStudyDir, listFiles, removeStudyDirs } from "../support/study-dir.js";
 import { startTmux, type TmuxTerminal } from "../support/tmux-terminal.js";
 
@@ -58,7 +58,7 @@ describe("rap run in a terminal", () => {
 
   it("shows an action's lines while it is still running", async () => {
     const study = createStudyDir(SLOW_STUDY);
-    terminal = startTmux({ cwd: study });
+    terminal = startTmux({ cwd: study, env: { RAP_IMAGE_MAP: STANDIN_IMAGE_MAP_ENV } });
     terminal.runAndReport(`${RAP_COMMAND} run slow`);
     const pane = await terminal.waitForText((text) => text.includes("slow | first line"), "the first line of the running job");
     const jobId = jobIdIn(pane);
@@ -77,7 +77,7 @@ describe("rap run in a terminal", () => {
   it("stops on Ctrl-C, removes the job's container and working directory, and records nothing", async () => {
     const study = createStudyDir(SLOW_STUDY);
     const scratchParent = mkdtempSync(path.join(tmpdir(), "rap-run-tmp-"));
-    terminal = startTmux({ cwd: study, env: { TMPDIR: scratchParent } });
+    terminal = startTmux({ cwd: study, env: { TMPDIR: scratchParent, RAP_IMAGE_MAP: STANDIN_IMAGE_MAP_ENV } });
     terminal.runAndReport(`${RAP_COMMAND} run slow`);
     const pane = await terminal.waitForText((text) => text.includes("slow | first line"), "the first line of the running job");
     const jobId = jobIdIn(pane);

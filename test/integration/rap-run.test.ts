@@ -112,7 +112,10 @@ describe("rap run", () => {
 
   it("runs a study with a failing action: exit 1, exact files, the same outcomes as controller + agent", async () => {
     const study = createStudyDir(FAILING_STUDY);
-    const result = await runRap(["run", "run_all", "--json"], { cwd: study });
+    const result = await runRap(["run", "run_all", "--json", "--image-map", "ghcr.io/opensafely-core/=rap-standin/"], {
+      cwd: study,
+      env: { RAP_IMAGE_MAP: "" },
+    });
     expect(result.stderr).toBe("");
     expect(result.exitCode).toBe(1);
     const local = summaryOf(result.stdout);

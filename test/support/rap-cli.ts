@@ -2,11 +2,16 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
+import { STANDIN_IMAGE_MAP } from "./standin-images.js";
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const RAP_BIN = path.join(REPO_ROOT, "bin", "rap.js");
 /** The command line that starts `rap`, for typing into a terminal. */
 export const RAP_COMMAND = `node ${RAP_BIN}`;
+/** RAP_IMAGE_MAP for `rap run` in tests: the built-in images are the local stand-ins (test/support/standin-images.ts). */
+export const STANDIN_IMAGE_MAP_ENV = Object.entries(STANDIN_IMAGE_MAP)
+  .map(([from, to]) => `${from}=${to}`)
+  .join(",");
 
 export interface RapResult {
   readonly exitCode: number;
@@ -20,7 +25,7 @@ export async function runRap(
 ): Promise<RapResult> {
   const result = await execa("node", [RAP_BIN, ...args], {
     cwd: options.cwd ?? REPO_ROOT,
-    env: { NO_COLOR: "1", ...options.env },
+    env: { NO_COLOR: "1", RAP_IMAGE_MAP: STANDIN_IMAGE_MAP_ENV, ...options.env },
     reject: false,
     timeout: options.timeoutMs ?? 120_000,
     stdin: "ignore",
