@@ -14,6 +14,8 @@ import { COMMAND_GROUPS } from "./command-registry.js";
 /** What a command group's `register` receives. */
 export interface CommandKit {
   readonly runtime: CliRuntime;
+  /** Sets the exit code, for a command built elsewhere that reports its own (e.g. `rap run`). */
+  exit(code: number): void;
   /** Wraps an action: its returned number is the exit code; errors become messages and codes. */
   action<A extends unknown[]>(run: (...args: A) => Promise<number> | number): (...args: A) => Promise<void>;
 }
@@ -90,6 +92,7 @@ Run 'rap COMMAND --help' for a command's options and examples; docs/ has the gui
   );
   const kit: CommandKit = {
     runtime,
+    exit: setExitCode,
     action:
       (run) =>
       async (...args) => {

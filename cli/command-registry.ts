@@ -10,12 +10,14 @@ import { registerCompletionCommand } from "./commands/completion-command.js";
 import { registerFlagCommands } from "./commands/flag-commands.js";
 import { registerJobCommands } from "./commands/job-commands.js";
 import { registerRebootCommand } from "./commands/reboot-command.js";
+import { registerRunCommand } from "./commands/run-command.js";
 import { registerServiceCommands } from "./commands/service-commands.js";
 import { registerValidateCommand } from "./commands/validate-command.js";
 
 export const COMMAND_GROUPS: readonly RegisterCommands[] = [
   registerServiceCommands,
   registerValidateCommand,
+  registerRunCommand,
   registerJobCommands,
   registerFlagCommands,
   registerRebootCommand,
