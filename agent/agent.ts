@@ -127,7 +127,7 @@ export class Agent {
       return;
     }
     if (task.definition.case !== "job") {
-      this.log.warn("task type not handled by this agent", { task: task.id, type: TaskType[task.type] });
+      this.log.warn("task type not handled by this agent", { task_id: task.id, type: TaskType[task.type] });
       return;
     }
     let job: JobDefinition;
@@ -135,11 +135,17 @@ export class Agent {
       job = jobFromProto(task.definition.value);
     } catch (error) {
       // Running it again would fail the same way: the task ends now, and the controller fails the job.
-      this.log.error("task definition cannot be run", { task: task.id, error });
+      this.log.error("task definition cannot be run", { task_id: task.id, error });
       this.outbox.append({ taskId: task.id, stage: Stage.ERROR, complete: true, result: failedTaskResult(error, true) });
       return;
     }
-    const log = this.log.child({ task: task.id, job: job.id, action: job.action, workspace: job.workspace });
+    const log = this.log.child({
+      task_id: task.id,
+      job_id: job.id,
+      rap_id: job.rapId,
+      action: job.action,
+      workspace: job.workspace,
+    });
     const controller = new AbortController();
     const abort = () => controller.abort();
     this.stopTasks.signal.addEventListener("abort", abort, { once: true });
@@ -181,7 +187,7 @@ export class Agent {
     const controller = new AbortController();
     const abort = () => controller.abort();
     this.stopTasks.signal.addEventListener("abort", abort, { once: true });
-    const log = this.log.child({ task: task.id, type: TaskType[task.type] });
+    const log = this.log.child({ task_id: task.id, type: TaskType[task.type] });
     const done = handleDatabaseTask(task, definition, this.databaseTasks, this.outbox, log, controller.signal)
       .catch((error: unknown) => {
         if (!controller.signal.aborted) log.error("database task failed", { error });

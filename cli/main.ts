@@ -13,10 +13,9 @@
  */
 import { readFileSync } from "node:fs";
 import { loadAgentConfig } from "../agent/config.js";
-import { createAgentLogger } from "../agent/logger.js";
+import { agentLogger, controllerLogger } from "./loggers.js";
 import { runAgent } from "../agent/service.js";
 import { loadControllerConfig } from "../controller/config.js";
-import { createLogger } from "../controller/logger.js";
 import { runValidateCommand } from "../controller/pipeline/validate-command.js";
 import { runController } from "../controller/service.js";
 import { migrateDatabase } from "../controller/store/open-database.js";
@@ -42,7 +41,7 @@ function stopSignal(log: (message: string) => void): AbortSignal {
 
 async function allInOne(): Promise<number> {
   const config = loadAllInOneConfig(cliEnvironment());
-  const log = createLogger({ level: "info" }, { component: "controller" });
+  const log = controllerLogger(config.controller, { component: "controller" });
   const signal = stopSignal((message) => log.info(message));
   const agentStop = new AbortController();
   signal.addEventListener("abort", () => agentStop.abort(), { once: true });
@@ -51,7 +50,7 @@ async function allInOne(): Promise<number> {
     autoMigrate: true,
     onListening: (app) => {
       const agentConfig = config.agent(app.port);
-      const agentLog = createAgentLogger(agentConfig.logLevel, { component: "agent", backend: agentConfig.backend });
+      const agentLog = agentLogger(agentConfig, { component: "agent", backend: agentConfig.backend });
       agentRun = runAgent(agentConfig, agentLog, agentStop.signal).catch((error: unknown) => {
         agentLog.error("agent stopped", { error });
       });
@@ -68,9 +67,10 @@ async function main(argv: string[]): Promise<number> {
     case "all-in-one":
       return allInOne();
     case "controller": {
-      const log = createLogger({ level: "info" });
+      const config = loadControllerConfig(cliEnvironment());
+      const log = controllerLogger(config, {});
       await runController(
-        loadControllerConfig(cliEnvironment()),
+        config,
         log,
         stopSignal((m) => log.info(m)),
         { autoMigrate: false },
@@ -79,7 +79,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case "agent": {
       const config = loadAgentConfig(cliEnvironment());
-      const log = createAgentLogger(config.logLevel, { backend: config.backend });
+      const log = agentLogger(config, { backend: config.backend });
       await runAgent(
         config,
         log,

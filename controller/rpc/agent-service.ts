@@ -49,7 +49,7 @@ function handleRequest(deps: ControllerDeps, session: AgentSession, request: Con
       const report = readReport(request.message.value);
       const task = deps.tasks.get(report.taskId);
       if (!task || task.backend !== session.identity.backend) {
-        deps.log.warn("update for a task this agent does not own", { task: report.taskId, backend: session.identity.backend });
+        deps.log.warn("update for a task this agent does not own", { task_id: report.taskId, backend: session.identity.backend });
       } else if (
         deps.db.transaction(() => {
           const fresh = deps.tasks.recordReport(report, Math.floor(deps.clock.nowMs() / 1000));

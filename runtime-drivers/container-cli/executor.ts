@@ -222,7 +222,10 @@ export class ContainerCliExecutor implements Executor {
       if (!existing) throw new ExecutorError(`${this.driver} run failed: ${run.stderr.trim()}`);
       if (!this.belongsTo(existing, job)) {
         // Left by another attempt of this job: remove it, then start this attempt's container.
-        this.options.log.warn("removing a container left by another attempt", { job: job.id, task: existing.labels["task-id"] });
+        this.options.log.warn("removing a container left by another attempt", {
+          job_id: job.id,
+          task_id: existing.labels["task-id"],
+        });
         await this.cli(argv.removeArgv(name), signal);
         return this.execute(job, signal);
       }
@@ -307,7 +310,7 @@ export class ContainerCliExecutor implements Executor {
   private async removeJobObjects(jobId: string, signal: AbortSignal): Promise<void> {
     const removed = await this.cli(argv.removeArgv(containerName(jobId)), signal);
     if (removed.exitCode !== 0 && !this.isNoSuchContainer(removed.stderr)) {
-      this.options.log.warn("could not remove container", { job: jobId, stderr: removed.stderr.trim() });
+      this.options.log.warn("could not remove container", { job_id: jobId, stderr: removed.stderr.trim() });
     }
     await rm(this.volumeDir({ id: jobId }), { recursive: true, force: true });
     await this.metrics.forget(jobId);
