@@ -86,7 +86,8 @@ function persistentAgentId(workdir: string): string {
   return id;
 }
 
-function defaultUser(): { user: string; owner: { uid: number; gid: number } | undefined } {
+/** The job user when none is configured (also what `rap run` uses). */
+export function defaultUser(): { user: string; owner: { uid: number; gid: number } | undefined } {
   const uid = process.getuid?.() ?? 0;
   const gid = process.getgid?.() ?? 0;
   // Jobs never run as root: a root agent runs them as an unprivileged id and hands them their volume.
