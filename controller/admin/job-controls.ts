@@ -36,7 +36,7 @@ export function cancelJob(deps: ControllerDeps, id: string): Job {
     return deps.jobs.get(id)!;
   })();
   deps.log.info("job cancelled by admin", { id, action: cancelled.action, workspace: cancelled.workspace });
-  deps.scheduler.wake();
+  deps.scheduler.jobsChanged([id]);
   return cancelled;
 }
 
@@ -48,6 +48,6 @@ export function killJob(deps: ControllerDeps, sink: ChangeSink, id: string): Job
     if (backend) cancelRunTask(deps, sink, job, definitionContext(deps, backend, job));
     return setCode(deps, sink, job, "killed_by_admin", KILLED_BY_ADMIN_MESSAGE);
   })();
-  deps.scheduler.wake();
+  deps.scheduler.jobsChanged([id]);
   return killed;
 }
