@@ -60,11 +60,11 @@ export function* schedulingRound(
   hooks: RoundHooks,
 ): Generator<void, void, void> {
   const backends = new Map(deps.config.backends.map((backend) => [backend.slug, backend]));
-  const guarded = <T>(job: { id: string; action?: string }, work: () => T): T | undefined => {
+  const guarded = <T>(job: Job, work: () => T): T | undefined => {
     try {
       return deps.db.transaction(work)();
     } catch (error) {
-      deps.log.error("could not handle job", { id: job.id, action: job.action, error });
+      deps.log.error("could not handle job", { job_id: job.id, rap_id: job.rapId, action: job.action, error });
       return undefined;
     }
   };
@@ -155,7 +155,7 @@ function startInFairOrder(
   ready: ReadySet,
   backends: ReadonlyMap<string, BackendConfig>,
   touchedReady: readonly ReadyEntry[],
-  guarded: <T>(job: { id: string }, work: () => T) => T | undefined,
+  guarded: <T>(job: Job, work: () => T) => T | undefined,
 ): void {
   const running = deps.jobs.running();
   const capacity = new Capacity(backends, weightOf, running);

@@ -12,7 +12,7 @@ import type { ChangeSink } from "../../../controller/scheduling/job-transitions.
 import { loadResourceWeights, weightOfJobs } from "../../../controller/scheduling/resource-weights.js";
 import { buildTestController, type TestController } from "../../support/controller-deps.js";
 import { fullPass } from "../../support/full-pass-reference.js";
-import { insertJob, reportTask, taskResults } from "../../support/job-factory.js";
+import { failedTaskResult, insertJob, reportTask, taskResults } from "../../support/job-factory.js";
 
 const ENV = {
   BACKENDS: "test,tpp",
@@ -38,7 +38,7 @@ type Event =
       sameSecond: boolean;
       needs: readonly number[];
     }
-  | { kind: "update"; pick: number; outcome: "executing" | "finalized" | "succeeded" | "exit1" | "error" }
+  | { kind: "update"; pick: number; outcome: "executing" | "finalized" | "succeeded" | "exit1" | "error" | "fatal" }
   | { kind: "cancel"; pick: number }
   | { kind: "kill"; pick: number }
   | { kind: "flag"; backend: number; flag: "paused" | "mode"; on: boolean }
@@ -73,6 +73,7 @@ const eventArb: fc.Arbitrary<Event> = fc.oneof(
         "succeeded" as const,
         "exit1" as const,
         "error" as const,
+        "fatal" as const,
       ),
     }),
   },
@@ -174,14 +175,16 @@ class Pair {
           event.outcome === "executing" || event.outcome === "finalized"
             ? { stage: event.outcome, complete: false }
             : {
-                stage: "finalized",
+                stage: "finalized" as const,
                 complete: true,
-                results:
+                result:
                   event.outcome === "succeeded"
                     ? taskResults()
                     : event.outcome === "exit1"
-                      ? taskResults({ exit_code: 1 })
-                      : taskResults({ error: "agent lost the container" }),
+                      ? taskResults({ exitCode: 1 })
+                      : event.outcome === "error"
+                        ? failedTaskResult({ type: "CommandError", message: "docker daemon went away", permanent: false })
+                        : failedTaskResult({ type: "CheckoutError", message: "commit not found", permanent: true }),
               };
         this.both((tc) => reportTask(tc.deps, task.id, report));
         this.incremental.scheduler.jobsChanged([task.jobId!]);
