@@ -1,8 +1,9 @@
 /** A real agent in-process, with the real docker (or podman) executor and its own temp workdir. */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Agent } from "../../agent/agent.js";
+import { parse } from "yaml";
 import { agentConfigFrom, type AgentConfig } from "../../agent/config.js";
 import { createExecutor } from "../../agent/executor-factory.js";
 import { createAgentLogger } from "../../agent/logger.js";
@@ -18,21 +19,28 @@ export interface AgentHarness {
   stop(): Promise<void>;
 }
 
+/** An agent config from test settings; AGENT_CONFIG names a YAML file read as the agent reads it. */
 export function agentConfig(controllerUrl: string, overrides: Record<string, string> = {}): AgentConfig {
   const workdir = overrides.AGENT_WORKDIR ?? mkdtempSync(path.join(tmpdir(), "rap-agent-"));
-  return agentConfigFrom({
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    BACKEND: "test",
-    CONTROLLER_URL: controllerUrl,
-    AGENT_TOKEN,
-    AGENT_WORKDIR: workdir,
-    HIGH_PRIVACY_STORAGE_BASE: path.join(workdir, "high_privacy"),
-    MEDIUM_PRIVACY_STORAGE_BASE: path.join(workdir, "medium_privacy"),
-    PULL_MISSING_IMAGES: "false",
-    AGENT_ID: `agent-${path.basename(workdir)}`,
-    ...overrides,
-  });
+  const file = overrides.AGENT_CONFIG;
+  const fileConfig = file ? (parse(readFileSync(file, "utf8")) as Record<string, unknown>) : {};
+  return agentConfigFrom(
+    {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      BACKEND: "test",
+      CONTROLLER_URL: controllerUrl,
+      AGENT_TOKEN,
+      AGENT_WORKDIR: workdir,
+      HIGH_PRIVACY_STORAGE_BASE: path.join(workdir, "high_privacy"),
+      MEDIUM_PRIVACY_STORAGE_BASE: path.join(workdir, "medium_privacy"),
+      PULL_MISSING_IMAGES: "false",
+      AGENT_ID: `agent-${path.basename(workdir)}`,
+      ...overrides,
+    },
+    fileConfig,
+    file,
+  );
 }
 
 export function startAgent(config: AgentConfig, executor?: Executor): AgentHarness {
