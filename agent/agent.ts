@@ -4,12 +4,12 @@
  * status (from the runtime and the disk) makes that a resend of the result, never a second run.
  * A CANCELJOB first stops the job's RUNJOB handler, then runs the cancel steps.
  */
-import { type DatabaseTaskDefinition, TaskType, type Task } from "../gen/agent/v1/agent_pb.js";
+import { type DatabaseTaskDefinition, Stage, TaskType, type Task } from "../gen/agent/v1/agent_pb.js";
 import { Backoff, sleep } from "./backoff.js";
-import type { Executor } from "../runtime-drivers/index.js";
+import type { Executor, JobDefinition } from "../runtime-drivers/index.js";
 import { cancelJob } from "./cancel-job.js";
 import type { AgentConfig } from "./config.js";
-import { jobFromProto } from "./convert.js";
+import { failedTaskResult, jobFromProto } from "./convert.js";
 import { handleDatabaseTask, type DatabaseTaskRunner } from "./database-task.js";
 import { createDatabaseTaskRunner } from "./executor-factory.js";
 import type { Logger } from "./logger.js";
@@ -128,11 +128,25 @@ export class Agent {
       return;
     }
     if (task.definition.case !== "job") {
-      this.log.warn("task type not handled by this agent", { task: task.id, type: TaskType[task.type] });
+      this.log.warn("task type not handled by this agent", { task_id: task.id, type: TaskType[task.type] });
       return;
     }
-    const job = jobFromProto(task.definition.value);
-    const log = this.log.child({ task: task.id, job: job.id, action: job.action, workspace: job.workspace });
+    let job: JobDefinition;
+    try {
+      job = jobFromProto(task.definition.value);
+    } catch (error) {
+      // Running it again would fail the same way: the task ends now, and the controller fails the job.
+      this.log.error("task definition cannot be run", { task_id: task.id, error });
+      this.outbox.append({ taskId: task.id, stage: Stage.ERROR, complete: true, result: failedTaskResult(error, true) });
+      return;
+    }
+    const log = this.log.child({
+      task_id: task.id,
+      job_id: job.id,
+      rap_id: job.rapId,
+      action: job.action,
+      workspace: job.workspace,
+    });
     const controller = new AbortController();
     const abort = () => controller.abort();
     this.stopTasks.signal.addEventListener("abort", abort, { once: true });
@@ -174,7 +188,7 @@ export class Agent {
     const controller = new AbortController();
     const abort = () => controller.abort();
     this.stopTasks.signal.addEventListener("abort", abort, { once: true });
-    const log = this.log.child({ task: task.id, type: TaskType[task.type] });
+    const log = this.log.child({ task_id: task.id, type: TaskType[task.type] });
     const done = handleDatabaseTask(task, definition, this.databaseTasks, this.outbox, log, controller.signal)
       .catch((error: unknown) => {
         if (!controller.signal.aborted) log.error("database task failed", { error });

@@ -20,6 +20,10 @@ export interface AgentConfig {
   readonly version: string;
   readonly workdir: string;
   readonly logLevel: "debug" | "info" | "warn" | "error";
+  /** LOG_FORMAT json|pretty; undefined: JSON unless stderr is a terminal. */
+  readonly logFormat: "json" | "pretty" | undefined;
+  /** Prometheus /metrics of this agent (AGENT_METRICS_PORT, `metrics_port:`); undefined: not served. */
+  readonly metrics: { readonly host: string; readonly port: number } | undefined;
   readonly driver: {
     readonly kind: DriverKind;
     readonly binary: string;
@@ -87,7 +91,8 @@ function persistentAgentId(workdir: string): string {
   return id;
 }
 
-function defaultUser(): { user: string; owner: { uid: number; gid: number } | undefined } {
+/** The job user when none is configured (also what `rap run` uses). */
+export function defaultUser(): { user: string; owner: { uid: number; gid: number } | undefined } {
   const uid = process.getuid?.() ?? 0;
   const gid = process.getgid?.() ?? 0;
   // Jobs never run as root: a root agent runs them as an unprivileged id and hands them their volume.
@@ -134,7 +139,15 @@ export function agentConfigFrom(env: Env, file: FileConfig = {}, configFile?: st
     : str(driverFile.user);
   const databaseUrls = stringMap(file.database_urls);
   if (env.DEFAULT_DATABASE_URL) databaseUrls.default = env.DEFAULT_DATABASE_URL;
-  const level = (env.LOGLEVEL ?? str(file.log_level) ?? "info").toLowerCase();
+  const level = (env.LOG_LEVEL ?? env.LOGLEVEL ?? str(file.log_level) ?? "info").toLowerCase().replace(/^warning$/, "warn");
+  const logFormat = env.LOG_FORMAT ?? str(file.log_format);
+  if (logFormat !== undefined && logFormat !== "" && logFormat !== "json" && logFormat !== "pretty") {
+    throw new AgentConfigError(`LOG_FORMAT must be json or pretty, got '${logFormat}'`);
+  }
+  const metricsPort = env.AGENT_METRICS_PORT ?? str(file.metrics_port);
+  if (metricsPort !== undefined && metricsPort !== "" && !/^\d+$/.test(metricsPort)) {
+    throw new AgentConfigError(`AGENT_METRICS_PORT must be a port number, got '${metricsPort}'`);
+  }
   return Object.freeze({
     backend,
     controllerUrl: controllerUrl.replace(/\/+$/, ""),
@@ -143,6 +156,11 @@ export function agentConfigFrom(env: Env, file: FileConfig = {}, configFile?: st
     version: env.RAP_VERSION ?? "0.1.0",
     workdir,
     logLevel: (["debug", "info", "warn", "error"].includes(level) ? level : "info") as AgentConfig["logLevel"],
+    logFormat: logFormat === "json" || logFormat === "pretty" ? logFormat : undefined,
+    metrics:
+      metricsPort === undefined || metricsPort === ""
+        ? undefined
+        : Object.freeze({ host: env.AGENT_METRICS_HOST ?? str(file.metrics_host) ?? "127.0.0.1", port: Number(metricsPort) }),
     driver: Object.freeze({
       kind,
       binary: env.AGENT_DRIVER_BINARY ?? str(driverFile.binary) ?? kind,
@@ -174,8 +192,12 @@ export function agentConfigFrom(env: Env, file: FileConfig = {}, configFile?: st
 
 /** Reads AGENT_CONFIG (if set) and the environment. */
 export function loadAgentConfig(env: Env = process.env): AgentConfig {
-  const file = env.AGENT_CONFIG;
-  if (!file) return agentConfigFrom(env);
+  return agentConfigFrom(env, readAgentConfigFile(env.AGENT_CONFIG), env.AGENT_CONFIG);
+}
+
+/** The agent config file as a mapping; {} when no file is named. */
+export function readAgentConfigFile(file: string | undefined): FileConfig {
+  if (!file) return {};
   let parsed: unknown;
   try {
     parsed = parse(readFileSync(file, "utf8"));
@@ -185,5 +207,5 @@ export function loadAgentConfig(env: Env = process.env): AgentConfig {
   if (parsed !== null && (typeof parsed !== "object" || Array.isArray(parsed))) {
     throw new AgentConfigError(`agent config ${file} must be a YAML mapping`);
   }
-  return agentConfigFrom(env, (parsed ?? {}) as FileConfig, file);
+  return (parsed ?? {}) as FileConfig;
 }

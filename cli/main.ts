@@ -5,6 +5,7 @@
  *   agent                 one agent (AGENT_CONFIG names its config file)
  *   migrate [--dbpath P]  create or update the controller database
  *   validate [--json] F   check a project.yaml as upstream would
+ *   run [ACTION…]         run a study's actions locally (cli/run/)
  *   jobs, job, cancel-job, kill-job, add-job, flags, pause, db-maintenance,
  *   prepare-for-reboot, agents
  *                         operator commands over AdminService (cli/admin/; RAP_CONTROLLER_URL,
@@ -13,18 +14,18 @@
  */
 import { readFileSync } from "node:fs";
 import { loadAgentConfig } from "../agent/config.js";
-import { createAgentLogger } from "../agent/logger.js";
+import { agentLogger, controllerLogger } from "./loggers.js";
 import { runAgent } from "../agent/service.js";
 import { loadControllerConfig } from "../controller/config.js";
-import { createLogger } from "../controller/logger.js";
 import { runValidateCommand } from "../controller/pipeline/validate-command.js";
 import { runController } from "../controller/service.js";
 import { migrateDatabase } from "../controller/store/open-database.js";
 import { ADMIN_COMMAND_NAMES, isAdminCommand, runAdminCommand } from "./admin/run-admin-command.js";
 import { terminalIo } from "./admin/terminal-io.js";
 import { cliEnvironment, loadAdminCliConfig, loadAllInOneConfig } from "./config.js";
+import { runRunCli } from "./run/run-cli.js";
 
-const USAGE = `usage: rap <all-in-one|controller|agent|migrate|validate|${ADMIN_COMMAND_NAMES.join("|")}> [options]`;
+const USAGE = `usage: rap <all-in-one|controller|agent|migrate|validate|run|${ADMIN_COMMAND_NAMES.join("|")}> [options]`;
 
 function stopSignal(log: (message: string) => void): AbortSignal {
   const stop = new AbortController();
@@ -42,7 +43,7 @@ function stopSignal(log: (message: string) => void): AbortSignal {
 
 async function allInOne(): Promise<number> {
   const config = loadAllInOneConfig(cliEnvironment());
-  const log = createLogger({ level: "info" }, { component: "controller" });
+  const log = controllerLogger(config.controller, { component: "controller" });
   const signal = stopSignal((message) => log.info(message));
   const agentStop = new AbortController();
   signal.addEventListener("abort", () => agentStop.abort(), { once: true });
@@ -51,7 +52,7 @@ async function allInOne(): Promise<number> {
     autoMigrate: true,
     onListening: (app) => {
       const agentConfig = config.agent(app.port);
-      const agentLog = createAgentLogger(agentConfig.logLevel, { component: "agent", backend: agentConfig.backend });
+      const agentLog = agentLogger(agentConfig, { component: "agent", backend: agentConfig.backend });
       agentRun = runAgent(agentConfig, agentLog, agentStop.signal).catch((error: unknown) => {
         agentLog.error("agent stopped", { error });
       });
@@ -68,9 +69,10 @@ async function main(argv: string[]): Promise<number> {
     case "all-in-one":
       return allInOne();
     case "controller": {
-      const log = createLogger({ level: "info" });
+      const config = loadControllerConfig(cliEnvironment());
+      const log = controllerLogger(config, {});
       await runController(
-        loadControllerConfig(cliEnvironment()),
+        config,
         log,
         stopSignal((m) => log.info(m)),
         { autoMigrate: false },
@@ -79,7 +81,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case "agent": {
       const config = loadAgentConfig(cliEnvironment());
-      const log = createAgentLogger(config.logLevel, { backend: config.backend });
+      const log = agentLogger(config, { backend: config.backend });
       await runAgent(
         config,
         log,
@@ -100,6 +102,16 @@ async function main(argv: string[]): Promise<number> {
       if (!result.created && result.applied.length === 0) process.stdout.write(`db ${path} is up to date\n`);
       return 0;
     }
+    case "run":
+      return runRunCli(args, {
+        env: cliEnvironment(),
+        io: {
+          write: (text) => process.stdout.write(text),
+          writeError: (text) => process.stderr.write(text),
+          isTty: process.stdout.isTTY === true,
+        },
+        stopSignal: () => stopSignal(() => undefined),
+      });
     case "validate":
       return runValidateCommand(args, {
         stdout: (text) => process.stdout.write(text),

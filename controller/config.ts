@@ -63,6 +63,12 @@ export interface ControllerConfig {
   /** YYYYMM passed to the data check. */
   readonly dataCheckHesExpectedActivityMonth: string;
   readonly version: string;
+  /** LOG_LEVEL (or upstream's LOGLEVEL): debug, info, warn, error. */
+  readonly logLevel: "debug" | "info" | "warn" | "error";
+  /** LOG_FORMAT json|pretty; undefined: JSON unless stderr is a terminal. */
+  readonly logFormat: "json" | "pretty" | undefined;
+  /** DASHBOARD_TOKEN: the web dashboard's own login token (never the admin token); undefined: no dashboard login. */
+  readonly dashboardToken: string | undefined;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -109,6 +115,21 @@ function dbstatusArgs(value: string | undefined): string[] {
       `DBSTATUS_COMMAND cannot be split into words: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
+}
+
+const LOG_LEVELS = { debug: "debug", info: "info", warn: "warn", warning: "warn", error: "error" } as const;
+
+function logLevel(value: string | undefined): ControllerConfig["logLevel"] {
+  const key = (value ?? "info").trim().toLowerCase();
+  const level = Object.hasOwn(LOG_LEVELS, key) ? LOG_LEVELS[key as keyof typeof LOG_LEVELS] : undefined;
+  if (!level) throw new ConfigError(`LOG_LEVEL must be one of debug, info, warn, error, got '${value ?? ""}'`);
+  return level;
+}
+
+function logFormat(value: string | undefined): ControllerConfig["logFormat"] {
+  if (value === undefined || value === "") return undefined;
+  if (value === "json" || value === "pretty") return value;
+  throw new ConfigError(`LOG_FORMAT must be json or pretty, got '${value}'`);
 }
 
 function backendConfig(env: Env, slug: string): BackendConfig {
@@ -178,6 +199,9 @@ export function loadControllerConfig(env: Env = process.env): ControllerConfig {
     dataCheckPollIntervalSeconds: number(env, "DATA_CHECK_POLL_INTERVAL", 86400),
     dataCheckHesExpectedActivityMonth: env.DATA_CHECK_HES_EXPECTED_ACTIVITY_MONTH ?? "202304",
     version: env.RAP_VERSION ?? "0.1.0",
+    logLevel: logLevel(env.LOG_LEVEL ?? env.LOGLEVEL),
+    logFormat: logFormat(env.LOG_FORMAT),
+    dashboardToken: env.DASHBOARD_TOKEN || undefined,
   });
 }
 

@@ -1,8 +1,16 @@
 /**
- * A small structured logger: one line per event, `<UTC time> <level> [component] message k=v…`.
- * Kept dependency-free; components get child loggers with bound fields.
+ * The controller's structured log (pino): one JSON object per line on stderr in services, or
+ * pino-pretty's readable lines on a terminal. Lines about a job carry `job_id`, `rap_id` and
+ * `task_id` as fields. Every configured secret (tokens, URLs with passwords) is masked in the
+ * written line itself, whatever field or message it hid in, so none can reach a log file.
  */
+import { pino, stdSerializers, type DestinationStream } from "pino";
+import pretty from "pino-pretty";
+import { Writable } from "node:stream";
+import { secretMasker } from "./log-secrets.js";
+
 export type LogLevel = "debug" | "info" | "warn" | "error";
+export type LogFormat = "json" | "pretty";
 
 export interface Logger {
   debug(message: string, fields?: Record<string, unknown>): void;
@@ -12,33 +20,65 @@ export interface Logger {
   child(fields: Record<string, unknown>): Logger;
 }
 
-const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
-
-function formatValue(value: unknown): string {
-  if (value instanceof Error) return JSON.stringify(value.message);
-  if (typeof value === "string") return /[\s"=]/.test(value) ? JSON.stringify(value) : value;
-  return JSON.stringify(value) ?? "undefined";
+export interface LoggerOptions {
+  readonly level: LogLevel;
+  /** JSON lines (default) or readable lines for a person at a terminal. */
+  readonly format?: LogFormat;
+  /** Values that must never appear in a line (replaced by `[REDACTED]`). */
+  readonly secrets?: readonly string[];
+  /** Where finished lines go (tests); stderr by default. */
+  readonly write?: (line: string) => void;
 }
 
-export function createLogger(
-  options: { level: LogLevel; write?: (line: string) => void },
-  bound: Record<string, unknown> = {},
-): Logger {
-  const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const emit = (level: LogLevel, message: string, fields?: Record<string, unknown>) => {
-    if (ORDER[level] < ORDER[options.level]) return;
-    const all = { ...bound, ...fields };
-    const tags = Object.entries(all)
-      .filter(([, value]) => value !== undefined)
-      .map(([key, value]) => `${key}=${formatValue(value)}`)
-      .join(" ");
-    write(`${new Date().toISOString()} ${level.toUpperCase()} ${message}${tags ? ` ${tags}` : ""}`);
-  };
+function destination(options: LoggerOptions): DestinationStream {
+  const write = options.write;
+  if (options.format === "pretty") {
+    const target = write ? lineStream(write) : undefined;
+    return pretty({
+      sync: true,
+      colorize: write === undefined && process.stderr.isTTY,
+      translateTime: "UTC:yyyy-mm-dd'T'HH:MM:ss.l'Z'",
+      ignore: "pid,hostname",
+      destination: target ?? 2,
+    });
+  }
+  if (write) return { write: (line: string) => write(line.replace(/\n$/, "")) };
+  return pino.destination({ fd: 2, sync: true });
+}
+
+/** A stream handing each finished line (without its newline) to `write`. */
+function lineStream(write: (line: string) => void): Writable {
+  return new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      for (const line of String(chunk).split("\n")) if (line !== "") write(line);
+      done();
+    },
+  });
+}
+
+function wrap(base: pino.Logger): Logger {
   return {
-    debug: (message, fields) => emit("debug", message, fields),
-    info: (message, fields) => emit("info", message, fields),
-    warn: (message, fields) => emit("warn", message, fields),
-    error: (message, fields) => emit("error", message, fields),
-    child: (fields) => createLogger(options, { ...bound, ...fields }),
+    debug: (message, fields) => base.debug(fields ?? {}, message),
+    info: (message, fields) => base.info(fields ?? {}, message),
+    warn: (message, fields) => base.warn(fields ?? {}, message),
+    error: (message, fields) => base.error(fields ?? {}, message),
+    child: (fields) => wrap(base.child(fields)),
   };
+}
+
+export function createLogger(options: LoggerOptions, bound: Record<string, unknown> = {}): Logger {
+  const mask = secretMasker(options.secrets ?? []);
+  const base = pino(
+    {
+      level: options.level,
+      base: bound,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      // Errors keep their type, stack and the whole chain of causes.
+      serializers: { error: stdSerializers.errWithCause, err: stdSerializers.errWithCause },
+      hooks: { streamWrite: mask },
+    },
+    destination(options),
+  );
+  return wrap(base);
 }

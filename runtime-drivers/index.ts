@@ -7,6 +7,7 @@ export type {
   DatabaseCheckRequest,
   DatabaseCheckResults,
   Executor,
+  ExecutorFailure,
   ExecutorState,
   FinalizeOptions,
   JobDefinition,

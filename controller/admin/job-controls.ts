@@ -35,7 +35,12 @@ export function cancelJob(deps: ControllerDeps, id: string): Job {
     if (!job.cancelled) deps.jobs.markCancelled(job.rapId, [job.action], Math.floor(deps.clock.nowMs() / 1000));
     return deps.jobs.get(id)!;
   })();
-  deps.log.info("job cancelled by admin", { id, action: cancelled.action, workspace: cancelled.workspace });
+  deps.log.info("job cancelled by admin", {
+    job_id: id,
+    rap_id: cancelled.rapId,
+    action: cancelled.action,
+    workspace: cancelled.workspace,
+  });
   deps.scheduler.wake();
   return cancelled;
 }

@@ -37,7 +37,7 @@ export function setCode(
   if (!deps.jobs.compareAndSwap(job, change.job)) {
     throw new Error(`job ${job.id} changed underneath the scheduler (expected ${job.statusCode})`);
   }
-  deps.log.info(message, { status: code, workspace: job.workspace, action: job.action, id: job.id });
+  deps.log.info(message, { status: code, workspace: job.workspace, action: job.action, job_id: job.id, rap_id: job.rapId });
   sink.jobChanged(change.job);
   return change.job;
 }

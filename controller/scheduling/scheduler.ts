@@ -96,7 +96,7 @@ export class Scheduler implements SchedulerHandle {
       try {
         return deps.db.transaction(() => handleJob(deps, this.sink, backend, flagsOf(job.backend), job, capacity))();
       } catch (error) {
-        deps.log.error("could not handle job", { id: job.id, action: job.action, error });
+        deps.log.error("could not handle job", { job_id: job.id, rap_id: job.rapId, action: job.action, error });
         return undefined;
       }
     };

@@ -4,6 +4,7 @@
  * exists" means re-attach, never run again; status is derived from the runtime and the disk alone.
  */
 import { existsSync } from "node:fs";
+import { execa } from "execa";
 import { readFile, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import type { CheckoutOptions } from "../checkout.js";
@@ -57,6 +58,10 @@ export interface ContainerCliOptions {
   readonly readStudyActions?: (job: JobDefinition) => Promise<Set<string> | undefined>;
   readonly log: Logger;
   readonly nowNs?: () => bigint;
+  /** Run job containers with a pseudo-terminal, so their output arrives line by line (a local run). */
+  readonly tty?: boolean | undefined;
+  /** Fill working directories from somewhere other than the job's git commit (a local run). */
+  readonly copyCode?: ((job: JobDefinition, volumeDir: string, signal: AbortSignal) => Promise<void>) | undefined;
 }
 
 export class ExecutorError extends Error {
@@ -180,6 +185,7 @@ export class ContainerCliExecutor implements Executor {
         checkout: this.options.checkout,
         owner: this.options.volumeOwner,
         nowNs: this.nowNs,
+        copyCode: this.options.copyCode,
       },
       signal,
     );
@@ -223,6 +229,7 @@ export class ContainerCliExecutor implements Executor {
         databaseNetwork: this.options.databaseNetwork,
         envNames: Object.keys(env),
         quirks: this.quirks,
+        tty: this.options.tty,
       }),
       signal,
       env,
@@ -232,7 +239,10 @@ export class ContainerCliExecutor implements Executor {
       if (!existing) throw new ExecutorError(`${this.driver} run failed: ${run.stderr.trim()}`);
       if (!this.belongsTo(existing, job)) {
         // Left by another attempt of this job: remove it, then start this attempt's container.
-        this.options.log.warn("removing a container left by another attempt", { job: job.id, task: existing.labels["task-id"] });
+        this.options.log.warn("removing a container left by another attempt", {
+          job_id: job.id,
+          task_id: existing.labels["task-id"],
+        });
         await this.cli(argv.removeArgv(name), signal);
         return this.execute(job, signal);
       }
@@ -286,7 +296,8 @@ export class ContainerCliExecutor implements Executor {
     let logs = "";
     let facts: ContainerFacts | undefined;
     if (container) {
-      logs = logResult.all;
+      // A terminal ends lines with CRLF; the job log keeps the LF lines every other job has.
+      logs = this.options.tty ? logResult.all.replace(/\r\n/g, "\n") : logResult.all;
       facts = {
         exitCode: container.exitCode,
         oomKilled: container.oomKilled,
@@ -317,7 +328,7 @@ export class ContainerCliExecutor implements Executor {
   private async removeJobObjects(jobId: string, signal: AbortSignal): Promise<void> {
     const removed = await this.cli(argv.removeArgv(containerName(jobId)), signal);
     if (removed.exitCode !== 0 && !this.isNoSuchContainer(removed.stderr)) {
-      this.options.log.warn("could not remove container", { job: jobId, stderr: removed.stderr.trim() });
+      this.options.log.warn("could not remove container", { job_id: jobId, stderr: removed.stderr.trim() });
     }
     await rm(this.volumeDir({ id: jobId }), { recursive: true, force: true });
     await this.metrics.forget(jobId);
@@ -378,6 +389,35 @@ export class ContainerCliExecutor implements Executor {
       },
       signal,
     );
+  }
+
+  async *streamLogs(jobId: string, options: { readonly follow: boolean }, signal: AbortSignal): AsyncIterable<Uint8Array> {
+    if (!(await this.inspect({ id: jobId }, signal))) return;
+    const child = execa(this.options.binary, argv.followLogsArgv(containerName(jobId), options.follow), {
+      all: true,
+      buffer: false,
+      encoding: "buffer",
+      reject: false,
+      stdin: "ignore",
+      cancelSignal: signal,
+      forceKillAfterDelay: 2_000,
+    });
+    try {
+      for await (const chunk of child.all as AsyncIterable<Uint8Array | string>) {
+        yield typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+      }
+    } finally {
+      if (child.exitCode === null) child.kill();
+      await child.catch(() => undefined);
+    }
+  }
+
+  execCommand(jobId: string, command: readonly string[]): { readonly file: string; readonly args: readonly string[] } {
+    return { file: this.options.binary, args: argv.execArgv(containerName(jobId), command) };
+  }
+
+  async isRunning(jobId: string, signal: AbortSignal): Promise<boolean> {
+    return (await this.inspect({ id: jobId }, signal))?.running === true;
   }
 
   async listJobIds(signal: AbortSignal): Promise<string[]> {

@@ -9,6 +9,7 @@ import { createExecutor } from "../../agent/executor-factory.js";
 import { createAgentLogger } from "../../agent/logger.js";
 import type { Executor } from "../../runtime-drivers/index.js";
 import { AGENT_TOKEN } from "./controller-harness.js";
+import { STANDIN_IMAGE_MAP } from "./standin-images.js";
 
 export interface AgentHarness {
   readonly agent: Agent;
@@ -23,11 +24,15 @@ export interface AgentHarness {
 export function agentConfig(controllerUrl: string, overrides: Record<string, string> = {}): AgentConfig {
   const workdir = overrides.AGENT_WORKDIR ?? mkdtempSync(path.join(tmpdir(), "rap-agent-"));
   const file = overrides.AGENT_CONFIG;
-  const fileConfig = file ? (parse(readFileSync(file, "utf8")) as Record<string, unknown>) : {};
+  // A runtime with its own config file (kubernetes) writes the stand-in image map into it.
+  const fileConfig = file
+    ? (parse(readFileSync(file, "utf8")) as Record<string, unknown>)
+    : { driver: { image_map: STANDIN_IMAGE_MAP } };
   return agentConfigFrom(
     {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
+      CONTAINERS_CONF: process.env.CONTAINERS_CONF,
       BACKEND: "test",
       CONTROLLER_URL: controllerUrl,
       AGENT_TOKEN,

@@ -31,6 +31,17 @@ export function controllerEnv(workdir: string, port: number): Record<string, str
   };
 }
 
+/** The port in the controller's JSON "controller listening" log line, once it has been written. */
+function listeningPort(output: string): number | undefined {
+  const complete = output.split("\n").slice(0, -1);
+  for (const line of complete) {
+    if (!line.includes('"controller listening"')) continue;
+    const parsed = JSON.parse(line) as { port?: number };
+    return parsed.port;
+  }
+  return undefined;
+}
+
 /** Runs `rap migrate`, then starts `rap controller` and resolves once it listens. */
 export async function spawnController(workdir: string, port = 0): Promise<ControllerProcess> {
   const env = controllerEnv(workdir, port);
@@ -44,11 +55,11 @@ export async function spawnController(workdir: string, port = 0): Promise<Contro
     let output = "";
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /controller listening .*port=(\d+)/.exec(output);
-      if (match) {
+      const port = listeningPort(output);
+      if (port !== undefined) {
         child.stderr?.off("data", onData);
         child.stderr?.resume();
-        resolve(Number(match[1]));
+        resolve(port);
       }
     };
     child.stderr?.on("data", onData);

@@ -9,6 +9,7 @@ import path from "node:path";
 import { stringify } from "yaml";
 import { jobName } from "../../../runtime-drivers/kubernetes/names.js";
 import type { ContractRuntime } from "../../drivers/driver-contract.js";
+import { STANDIN_IMAGE_MAP, standinImage } from "../standin-images.js";
 import { FakeCluster } from "./fake-cluster.js";
 
 export const NAMESPACE = "rap-test";
@@ -55,7 +56,8 @@ export async function startKubernetesTestEnvironment(): Promise<KubernetesTestEn
         watch: { silence_seconds: 5, resync_seconds: 120, max_backoff_ms: 2000 },
         ...extra,
       };
-      writeFileSync(file, stringify({ driver: "kubernetes", kubernetes, storage: { volumes_dir: volumesDir }, ...top }));
+      const driver = { kind: "kubernetes", image_map: STANDIN_IMAGE_MAP };
+      writeFileSync(file, stringify({ driver, kubernetes, storage: { volumes_dir: volumesDir }, ...top }));
       return file;
     },
     async dispose() {
@@ -121,7 +123,7 @@ export function kubernetesContractRuntime(): ContractRuntime {
         },
         spec: {
           template: {
-            spec: { restartPolicy: "Never", containers: [{ name: "job", image: "ghcr.io/opensafely-core/python:v2" }] },
+            spec: { restartPolicy: "Never", containers: [{ name: "job", image: standinImage("python:v2") }] },
           },
         },
         status: { succeeded: 1, conditions: [{ type: "Complete", status: "True", lastTransitionTime: now }] },

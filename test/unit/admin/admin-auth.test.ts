@@ -53,9 +53,14 @@ describe("admin token", () => {
     const { call, lines } = serviceWith({ RAP_ADMIN_TOKEN: "s3cret" });
     expect(await call()).toBe(Code.Unauthenticated);
     expect(await call("guess")).toBe(Code.PermissionDenied);
-    expect(lines.map((line) => line.replace(/^\S+ /, ""))).toEqual([
-      "WARN admin call refused: no token method=GetFlags",
-      "WARN admin call refused: wrong token method=GetFlags",
+    expect(
+      lines.map((line) => {
+        const { level, msg, method } = JSON.parse(line) as Record<string, unknown>;
+        return { level, msg, method };
+      }),
+    ).toEqual([
+      { level: "warn", msg: "admin call refused: no token", method: "GetFlags" },
+      { level: "warn", msg: "admin call refused: wrong token", method: "GetFlags" },
     ]);
   });
 
