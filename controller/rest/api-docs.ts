@@ -1,9 +1,40 @@
 /**
- * The page at /controller/v1/docs/: every operation of the OpenAPI document, rendered on the server
- * into one self-contained HTML page (upstream loads Redoc from a CDN; our backends are offline).
+ * The page at /controller/v1/docs/: the OpenAPI document rendered by Redoc (as upstream's page),
+ * but with Redoc's standalone bundle served from this controller (docs/redoc.standalone.js) and the
+ * document inlined, so it works on an offline backend: navigation, request and response schemas,
+ * examples and the auth scheme. Without JavaScript, a server-rendered list of every operation shows.
  */
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import { objectAt } from "./api-spec.js";
+
+/** The file name the page loads the renderer from, relative to the docs page. */
+export const REDOC_SCRIPT = "redoc.standalone.js";
+
+let redocScript: string | undefined;
+
+/** Redoc's standalone bundle (the redoc package, 2.5), read once on first use. */
+export function redocStandaloneScript(): string {
+  redocScript ??= readFileSync(createRequire(import.meta.url).resolve("redoc/bundles/redoc.standalone.js"), "utf8");
+  return redocScript;
+}
+
+/**
+ * The docs page may load nothing from elsewhere: Redoc's bundle would fetch its logo from a CDN,
+ * which an offline backend cannot reach and a browser should not try. Redoc styles inline and
+ * starts from the inline init script.
+ */
+export const DOCS_PAGE_POLICY =
+  "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'";
+
+/** JSON safe inside an inline <script>: no `</script>` or `<!--` can close or confuse it. */
+function scriptJson(value: JsonValue): string {
+  return JSON.stringify(value)
+    .replace(/</g, "\\u003c")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
+}
 
 const METHODS = ["get", "post", "put", "patch", "delete"] as const;
 
@@ -77,17 +108,25 @@ export function renderDocsPage(spec: JsonObject): string {
 <meta charset="utf-8">
 <title>${title}</title>
 <style>
-body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.5; }
+body { margin: 0; }
+noscript { display: block; font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.5; }
 section { border-top: 1px solid #ccc; margin-top: 2rem; }
 .method { background: #234; color: #fff; padding: 0 .4rem; border-radius: .2rem; }
 pre { background: #f4f4f4; padding: .5rem; overflow-x: auto; }
 </style>
 </head>
 <body>
+<div id="redoc"></div>
+<noscript>
 <h1>${title} ${escapeHtml(text(info?.version))}</h1>
 ${prose(info?.description)}
 <p>The machine-readable document is at <a href="${escapeHtml(base)}/spec.json"><code>${escapeHtml(base)}/spec.json</code></a>.</p>
 ${operations.join("\n")}
+</noscript>
+<script src="${REDOC_SCRIPT}"></script>
+<script>
+Redoc.init(${scriptJson(spec)}, { hideDownloadButton: false, expandResponses: "200,201", pathInMiddlePanel: true, disableSearch: false }, document.getElementById("redoc"));
+</script>
 </body>
 </html>
 `;

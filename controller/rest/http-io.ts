@@ -47,8 +47,18 @@ export function sendJson(response: NodeResponse, status: number, body: unknown, 
   send(response, status, { "content-type": "application/json" }, pythonJson(body, options.compact ?? false));
 }
 
-export function sendHtml(response: NodeResponse, status: number, html: string): void {
-  send(response, status, { "content-type": "text/html; charset=utf-8" }, html);
+export function sendHtml(
+  response: NodeResponse,
+  status: number,
+  html: string,
+  headers: Readonly<Record<string, string>> = {},
+): void {
+  send(response, status, { "content-type": "text/html; charset=utf-8", ...headers }, html);
+}
+
+/** A script served from this origin (the docs page's bundled renderer), cacheable for a day. */
+export function sendScript(response: NodeResponse, script: string): void {
+  send(response, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=86400" }, script);
 }
 
 /** Django's HttpResponseNotAllowed: 405, an `Allow` header and an empty body. */

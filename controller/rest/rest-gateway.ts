@@ -11,12 +11,13 @@ import { authenticateClient } from "../rap/client-auth.js";
 import { createJobs } from "../rap/create-jobs.js";
 import { jobsStatus } from "../rap/jobs-status.js";
 import { cancelResponse, createResponse, type RapResponse } from "../rap/rap-responses.js";
-import { renderDocsPage } from "./api-docs.js";
+import { DOCS_PAGE_POLICY, REDOC_SCRIPT, redocStandaloneScript, renderDocsPage } from "./api-docs.js";
 import { API_SPEC } from "./api-spec.js";
 import {
   BodyTooLargeError,
   readBody,
   sendHtml,
+  sendScript,
   sendJson,
   sendMethodNotAllowed,
   sendPermanentRedirect,
@@ -93,7 +94,8 @@ const DOCS_PAGE = renderDocsPage(API_SPEC);
 /** Documentation routes under API_PREFIX: any method, no token, as upstream. */
 export const DOC_ROUTES: Readonly<Record<string, (response: NodeResponse) => void>> = {
   "spec.json": (response) => sendJson(response, 200, API_SPEC),
-  "docs/": (response) => sendHtml(response, 200, DOCS_PAGE),
+  "docs/": (response) => sendHtml(response, 200, DOCS_PAGE, { "content-security-policy": DOCS_PAGE_POLICY }),
+  [`docs/${REDOC_SCRIPT}`]: (response) => sendScript(response, redocStandaloneScript()),
 };
 
 async function handleEndpoint(

@@ -142,7 +142,10 @@ describe("RAP REST API over HTTP/1.1", () => {
       for (const path of ["backend/status/", "rap/create/", "rap/cancel/", "rap/status/", "spec.json", "docs/"]) {
         expect(response.text).toContain(`<code>/controller/v1/${path}</code>`);
       }
-      expect(response.text).not.toMatch(/<script|https?:\/\/(?!github\.com)/);
+      expect([...response.text.matchAll(/src="([^"]+)"/g)].map((match) => match[1])).toEqual(["redoc.standalone.js"]);
+      const script = await call("GET", "/controller/v1/docs/redoc.standalone.js", { token: null });
+      expect([script.status, script.headers["content-type"]]).toEqual([200, "text/javascript; charset=utf-8"]);
+      expect(script.text).toContain("Redoc");
     });
   });
 

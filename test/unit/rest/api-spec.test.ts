@@ -81,9 +81,13 @@ describe("openapi.json", () => {
     }
   });
 
-  it("renders into a docs page with every operation and no outside resources", () => {
+  it("renders into a Redoc page with the bundled script, the document inline, every operation for no-JS readers, and no outside resources", () => {
     const page = renderDocsPage(API_SPEC);
     for (const path of Object.keys(paths)) expect(page).toContain(`<code>/controller/v1${path}</code>`);
-    expect(page).not.toMatch(/<script|<link|src=/);
+    expect([...page.matchAll(/src="([^"]+)"/g)].map((match) => match[1])).toEqual(["redoc.standalone.js"]);
+    expect(page).not.toMatch(/<link|https?:\/\/(?!github\.com)[^"\s]*\.(js|css)/);
+    const inline = /Redoc\.init\((.*), \{ hideDownloadButton/.exec(page)?.[1] ?? "";
+    expect(JSON.parse(inline)).toEqual(API_SPEC);
+    expect(inline).not.toContain("</");
   });
 });
