@@ -55,7 +55,7 @@ function handleRequest(deps: ControllerDeps, session: AgentSession, request: Con
   switch (request.message.case) {
     case "taskUpdate": {
       const report = readReport(request.message.value);
-      const task = deps.tasks.get(report.taskId);
+      const task = deps.tasks.owner(report.taskId);
       if (!task || task.backend !== session.identity.backend) {
         deps.log.warn("update for a task this agent does not own", { task_id: report.taskId, backend: session.identity.backend });
       } else if (
