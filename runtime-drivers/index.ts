@@ -5,6 +5,7 @@
  */
 export type {
   Executor,
+  ExecutorFailure,
   ExecutorState,
   FinalizeOptions,
   JobDefinition,

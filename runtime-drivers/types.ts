@@ -79,10 +79,18 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
+/** A failure of the executor itself (not of the job's code), recorded in the job's metadata. */
+export interface ExecutorFailure {
+  readonly type: string;
+  readonly message: string;
+  /** Trying again cannot help (a commit that does not exist, an image that is not allowed, …). */
+  readonly permanent?: boolean | undefined;
+}
+
 export interface FinalizeOptions {
   readonly cancelled?: boolean;
   /** An executor-level failure to persist; the job then reports `error`. */
-  readonly error?: { readonly type: string; readonly message: string } | undefined;
+  readonly error?: ExecutorFailure | undefined;
 }
 
 /**
