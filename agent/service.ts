@@ -22,7 +22,10 @@ export async function runAgent(config: AgentConfig, log: Logger, signal: AbortSi
       return server;
     },
     (error: unknown) => {
-      log.error("local service not started: rap logs, exec and agent status are unavailable", { error, socket: config.local.socketPath });
+      log.error("local service not started: rap logs, exec and agent status are unavailable", {
+        error,
+        socket: config.local.socketPath,
+      });
       return undefined;
     },
   );

@@ -6,7 +6,7 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
   private readonly items: T[] = [];
   private waiting: ((result: IteratorResult<T>) => void) | undefined;
   private ended = false;
-  private failure: unknown;
+  private failure: Error | undefined;
 
   push(item: T): void {
     if (this.ended) return;
@@ -20,7 +20,7 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
   }
 
   /** No more items; the consumer ends after draining what was pushed. */
-  end(error?: unknown): void {
+  end(error?: Error): void {
     if (this.ended) return;
     this.ended = true;
     this.failure = error;

@@ -38,7 +38,8 @@ export interface AgentLocalDeps {
 const JOB_ID = /^[a-z2-7]{16}$/;
 
 function checkJobId(jobId: string): void {
-  if (!JOB_ID.test(jobId)) throw new ConnectError(`'${jobId}' is not a job id (16 characters, a-z and 2-7)`, Code.InvalidArgument);
+  if (!JOB_ID.test(jobId))
+    throw new ConnectError(`'${jobId}' is not a job id (16 characters, a-z and 2-7)`, Code.InvalidArgument);
 }
 
 export function agentLocalService(deps: AgentLocalDeps): ServiceImpl<typeof AgentLocalService> {
@@ -73,7 +74,10 @@ export function agentLocalService(deps: AgentLocalDeps): ServiceImpl<typeof Agen
 
     async *exec(requests, context) {
       if (!deps.execEnabled) {
-        throw new ConnectError("exec is turned off on this agent (set local.exec_enabled: true in its config)", Code.PermissionDenied);
+        throw new ConnectError(
+          "exec is turned off on this agent (set local.exec_enabled: true in its config)",
+          Code.PermissionDenied,
+        );
       }
       try {
         const session = execSession(
