@@ -4,6 +4,8 @@
  * This folder imports nothing from the rest of the project.
  */
 export type {
+  DatabaseCheckRequest,
+  DatabaseCheckResults,
   Executor,
   ExecutorFailure,
   ExecutorState,
@@ -21,3 +23,11 @@ export { PrepareError } from "./prepare-volume.js";
 export { redactResultsForController } from "./job-files/index.js";
 export { runDatabaseStatus, type DatabaseTaskKind, type DatabaseTaskResults, type DatabaseTaskSpec } from "./database-status.js";
 export { mapImage } from "./image-map.js";
+export {
+  ClientNodeApi,
+  KubernetesCounters,
+  KubernetesExecutor,
+  KubernetesExecutorError,
+  type KubernetesDriverOptions,
+  type KubernetesMetricsSink,
+} from "./kubernetes/index.js";
