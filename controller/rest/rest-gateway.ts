@@ -95,6 +95,10 @@ const DOCS_PAGE = renderDocsPage(API_SPEC);
 export const DOC_ROUTES: Readonly<Record<string, (response: NodeResponse) => void>> = {
   "spec.json": (response) => sendJson(response, 200, API_SPEC),
   "docs/": (response) => sendHtml(response, 200, DOCS_PAGE, { "content-security-policy": DOCS_PAGE_POLICY }),
+};
+
+/** Files the docs page loads (not API routes, so not in the OpenAPI document). */
+const DOC_ASSETS: Readonly<Record<string, (response: NodeResponse) => void>> = {
   [`docs/${REDOC_SCRIPT}`]: (response) => sendScript(response, redocStandaloneScript()),
 };
 
@@ -146,7 +150,7 @@ export async function handleRest(deps: ControllerDeps, request: NodeRequest, res
     await handleEndpoint(deps, endpoint, request, response);
     return true;
   }
-  const doc = own(DOC_ROUTES, route);
+  const doc = own(DOC_ROUTES, route) ?? own(DOC_ASSETS, route);
   if (doc) {
     doc(response);
     return true;

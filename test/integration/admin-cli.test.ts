@@ -51,7 +51,8 @@ async function rap(
   }
 }
 
-describe("rap admin subcommands", () => {
+// Each test spawns several `rap` processes; on a loaded machine one start can take 10 s or more.
+describe("rap admin subcommands", { timeout: 400_000 }, () => {
   it("pause and flags print upstream's flag lines; a bare flag name is a usage error", async () => {
     const paused = await rap(["pause", "on", "TEST"]);
     expect(paused.code).toBe(0);

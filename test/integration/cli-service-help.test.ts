@@ -35,7 +35,7 @@ async function rapIn(dir: string, args: string[]): Promise<{ code: number; stdou
     const { stdout, stderr } = await execute(process.execPath, [path.join(root, "bin/rap.js"), ...args], {
       env,
       cwd: dir,
-      timeout: 30_000,
+      timeout: 120_000,
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -45,7 +45,7 @@ async function rapIn(dir: string, args: string[]): Promise<{ code: number; stdou
 }
 
 describe("service commands' --help starts nothing and writes nothing", () => {
-  it.each(["all-in-one", "controller", "agent", "migrate"])("rap %s --help", async (command) => {
+  it.each(["all-in-one", "controller", "agent", "migrate"])("rap %s --help", { timeout: 180_000 }, async (command) => {
     const dir = mkdtempSync(path.join(tmpdir(), "rap-help-"));
     dirs.push(dir);
     const result = await rapIn(dir, [command, "--help"]);
@@ -56,7 +56,7 @@ describe("service commands' --help starts nothing and writes nothing", () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  it("control: rap migrate without --help does write the database", async () => {
+  it("control: rap migrate without --help does write the database", { timeout: 180_000 }, async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "rap-help-"));
     dirs.push(dir);
     const result = await rapIn(dir, ["migrate"]);
