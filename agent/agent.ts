@@ -31,6 +31,8 @@ export class Agent {
   private readonly stopTasks = new AbortController();
   readonly outbox: Outbox;
   private state: AgentState = "starting";
+  /** Told of every state change (metrics count reconnects from it). */
+  onStateChange: ((state: AgentState) => void) | undefined;
 
   private readonly databaseTasks: DatabaseTaskRunner;
 
@@ -57,6 +59,7 @@ export class Agent {
     if (state === this.state) return;
     this.log.info("agent state changed", { from: this.state, to: state });
     this.state = state;
+    this.onStateChange?.(state);
   }
 
   /**

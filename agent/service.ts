@@ -1,12 +1,11 @@
 /** Runs one agent until the signal aborts (used by agent/main.ts and the all-in-one mode). */
-import { Agent } from "./agent.js";
 import type { AgentConfig } from "./config.js";
 import { createExecutor } from "./executor-factory.js";
 import type { Logger } from "./logger.js";
+import { observedAgent } from "./telemetry/agent-telemetry.js";
 
 export async function runAgent(config: AgentConfig, log: Logger, signal: AbortSignal): Promise<void> {
-  const executor = createExecutor(config, log);
-  const agent = new Agent(config, executor, log);
+  const { agent, executor, server } = await observedAgent(config, createExecutor(config, log), log);
   log.info("agent starting", {
     backend: config.backend,
     agent_id: config.agentId,
@@ -17,5 +16,6 @@ export async function runAgent(config: AgentConfig, log: Logger, signal: AbortSi
     await agent.run(signal);
   } finally {
     await agent.close();
+    await server?.close();
   }
 }

@@ -4,6 +4,7 @@
  * This folder imports nothing from the rest of the project.
  */
 export type {
+  DriverMetrics,
   Executor,
   ExecutorState,
   FinalizeOptions,

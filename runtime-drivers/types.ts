@@ -112,3 +112,12 @@ export interface Executor {
   /** Takes one CPU/memory sample of every running job, folded into its job_metrics. */
   sampleMetrics(signal: AbortSignal): Promise<void>;
 }
+
+/**
+ * Counters a driver may bump for its own events (the agent backs them with Prometheus metrics);
+ * drivers never import a metrics library. Names are the driver's own, without prefix, e.g. the
+ * Kubernetes driver's `kubernetes_job_create_calls`.
+ */
+export interface DriverMetrics {
+  count(name: string, labels?: Readonly<Record<string, string>>): void;
+}
