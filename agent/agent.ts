@@ -6,7 +6,7 @@
  */
 import { type DatabaseTaskDefinition, TaskType, type Task } from "../gen/agent/v1/agent_pb.js";
 import { Backoff, sleep } from "./backoff.js";
-import type { Executor } from "../runtime-drivers/index.js";
+import type { Executor, JobDefinition } from "../runtime-drivers/index.js";
 import { cancelJob } from "./cancel-job.js";
 import type { AgentConfig } from "./config.js";
 import { jobFromProto } from "./convert.js";
@@ -33,6 +33,8 @@ export class Agent {
   private state: AgentState = "starting";
   /** Told of every state change (metrics count reconnects from it). */
   onStateChange: ((state: AgentState) => void) | undefined;
+  /** Told when a job task's handler starts; the function it returns is called when the handler ends. */
+  onJobTask: ((task: Task, job: JobDefinition) => () => void) | undefined;
 
   private readonly databaseTasks: DatabaseTaskRunner;
 
@@ -170,9 +172,11 @@ export class Agent {
         }
       }
     };
+    const handled = this.onJobTask?.(task, job);
     const done = retrying().finally(() => {
       this.stopTasks.signal.removeEventListener("abort", abort);
       this.running.delete(task.id);
+      handled?.();
     });
     this.running.set(task.id, { jobId: job.id, controller, done });
   }

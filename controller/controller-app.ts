@@ -34,12 +34,17 @@ import { TaskStore } from "./store/task-store.js";
 import { ControllerMetrics } from "./telemetry/controller-metrics.js";
 import { ControllerTelemetry } from "./telemetry/controller-telemetry.js";
 import { countRequests, serveMetrics } from "./telemetry/http-metrics.js";
+import type { JobSpanIds } from "./telemetry/job-span-ids.js";
+import { JobTracing } from "./telemetry/job-tracing.js";
+import type { TracerProvider } from "@opentelemetry/api";
 
 export interface ControllerOptions {
   readonly config: ControllerConfig;
   readonly log: Logger;
   /** Migrate a missing or old database at start (all-in-one, tests) instead of refusing to start. */
   readonly autoMigrate: boolean;
+  /** Where job traces go (built with JobSpanIds so JOB root spans keep their stored ids); none: no traces. */
+  readonly tracing?: { readonly provider: TracerProvider; readonly ids: JobSpanIds };
 }
 
 export class ControllerApp {
@@ -70,7 +75,8 @@ export class ControllerApp {
       flag: (backend, id) => flags.get(backend, id),
       nowMs: clock.nowMs,
     });
-    const telemetry = new ControllerTelemetry(metrics, clock.nowMs);
+    const tracing = options.tracing ? new JobTracing(options.tracing.provider, options.tracing.ids, log) : undefined;
+    const telemetry = new ControllerTelemetry(metrics, clock.nowMs, tracing);
     const sessions = new SessionRegistry(tasks, (taskId, backend) => telemetry.taskPushed(taskId, backend));
     holder.sessions = sessions;
     const backendsToPush = new Set<string>();

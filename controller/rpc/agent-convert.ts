@@ -57,6 +57,7 @@ function jobDefinition(definition: Readonly<Record<string, unknown>>) {
     cpuCount: text(definition.cpu_count),
     memoryLimit: text(definition.memory_limit),
     level4FileTypes: strings(definition.level4_file_types),
+    traceContext: stringMap(definition.trace_context),
   });
 }
 

@@ -79,6 +79,8 @@ export function buildJobDefinition(job: Job, context: DefinitionContext): Record
     cpu_count: context.backend.jobCpuCount,
     memory_limit: context.backend.jobMemoryLimit,
     level4_file_types: [...LEVEL4_FILE_TYPES],
+    // Agent-only (job-server never sees definitions): the agent's spans join the job's trace.
+    trace_context: { ...job.traceContext },
   };
 }
 

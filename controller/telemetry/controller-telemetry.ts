@@ -1,19 +1,22 @@
 /**
- * The controller's telemetry behind the TelemetryHooks: Prometheus metrics now; trace spans and the
- * job history join here too. One object per controller.
+ * The controller's telemetry behind the TelemetryHooks: Prometheus metrics and the job's trace
+ * spans. One object per controller.
  */
 import type { Job } from "../jobs/job.js";
 import type { ControllerMetrics } from "./controller-metrics.js";
+import type { JobTracing } from "./job-tracing.js";
 import type { TelemetryHooks } from "./telemetry-hooks.js";
 
 export class ControllerTelemetry implements TelemetryHooks {
   constructor(
     readonly metrics: ControllerMetrics,
     private readonly nowMs: () => number,
+    private readonly tracing: JobTracing | undefined,
   ) {}
 
   jobChanged(job: Job, previous: Job): void {
     this.metrics.jobChanged(job, previous);
+    this.tracing?.jobChanged(job, previous);
   }
 
   taskPushed(taskId: string, backend: string): void {
