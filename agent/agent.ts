@@ -4,12 +4,12 @@
  * status (from the runtime and the disk) makes that a resend of the result, never a second run.
  * A CANCELJOB first stops the job's RUNJOB handler, then runs the cancel steps.
  */
-import { type DatabaseTaskDefinition, TaskType, type Task } from "../gen/agent/v1/agent_pb.js";
+import { type DatabaseTaskDefinition, Stage, TaskType, type Task } from "../gen/agent/v1/agent_pb.js";
 import { Backoff, sleep } from "./backoff.js";
 import type { Executor, JobDefinition } from "../runtime-drivers/index.js";
 import { cancelJob } from "./cancel-job.js";
 import type { AgentConfig } from "./config.js";
-import { jobFromProto } from "./convert.js";
+import { failedTaskResult, jobFromProto } from "./convert.js";
 import { handleDatabaseTask, type DatabaseTaskRunner } from "./database-task.js";
 import { createDatabaseTaskRunner } from "./executor-factory.js";
 import type { Logger } from "./logger.js";
@@ -135,7 +135,15 @@ export class Agent {
       this.log.warn("task type not handled by this agent", { task_id: task.id, type: TaskType[task.type] });
       return;
     }
-    const job = jobFromProto(task.definition.value);
+    let job: JobDefinition;
+    try {
+      job = jobFromProto(task.definition.value);
+    } catch (error) {
+      // Running it again would fail the same way: the task ends now, and the controller fails the job.
+      this.log.error("task definition cannot be run", { task_id: task.id, error });
+      this.outbox.append({ taskId: task.id, stage: Stage.ERROR, complete: true, result: failedTaskResult(error, true) });
+      return;
+    }
     const log = this.log.child({
       task_id: task.id,
       job_id: job.id,

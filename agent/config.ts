@@ -86,7 +86,8 @@ function persistentAgentId(workdir: string): string {
   return id;
 }
 
-function defaultUser(): { user: string; owner: { uid: number; gid: number } | undefined } {
+/** The job user when none is configured (also what `rap run` uses). */
+export function defaultUser(): { user: string; owner: { uid: number; gid: number } | undefined } {
   const uid = process.getuid?.() ?? 0;
   const gid = process.getgid?.() ?? 0;
   // Jobs never run as root: a root agent runs them as an unprivileged id and hands them their volume.
@@ -173,8 +174,12 @@ export function agentConfigFrom(env: Env, file: FileConfig = {}): AgentConfig {
 
 /** Reads AGENT_CONFIG (if set) and the environment. */
 export function loadAgentConfig(env: Env = process.env): AgentConfig {
-  const file = env.AGENT_CONFIG;
-  if (!file) return agentConfigFrom(env);
+  return agentConfigFrom(env, readAgentConfigFile(env.AGENT_CONFIG));
+}
+
+/** The agent config file as a mapping; {} when no file is named. */
+export function readAgentConfigFile(file: string | undefined): FileConfig {
+  if (!file) return {};
   let parsed: unknown;
   try {
     parsed = parse(readFileSync(file, "utf8"));
@@ -184,5 +189,5 @@ export function loadAgentConfig(env: Env = process.env): AgentConfig {
   if (parsed !== null && (typeof parsed !== "object" || Array.isArray(parsed))) {
     throw new AgentConfigError(`agent config ${file} must be a YAML mapping`);
   }
-  return agentConfigFrom(env, (parsed ?? {}) as FileConfig);
+  return (parsed ?? {}) as FileConfig;
 }

@@ -1,10 +1,11 @@
 /**
  * The agent's handler for DBSTATUS / DBDATACHECK tasks: run the check once through the runtime
- * driver and report the result in one complete update with stage "" (as upstream's agent does).
+ * driver and report the result in one complete update without a stage (as upstream's agent does).
  * Running a check twice is harmless, so a re-delivered task simply runs again.
  */
-import { type DatabaseTaskDefinition, type Task, TaskType } from "../gen/agent/v1/agent_pb.js";
+import { type DatabaseTaskDefinition, Stage, type Task, TaskType } from "../gen/agent/v1/agent_pb.js";
 import type { DatabaseTaskKind, DatabaseTaskResults } from "../runtime-drivers/index.js";
+import { databaseTaskResult } from "./convert.js";
 import type { Logger } from "./logger.js";
 import type { Outbox } from "./outbox.js";
 
@@ -48,5 +49,5 @@ export async function handleDatabaseTask(
   if (signal.aborted) return;
   if (results.error) log.warn("database task failed", { error_type: results.error.type, message: results.error.message });
   else log.info("database task done", { status: results.results.status });
-  outbox.append({ taskId: task.id, stage: "", complete: true, results });
+  outbox.append({ taskId: task.id, stage: Stage.UNSPECIFIED, complete: true, result: databaseTaskResult(results) });
 }

@@ -6,16 +6,17 @@
  */
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { create, fromBinary, type JsonObject, toBinary } from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import BetterSqlite3, { type Database } from "better-sqlite3";
-import { type TaskUpdate, TaskUpdateSchema } from "../gen/agent/v1/agent_pb.js";
+import { type Stage, type TaskResult, type TaskUpdate, TaskUpdateSchema } from "../gen/agent/v1/agent_pb.js";
 
 export interface NewUpdate {
   readonly taskId: string;
-  readonly stage: string;
+  readonly stage: Stage;
   readonly complete: boolean;
   readonly timestampNs?: bigint | undefined;
-  readonly results?: JsonObject | undefined;
+  /** Required when `complete`. */
+  readonly result?: TaskResult | undefined;
 }
 
 export class Outbox {

@@ -3,7 +3,8 @@
  * instead of a 1 s poll: each step starts from the executor's status, derived from the runtime and
  * the disk, so the same code resumes a job after an agent restart at whatever step it was.
  */
-import type { Executor, JobDefinition, JobStatus } from "../runtime-drivers/index.js";
+import { Stage } from "../gen/agent/v1/agent_pb.js";
+import type { Executor, ExecutorFailure, JobDefinition, JobStatus } from "../runtime-drivers/index.js";
 import type { Logger } from "./logger.js";
 import type { TaskReporter } from "./task-reporter.js";
 
@@ -12,9 +13,9 @@ const nowNs = (): bigint => BigInt(Date.now()) * 1_000_000n;
 /** Errors that will happen again however often the job is retried. */
 const PERMANENT_ERRORS = new Set(["CheckoutError", "PrepareError"]);
 
-function describe(error: unknown): { type: string; message: string; retryable: boolean } {
+function describe(error: unknown): ExecutorFailure {
   const type = error instanceof Error ? error.name : "Error";
-  return { type, message: error instanceof Error ? error.message : String(error), retryable: !PERMANENT_ERRORS.has(type) };
+  return { type, message: error instanceof Error ? error.message : String(error), permanent: PERMANENT_ERRORS.has(type) };
 }
 
 export async function runJob(
@@ -33,7 +34,7 @@ export async function runJob(
         reporter.status(status, true);
         return;
       case "unknown":
-        reporter.stage("preparing", nowNs());
+        reporter.stage(Stage.PREPARING, nowNs());
         try {
           status = await executor.prepare(job, signal);
         } catch (error) {
@@ -56,7 +57,7 @@ export async function runJob(
         status = await executor.waitForExit(job, signal);
         break;
       case "executed":
-        reporter.stage("finalizing", nowNs());
+        reporter.stage(Stage.FINALIZING, nowNs());
         status = await executor.finalize(job, {}, signal);
         // The outcome is known: report it first, then tidy up. A crash in between leaves a
         // container that the next agent reaps at start (Executor.reapFinished).

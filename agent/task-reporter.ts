@@ -1,6 +1,7 @@
 /** Turns executor statuses into outbox updates for one task. */
-import { redactResultsForController, type JobStatus } from "../runtime-drivers/index.js";
-import { asJsonObject } from "./convert.js";
+import type { Stage } from "../gen/agent/v1/agent_pb.js";
+import type { JobStatus } from "../runtime-drivers/index.js";
+import { jobTaskResult, STAGES } from "./convert.js";
 import type { Outbox } from "./outbox.js";
 
 export class TaskReporter {
@@ -10,13 +11,18 @@ export class TaskReporter {
   ) {}
 
   /** A stage change that is not the end of the task. */
-  stage(stage: string, timestampNs?: bigint): void {
-    this.outbox.append({ taskId: this.taskId, stage, complete: false, timestampNs, results: {} });
+  stage(stage: Stage, timestampNs?: bigint): void {
+    this.outbox.append({ taskId: this.taskId, stage, complete: false, timestampNs });
   }
 
   status(status: JobStatus, complete = false): void {
     const done = status.state === "finalized" || status.state === "error";
-    const results = done ? asJsonObject(redactResultsForController(status.results)) : {};
-    this.outbox.append({ taskId: this.taskId, stage: status.state, complete, timestampNs: status.timestampNs, results });
+    this.outbox.append({
+      taskId: this.taskId,
+      stage: STAGES[status.state],
+      complete,
+      timestampNs: status.timestampNs,
+      result: done ? jobTaskResult(status) : undefined,
+    });
   }
 }

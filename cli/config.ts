@@ -1,10 +1,11 @@
 /**
  * Configuration of the all-in-one mode: one controller and one agent for its first backend, from one
  * environment. Local git repositories are allowed by default here (a laptop or a demo); the agent's
- * token is generated per run unless <BACKEND>_AGENT_TOKEN is set.
+ * token is generated per run unless <BACKEND>_AGENT_TOKEN is set. AGENT_CONFIG names the agent's
+ * config file as for `rap agent` (the demo's maps the stand-in images).
  */
 import { randomBytes } from "node:crypto";
-import { agentConfigFrom, type AgentConfig } from "../agent/config.js";
+import { agentConfigFrom, readAgentConfigFile, type AgentConfig } from "../agent/config.js";
 import { loadControllerConfig, type ControllerConfig } from "../controller/config.js";
 
 export interface AllInOneConfig {
@@ -27,14 +28,18 @@ export function loadAllInOneConfig(env: Readonly<Record<string, string | undefin
     HOST: env.HOST ?? "127.0.0.1",
   };
   const controller = loadControllerConfig(shared);
+  const agentFile = readAgentConfigFile(env.AGENT_CONFIG);
   const agent = (controllerPort: number) =>
-    agentConfigFrom({
-      ...shared,
-      CONTROLLER_URL: `http://127.0.0.1:${controllerPort}`,
-      AGENT_TOKEN: agentToken,
-      AGENT_WORKDIR: env.AGENT_WORKDIR ?? `${controller.workdir}/agent-${backend}`,
-      WORKDIR: controller.workdir,
-    });
+    agentConfigFrom(
+      {
+        ...shared,
+        CONTROLLER_URL: `http://127.0.0.1:${controllerPort}`,
+        AGENT_TOKEN: agentToken,
+        AGENT_WORKDIR: env.AGENT_WORKDIR ?? `${controller.workdir}/agent-${backend}`,
+        WORKDIR: controller.workdir,
+      },
+      agentFile,
+    );
   return { controller, agent };
 }
 

@@ -5,6 +5,7 @@
  *   agent                 one agent (AGENT_CONFIG names its config file)
  *   migrate [--dbpath P]  create or update the controller database
  *   validate [--json] F   check a project.yaml as upstream would
+ *   run [ACTION…]         run a study's actions locally (cli/run/)
  *   jobs, job, cancel-job, kill-job, add-job, flags, pause, db-maintenance,
  *   prepare-for-reboot, agents
  *                         operator commands over AdminService (cli/admin/; RAP_CONTROLLER_URL,
@@ -22,8 +23,9 @@ import { migrateDatabase } from "../controller/store/open-database.js";
 import { ADMIN_COMMAND_NAMES, isAdminCommand, runAdminCommand } from "./admin/run-admin-command.js";
 import { terminalIo } from "./admin/terminal-io.js";
 import { cliEnvironment, loadAdminCliConfig, loadAllInOneConfig } from "./config.js";
+import { runRunCli } from "./run/run-cli.js";
 
-const USAGE = `usage: rap <all-in-one|controller|agent|migrate|validate|${ADMIN_COMMAND_NAMES.join("|")}> [options]`;
+const USAGE = `usage: rap <all-in-one|controller|agent|migrate|validate|run|${ADMIN_COMMAND_NAMES.join("|")}> [options]`;
 
 function stopSignal(log: (message: string) => void): AbortSignal {
   const stop = new AbortController();
@@ -100,6 +102,16 @@ async function main(argv: string[]): Promise<number> {
       if (!result.created && result.applied.length === 0) process.stdout.write(`db ${path} is up to date\n`);
       return 0;
     }
+    case "run":
+      return runRunCli(args, {
+        env: cliEnvironment(),
+        io: {
+          write: (text) => process.stdout.write(text),
+          writeError: (text) => process.stderr.write(text),
+          isTty: process.stdout.isTTY === true,
+        },
+        stopSignal: () => stopSignal(() => undefined),
+      });
     case "validate":
       return runValidateCommand(args, {
         stdout: (text) => process.stdout.write(text),

@@ -6,6 +6,7 @@
 export type {
   DriverMetrics,
   Executor,
+  ExecutorFailure,
   ExecutorState,
   FinalizeOptions,
   JobDefinition,

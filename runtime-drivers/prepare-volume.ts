@@ -59,12 +59,15 @@ export interface PrepareVolumeOptions {
   /** When set (agent running as root, job as another user), the tree is handed to that user. */
   readonly owner?: { readonly uid: number; readonly gid: number } | undefined;
   readonly nowNs: () => bigint;
+  /** Puts the job's code in place instead of the git checkout (a local run from a study directory). */
+  readonly copyCode?: ((job: JobDefinition, volumeDir: string, signal: AbortSignal) => Promise<void>) | undefined;
 }
 
 export async function prepareVolume(job: JobDefinition, options: PrepareVolumeOptions, signal: AbortSignal): Promise<void> {
   const { layout, volumeDir } = options;
   await mkdir(volumeDir, { recursive: true });
-  await checkoutCommit(job.repoUrl, job.commit, volumeDir, options.checkout, signal);
+  if (options.copyCode) await options.copyCode(job, volumeDir, signal);
+  else await checkoutCommit(job.repoUrl, job.commit, volumeDir, options.checkout, signal);
   const workspaceDir = highWorkspaceDir(layout, job.workspace);
   for (const file of await inputFiles(layout, job)) {
     const source = inside(workspaceDir, file);

@@ -65,6 +65,10 @@ export interface StorageLayout {
   readonly reposDir: string;
   /** Scratch space for checkouts. */
   readonly tempDir: string;
+  /** Parent of the high-privacy workspaces (upstream's HIGH_PRIVACY_WORKSPACES_DIR). Default `<high>/workspaces`. */
+  readonly highWorkspacesDir?: string | undefined;
+  /** Parent of the medium-privacy workspaces (upstream's MEDIUM_PRIVACY_WORKSPACES_DIR). Default `<medium>/workspaces`. */
+  readonly mediumWorkspacesDir?: string | undefined;
 }
 
 /** Minimal logger drivers accept, so they never import a logging library. */
@@ -75,10 +79,18 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
+/** A failure of the executor itself (not of the job's code), recorded in the job's metadata. */
+export interface ExecutorFailure {
+  readonly type: string;
+  readonly message: string;
+  /** Trying again cannot help (a commit that does not exist, an image that is not allowed, …). */
+  readonly permanent?: boolean | undefined;
+}
+
 export interface FinalizeOptions {
   readonly cancelled?: boolean;
   /** An executor-level failure to persist; the job then reports `error`. */
-  readonly error?: { readonly type: string; readonly message: string } | undefined;
+  readonly error?: ExecutorFailure | undefined;
 }
 
 /**
@@ -111,6 +123,19 @@ export interface Executor {
   reapFinished(signal: AbortSignal): Promise<string[]>;
   /** Takes one CPU/memory sample of every running job, folded into its job_metrics. */
   sampleMetrics(signal: AbortSignal): Promise<void>;
+  /**
+   * The output of a job's container so far, as the runtime holds it, and with `follow` everything it
+   * writes after, until the container stops. Ends at once when the job has no container (see
+   * `jobLogFile` for a finished job). Optional: a driver without it cannot serve `rap logs` live.
+   */
+  streamLogs?(jobId: string, options: { readonly follow: boolean }, signal: AbortSignal): AsyncIterable<Uint8Array>;
+  /**
+   * The command line (run by the caller inside a pseudo-terminal) that opens an interactive session
+   * running `command` in the job's running container. Optional: a driver without it cannot serve `rap exec`.
+   */
+  execCommand?(jobId: string, command: readonly string[]): { readonly file: string; readonly args: readonly string[] };
+  /** Whether the job has a running container right now. */
+  isRunning?(jobId: string, signal: AbortSignal): Promise<boolean>;
 }
 
 /**

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Builds small local stand-ins for the built-in action images (python, r, ehrql, stata-mp,
-# sqlrunner, jupyter) under their real names, ghcr.io/opensafely-core/<name>:<tag>, from a static
-# busybox root filesystem whose entrypoint is /bin/sh. A study action `python:v2 analysis/x.sh`
-# therefore runs a real shell script in a real container. A deployment with registry access uses the
-# real images instead (see README, "Images"). Usage: build-images.sh docker [podman]
+# sqlrunner, jupyter, tpp-database-utils) from a static busybox root filesystem whose entrypoint is
+# /bin/sh, named rap-standin/<name>:<tag> and labelled org.rap-runner.standin=true. They never take
+# a real image's name (a machine that also runs real OpenSAFELY images must not get busybox under
+# ghcr.io/...): an agent reaches them only through the `image_map` of the demo and test configs,
+# `{"ghcr.io/opensafely-core/": "rap-standin/"}`. Usage: build-images.sh docker [podman]
 set -euo pipefail
-registry="${STANDIN_REGISTRY:-ghcr.io/opensafely-core}"
+prefix="rap-standin"
 names=(python r ehrql stata-mp sqlrunner jupyter tpp-database-utils)
 tags=(v1 v2 latest)
 busybox_bin="$(command -v busybox || echo /bin/busybox)"
@@ -30,13 +31,14 @@ make_rootfs() {
 for runtime in "$@"; do
   for name in "${names[@]}"; do
     for tag in "${tags[@]}"; do
-      image="$registry/$name:$tag"
+      image="$prefix/$name:$tag"
       if "$runtime" image inspect "$image" >/dev/null 2>&1; then continue; fi
       make_rootfs
       echo "[images] $runtime: $image" >&2
-      "$runtime" import \
+      quiet=(); [ "$runtime" = podman ] && quiet=(--quiet)  # podman narrates the copy on stderr
+      "$runtime" import "${quiet[@]}" \
         --change 'ENTRYPOINT ["/bin/sh"]' --change 'ENV PATH=/bin' --change 'WORKDIR /workspace' \
-        --change "LABEL org.opencontainers.image.version=$tag" \
+        --change "LABEL org.opencontainers.image.version=$tag" --change "LABEL org.rap-runner.standin=true" \
         "$rootfs_tar" "$image" >/dev/null
     done
   done

@@ -42,6 +42,7 @@ async function startAllInOne(): Promise<{ url: string; stop: () => Promise<void>
     env: {
       ...process.env,
       WORKDIR: workdir,
+      AGENT_CONFIG: process.env.AGENT_CONFIG ?? path.join(root, "examples/standin-agent.yaml"),
       PORT: process.env.PORT ?? "0",
       BACKENDS: backend,
       [`${backend.toUpperCase()}_CLIENT_TOKENS`]: token,

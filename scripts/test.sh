@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm test`: sets up what the tests need (npm deps, docker engine, podman config, stand-in images),
-# then checks generated code, types and lint, and runs every test against real containers.
-# Ends with a plain "N passed, N failed" line.
+# then checks the proto contracts, generated code, types, lint and format, and runs every test
+# against real containers. Ends with a plain "N passed, N failed" line that counts each check as
+# one more passed or failed item, next to the tests.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export npm_config_nodedir="${npm_config_nodedir:-/usr}"
@@ -9,13 +10,15 @@ bash scripts/setup.sh --podman || exit 1
 
 step() { printf '\n== %s\n' "$*"; }
 failed_steps=()
+passed_steps=0
 run_step() {
   local name="$1"; shift
   step "$name"
-  "$@" || failed_steps+=("$name")
+  if "$@"; then passed_steps=$((passed_steps + 1)); else failed_steps+=("$name"); fi
 }
 
 run_step "proto lint" npx buf lint
+run_step "proto breaking (against main's previous contract)" bash scripts/check-proto-breaking.sh
 run_step "generated code is up to date" bash -c 'npx buf generate && git diff --exit-code --stat -- gen/ && test -z "$(git status --porcelain -- gen/)"'
 run_step "typecheck" npx tsc --noEmit -p tsconfig.json
 run_step "lint" npx eslint --max-warnings 0 .
@@ -27,14 +30,19 @@ npx vitest run --config test/vitest.config.ts --reporter=default --reporter=json
 tests_status=$?
 summary=$(node -e '
   const fs = require("node:fs");
-  const file = process.argv[1];
-  if (!fs.existsSync(file)) { console.log("0 passed, 1 failed"); process.exit(0); }
-  const r = JSON.parse(fs.readFileSync(file, "utf8"));
-  // A run that failed without a failed test (a suite that could not load, an unhandled error)
-  // still counts as a failure in the summary line.
-  const failed = r.numFailedTests + (r.numRuntimeErrorTestSuites ?? 0);
-  console.log(`${r.numPassedTests} passed, ${failed === 0 && !r.success ? 1 : failed} failed`);
-' "$report")
+  const [file, checksPassed, checksFailed] = [process.argv[1], Number(process.argv[2]), Number(process.argv[3])];
+  let passed = 0;
+  let failed = 1;
+  if (fs.existsSync(file)) {
+    const r = JSON.parse(fs.readFileSync(file, "utf8"));
+    // A run that failed without a failed test (a suite that could not load, an unhandled error)
+    // still counts as a failure in the summary line.
+    const failedTests = r.numFailedTests + (r.numRuntimeErrorTestSuites ?? 0);
+    passed = r.numPassedTests;
+    failed = failedTests === 0 && !r.success ? 1 : failedTests;
+  }
+  console.log(`${passed + checksPassed} passed, ${failed + checksFailed} failed`);
+' "$report" "$passed_steps" "${#failed_steps[@]}")
 
 if [ "${#failed_steps[@]}" -gt 0 ]; then
   printf '\nfailed checks: %s\n' "${failed_steps[*]}"

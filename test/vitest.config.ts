@@ -1,3 +1,4 @@
+import path from "node:path";
 import { defineConfig } from "vitest/config";
 
 // Three projects: pure unit tests, integration tests (real controller + agent on 127.0.0.1, real
@@ -5,6 +6,9 @@ import { defineConfig } from "vitest/config";
 // crashed container run cannot take the runner down.
 export default defineConfig({
   test: {
+    // Podman in a sandbox with low hard rlimits needs lower default ulimits; the tests bring their own
+    // containers.conf rather than relying on one written host-wide (an explicit CONTAINERS_CONF wins).
+    env: { CONTAINERS_CONF: process.env.CONTAINERS_CONF ?? path.resolve(import.meta.dirname, "../scripts/podman-sandbox.conf") },
     projects: [
       {
         test: {

@@ -1,5 +1,7 @@
 /** The controller's domain types for jobs and tasks (no protobuf, no SQL rows). */
 import type { State, StatusCode } from "./status.js";
+import type { TaskDefinition } from "./task-definition.js";
+import type { Stage, TaskResult } from "./task-result.js";
 
 export interface AnalysisScope {
   readonly [key: string]: readonly string[];
@@ -48,15 +50,17 @@ export interface Task {
   readonly backend: string;
   readonly type: TaskType;
   readonly jobId: string | null;
-  /** Sent to the agent verbatim (upstream's JobDefinition dict for job tasks). */
-  readonly definition: Readonly<Record<string, unknown>>;
+  /** A JobDefinition for RUNJOB / CANCELJOB, a DatabaseTaskDefinition for DBSTATUS / DBDATACHECK. */
+  readonly definition: TaskDefinition;
   readonly active: boolean;
   readonly createdAt: number;
   readonly finishedAt: number | null;
   readonly attributes: Readonly<Record<string, string>>;
-  readonly agentStage: string | null;
+  /** The last stage the agent reported; null before any report, and for database tasks. */
+  readonly agentStage: Stage | null;
   readonly agentComplete: boolean;
-  readonly agentResults: Readonly<Record<string, unknown>> | null;
+  /** Set once the agent completes the task. */
+  readonly agentResult: TaskResult | null;
   readonly agentTimestampNs: bigint | null;
   readonly lastSeq: number;
 }

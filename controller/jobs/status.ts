@@ -2,6 +2,7 @@
  * Upstream's coarse State and fine StatusCode values, with the messages job-server stores verbatim
  * (reference/jobrunner.md §3.1-3.2). Declaration order matters: codes are totally ordered.
  */
+import type { Stage } from "./task-result.js";
 
 export const STATES = ["pending", "running", "succeeded", "failed"] as const;
 export type State = (typeof STATES)[number];
@@ -56,15 +57,10 @@ export const RESET_CODES: ReadonlySet<StatusCode> = new Set([
 /** Codes whose arrival marks the job running (and stamps started_at once). */
 export const RUNNING_START_CODES: ReadonlySet<StatusCode> = new Set(["initiated", "preparing", "prepared", "executing"]);
 
-/** Agent stages that map to a status code by value; anything else leaves the code unchanged. */
-export const AGENT_STAGE_CODES: ReadonlySet<string> = new Set([
-  "preparing",
-  "prepared",
-  "executing",
-  "executed",
-  "finalizing",
-  "finalized",
-]);
+/** Agent stages whose arrival sets the status code of the same name; the others leave the code as it is. */
+export const AGENT_STAGE_CODES: ReadonlyMap<Stage, StatusCode> = new Map(
+  (["preparing", "prepared", "executing", "executed", "finalizing", "finalized"] as const).map((stage) => [stage, stage]),
+);
 
 export const MESSAGES = {
   created: "Created",

@@ -26,14 +26,9 @@ export function isoSeconds(seconds: number): string {
   return new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
-/**
- * `job_metrics` from the latest RUNJOB task's agent results, as upstream reads them (whatever the
- * task's stage). Upstream would pass a non-object value through; we send `{}` instead.
- */
+/** `job_metrics` from the latest RUNJOB task's agent result, as upstream reads them; `{}` when none. */
 function metricsFor(deps: ControllerDeps, job: Job): Record<string, unknown> {
-  const results = deps.tasks.forJob(job.id, "runjob").at(-1)?.agentResults;
-  const metrics = results ? results.job_metrics : undefined;
-  return metrics !== null && typeof metrics === "object" && !Array.isArray(metrics) ? (metrics as Record<string, unknown>) : {};
+  return { ...deps.tasks.forJob(job.id, "runjob").at(-1)?.agentResult?.jobMetrics };
 }
 
 export function toApiJob(deps: ControllerDeps, job: Job): ApiJob {

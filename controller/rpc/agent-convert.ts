@@ -1,13 +1,23 @@
-/** Task rows to agent.v1 messages and agent reports back: the controller's only bridge to agent.v1. */
+/**
+ * The agent stream's edge: task rows to agent.v1 messages, and agent reports back to domain types.
+ * The controller's only bridge to agent.v1; each shape is converted here once, field by field.
+ */
 import { create } from "@bufbuild/protobuf";
 import {
+  type JobDefinition as ProtoJobDefinition,
   JobDefinitionSchema,
+  OutputPrivacy as ProtoOutputPrivacy,
+  Stage as ProtoStage,
   TaskSchema,
+  TaskOutcome,
+  type TaskResult as ProtoTaskResult,
   TaskType as ProtoTaskType,
   type Task as ProtoTask,
   type TaskUpdate,
 } from "../../gen/agent/v1/agent_pb.js";
 import type { Task, TaskType } from "../jobs/job.js";
+import type { JobDefinition, OutputPrivacy } from "../jobs/task-definition.js";
+import type { Stage, TaskResult } from "../jobs/task-result.js";
 import type { AgentReport } from "../store/task-store.js";
 
 const TASK_TYPES: Record<TaskType, ProtoTaskType> = {
@@ -17,81 +27,116 @@ const TASK_TYPES: Record<TaskType, ProtoTaskType> = {
   dbdatacheck: ProtoTaskType.DBDATACHECK,
 };
 
-function text(value: unknown): string {
-  if (typeof value === "string") return value;
-  if (value === null || value === undefined) return "";
-  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return String(value);
-  return JSON.stringify(value) ?? "";
-}
-const strings = (value: unknown): string[] => (Array.isArray(value) ? value.map(text) : []);
-const stringMap = (value: unknown): Record<string, string> =>
-  value !== null && typeof value === "object"
-    ? Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([key, v]) => [key, text(v)]))
-    : {};
-const integer = (value: unknown): bigint =>
-  typeof value === "number" && Number.isFinite(value) ? BigInt(Math.trunc(value)) : 0n;
+const PRIVACIES: Record<OutputPrivacy, ProtoOutputPrivacy> = {
+  highly_sensitive: ProtoOutputPrivacy.HIGHLY_SENSITIVE,
+  moderately_sensitive: ProtoOutputPrivacy.MODERATELY_SENSITIVE,
+  minimally_sensitive: ProtoOutputPrivacy.MINIMALLY_SENSITIVE,
+};
 
-function jobDefinition(definition: Readonly<Record<string, unknown>>) {
-  const study = (definition.study ?? {}) as Record<string, unknown>;
+const STAGES: ReadonlyMap<ProtoStage, Stage | null> = new Map([
+  [ProtoStage.UNSPECIFIED, null],
+  [ProtoStage.UNKNOWN, "unknown"],
+  [ProtoStage.PREPARING, "preparing"],
+  [ProtoStage.PREPARED, "prepared"],
+  [ProtoStage.EXECUTING, "executing"],
+  [ProtoStage.EXECUTED, "executed"],
+  [ProtoStage.FINALIZING, "finalizing"],
+  [ProtoStage.FINALIZED, "finalized"],
+  [ProtoStage.ERROR, "error"],
+]);
+
+/** A report the controller cannot read; the agent stream answers it with InvalidArgument. */
+export class MalformedReportError extends Error {
+  override readonly name = "MalformedReportError";
+}
+
+function jobDefinition(definition: JobDefinition): ProtoJobDefinition {
   return create(JobDefinitionSchema, {
-    id: text(definition.id),
-    rapId: text(definition.rap_id),
-    taskId: text(definition.task_id),
-    repoUrl: text(definition.repo_url),
-    commit: text(definition.commit),
-    study: { gitRepoUrl: text(study.git_repo_url), commit: text(study.commit), branch: text(study.branch) },
-    workspace: text(definition.workspace),
-    action: text(definition.action),
-    createdAt: integer(definition.created_at),
-    image: text(definition.image),
-    imageSha: typeof definition.image_sha === "string" ? definition.image_sha : undefined,
-    args: strings(definition.args),
-    env: stringMap(definition.env),
-    inputJobIds: strings(definition.input_job_ids),
-    outputSpec: stringMap(definition.output_spec),
-    allowDatabaseAccess: definition.allow_database_access === true,
-    level4MaxCsvRows: integer(definition.level4_max_csv_rows),
-    level4MaxFilesize: integer(definition.level4_max_filesize),
-    user: text(definition.user),
-    databaseName: typeof definition.database_name === "string" ? definition.database_name : undefined,
-    cpuCount: text(definition.cpu_count),
-    memoryLimit: text(definition.memory_limit),
-    level4FileTypes: strings(definition.level4_file_types),
-    traceContext: stringMap(definition.trace_context),
+    ...definition,
+    createdAt: BigInt(definition.createdAt),
+    imageSha: definition.imageSha ?? undefined,
+    args: [...definition.args],
+    inputJobIds: [...definition.inputJobIds],
+    outputSpec: Object.fromEntries(Object.entries(definition.outputSpec).map(([glob, privacy]) => [glob, PRIVACIES[privacy]])),
+    level4MaxCsvRows: BigInt(definition.level4MaxCsvRows),
+    level4MaxFilesize: BigInt(definition.level4MaxFilesize),
+    databaseName: definition.databaseName ?? undefined,
+    level4FileTypes: [...definition.level4FileTypes],
   });
 }
 
 export function taskToProto(task: Task): ProtoTask {
-  const isJobTask = task.type === "runjob" || task.type === "canceljob";
   const definition = task.definition;
   return create(TaskSchema, {
     id: task.id,
     backend: task.backend,
     type: TASK_TYPES[task.type],
-    definition: isJobTask
-      ? { case: "job", value: jobDefinition(definition) }
-      : {
-          case: "database",
-          value: {
-            databaseName: text(definition.database_name),
-            image: text(definition.image),
-            imageSha: typeof definition.image_sha === "string" ? definition.image_sha : undefined,
-            hesExpectedActivityMonth: text(definition.hes_expected_activity_month),
-            args: strings(definition.args),
+    definition:
+      definition.kind === "job"
+        ? { case: "job", value: jobDefinition(definition) }
+        : {
+            case: "database",
+            value: {
+              databaseName: definition.databaseName,
+              image: definition.image,
+              hesExpectedActivityMonth: definition.hesExpectedActivityMonth,
+              args: [...definition.args],
+            },
           },
-        },
     attributes: { ...task.attributes },
     createdAt: BigInt(task.createdAt),
   });
 }
 
+function resultFromProto(taskId: string, result: ProtoTaskResult): TaskResult {
+  const metrics = result.jobMetrics;
+  const fields = {
+    exitCode: result.exitCode ?? null,
+    statusMessage: result.statusMessage,
+    hasUnmatchedPatterns: result.hasUnmatchedPatterns,
+    hasLevel4ExcludedFiles: result.hasLevel4ExcludedFiles,
+    jobMetrics: metrics
+      ? {
+          cpu_sample: metrics.cpuSample,
+          cpu_cumsum: metrics.cpuCumsum,
+          cpu_mean: metrics.cpuMean,
+          cpu_peak: metrics.cpuPeak,
+          mem_mb_sample: metrics.memMbSample,
+          mem_mb_cumsum: metrics.memMbCumsum,
+          mem_mb_mean: metrics.memMbMean,
+          mem_mb_peak: metrics.memMbPeak,
+          container_id: metrics.containerId,
+        }
+      : null,
+    databaseStatus: result.databaseStatus,
+  };
+  switch (result.outcome) {
+    case TaskOutcome.FINISHED:
+      return { outcome: "finished", error: null, ...fields };
+    case TaskOutcome.CANCELLED:
+      return { outcome: "cancelled", error: null, ...fields };
+    case TaskOutcome.FAILED: {
+      if (!result.error) throw new MalformedReportError(`task ${taskId}: a failed result must say why (error is missing)`);
+      const { type, message, permanent } = result.error;
+      return { outcome: "failed", error: { type, message, permanent }, ...fields };
+    }
+    case TaskOutcome.UNSPECIFIED:
+    default:
+      throw new MalformedReportError(`task ${taskId}: result has no outcome`);
+  }
+}
+
 export function reportFromProto(update: TaskUpdate): AgentReport {
+  const stage = STAGES.get(update.stage);
+  if (stage === undefined) throw new MalformedReportError(`task ${update.taskId}: unknown stage ${update.stage}`);
+  if (update.complete && !update.result)
+    throw new MalformedReportError(`task ${update.taskId}: a completing update has no result`);
   return {
     taskId: update.taskId,
     seq: Number(update.seq),
-    stage: update.stage,
+    stage,
     complete: update.complete,
     timestampNs: update.timestampNs ?? null,
-    results: update.results ?? {},
+    result: update.result ? resultFromProto(update.taskId, update.result) : null,
   };
 }

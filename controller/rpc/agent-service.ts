@@ -11,12 +11,13 @@ import {
   type ConnectRequest,
   type ConnectResponse,
   ConnectResponseSchema,
+  type TaskUpdate,
 } from "../../gen/agent/v1/agent_pb.js";
 import { AgentSession } from "../agents/agent-session.js";
 import { BackendBusyError, type SessionRegistry } from "../agents/session-registry.js";
 import type { ControllerDeps } from "../deps.js";
 import { applyDatabaseStatus } from "../scheduling/database-status-result.js";
-import { reportFromProto } from "./agent-convert.js";
+import { MalformedReportError, reportFromProto } from "./agent-convert.js";
 import { tokenFromHeader, tokensEqual } from "./token.js";
 
 export const HEARTBEAT_INTERVAL_MS = 10_000;
@@ -45,7 +46,7 @@ function handleRequest(deps: ControllerDeps, session: AgentSession, request: Con
   recordSeen(deps, session);
   switch (request.message.case) {
     case "taskUpdate": {
-      const report = reportFromProto(request.message.value);
+      const report = readReport(request.message.value);
       const task = deps.tasks.get(report.taskId);
       if (!task || task.backend !== session.identity.backend) {
         deps.log.warn("update for a task this agent does not own", { task_id: report.taskId, backend: session.identity.backend });
@@ -53,7 +54,7 @@ function handleRequest(deps: ControllerDeps, session: AgentSession, request: Con
         deps.db.transaction(() => {
           const fresh = deps.tasks.recordReport(report, Math.floor(deps.clock.nowMs() / 1000));
           // A DBSTATUS result sets the backend's maintenance mode in the same transaction.
-          if (fresh && task.type === "dbstatus") applyDatabaseStatus(deps, task.backend, report.results);
+          if (fresh && task.type === "dbstatus") applyDatabaseStatus(deps, task.backend, report.result);
           deps.telemetry?.taskUpdated(report.taskId, task.type, task.backend, fresh, report.timestampNs);
           return fresh;
         })()
@@ -74,6 +75,17 @@ function handleRequest(deps: ControllerDeps, session: AgentSession, request: Con
       throw new ConnectError("Hello may only be sent once", Code.InvalidArgument);
     case undefined:
       return;
+  }
+}
+
+/** A report the controller cannot read ends the stream: the agent must not believe it was stored. */
+function readReport(update: TaskUpdate) {
+  try {
+    return reportFromProto(update);
+  } catch (error) {
+    if (error instanceof MalformedReportError)
+      throw new ConnectError(error.message, Code.InvalidArgument, undefined, undefined, error);
+    throw error;
   }
 }
 

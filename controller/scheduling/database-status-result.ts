@@ -6,27 +6,19 @@
  */
 import type { ControllerDeps } from "../deps.js";
 import { FLAG, isFlagSet } from "../jobs/backend-flags.js";
-
-function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
+import type { TaskResult } from "../jobs/task-result.js";
 
 /**
- * Applies the agent's `{"results": {"status": …}, "error": null}` to `mode`; an error result (no
- * `results`) changes nothing. Runs inside the transaction that stores the update. Returns whether
- * `mode` changed.
+ * Applies a finished check's status to `mode`; a failed check changes nothing. Runs inside the
+ * transaction that stores the update. Returns whether `mode` changed.
  */
-export function applyDatabaseStatus(
-  deps: ControllerDeps,
-  backend: string,
-  results: Readonly<Record<string, unknown>> | null,
-): boolean {
+export function applyDatabaseStatus(deps: ControllerDeps, backend: string, result: TaskResult | null): boolean {
   if (isFlagSet(deps.flags.get(backend, FLAG.manualDbMaintenance)?.value)) return false;
-  const inner = results?.results;
-  if (!isRecord(inner) || typeof inner.status !== "string") return false;
+  if (result?.outcome !== "finished") return false;
+  const status = result.databaseStatus;
   const before = deps.flags.get(backend, FLAG.mode)?.value ?? null;
-  if (before === inner.status) return false;
-  deps.flags.set(backend, FLAG.mode, inner.status, deps.clock.nowMs() / 1000);
-  deps.log.info("database status changed", { backend, mode: inner.status, previous: before });
+  if (before === status) return false;
+  deps.flags.set(backend, FLAG.mode, status, deps.clock.nowMs() / 1000);
+  deps.log.info("database status changed", { backend, mode: status, previous: before });
   return true;
 }

@@ -7,11 +7,11 @@ import type { BackendConfig } from "../config.js";
 import type { ControllerDeps } from "../deps.js";
 import { runJobTaskId } from "../jobs/ids.js";
 import type { Job } from "../jobs/job.js";
-import { AGENT_STAGE_CODES, MESSAGES, type StatusCode } from "../jobs/status.js";
+import { AGENT_STAGE_CODES, MESSAGES } from "../jobs/status.js";
 import { type Capacity } from "./capacity.js";
 import { buildJobDefinition, taskAttributes } from "./job-definition.js";
 import { cancelRunTask, currentRunTask, setCode, type ChangeSink } from "./job-transitions.js";
-import { isFatalJobError, outcomeOf } from "./outcome.js";
+import { outcomeOf } from "./outcome.js";
 
 export interface BackendFlags {
   readonly paused: boolean;
@@ -73,19 +73,14 @@ function handleRunning(deps: ControllerDeps, sink: ChangeSink, job: Job): Job {
   const task = currentRunTask(deps, job);
   if (!task) throw new Error(`running job ${job.id} has no RUNJOB task`);
   const transitionAtMs = task.agentTimestampNs === null ? undefined : Number(task.agentTimestampNs / 1_000_000n);
-  if (task.agentComplete) {
-    const results = task.agentResults ?? {};
-    if (results.error) {
-      return isFatalJobError(results.error)
-        ? setCode(deps, sink, job, "job_error", MESSAGES.jobError, transitionAtMs)
-        : setCode(deps, sink, job, "waiting_on_new_task", MESSAGES.waitingOnNewTask, transitionAtMs);
-    }
-    const outcome = outcomeOf(job, results);
+  if (task.agentComplete && task.agentResult) {
+    const outcome = outcomeOf(job, task.agentResult);
     return setCode(deps, sink, job, outcome.code, outcome.message, transitionAtMs);
   }
-  if (task.agentStage !== null && AGENT_STAGE_CODES.has(task.agentStage)) {
+  const stageCode = task.agentStage === null ? undefined : AGENT_STAGE_CODES.get(task.agentStage);
+  if (stageCode !== undefined) {
     // While running, the message stays "Job executing on the backend"; only the code follows the agent.
-    return setCode(deps, sink, job, task.agentStage as StatusCode, job.statusMessage, transitionAtMs);
+    return setCode(deps, sink, job, stageCode, job.statusMessage, transitionAtMs);
   }
   return setCode(deps, sink, job, job.statusCode, job.statusMessage);
 }

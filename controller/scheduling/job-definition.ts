@@ -1,9 +1,10 @@
 /**
  * The JobDefinition an agent receives for a RUNJOB or CANCELJOB task (upstream's
- * job_to_job_definition, reference/jobrunner.md §4.15), as the JSON dict stored on the task.
+ * job_to_job_definition, reference/jobrunner.md §4.15).
  */
 import type { BackendConfig, ControllerConfig } from "../config.js";
 import type { Job } from "../jobs/job.js";
+import { OUTPUT_PRIVACIES, type JobDefinition, type OutputPrivacy } from "../jobs/task-definition.js";
 import { shellSplit } from "../pipeline/shell-words.js";
 
 /** Upstream's Level 4 file types (the pipeline's list, sorted). */
@@ -26,10 +27,13 @@ function pythonJsonList(values: readonly string[]): string {
   return `[${values.map((value) => JSON.stringify(value)).join(", ")}]`;
 }
 
-/** `{glob: privacy level}`, flattened from project.yaml's `{privacy: {name: glob}}`. */
-export function flattenOutputSpec(spec: Job["outputSpec"]): Record<string, string> {
-  const flat: Record<string, string> = {};
+const isOutputPrivacy = (value: string): value is OutputPrivacy => (OUTPUT_PRIVACIES as readonly string[]).includes(value);
+
+/** `{glob: privacy level}`, flattened from project.yaml's `{privacy: {name: glob}}` (already validated). */
+export function flattenOutputSpec(spec: Job["outputSpec"]): Record<string, OutputPrivacy> {
+  const flat: Record<string, OutputPrivacy> = {};
   for (const [privacy, outputs] of Object.entries(spec)) {
+    if (!isOutputPrivacy(privacy)) throw new Error(`unknown privacy level ${JSON.stringify(privacy)} in a stored job`);
     for (const pattern of Object.values(outputs)) flat[pattern] = privacy;
   }
   return flat;
@@ -43,7 +47,7 @@ export interface DefinitionContext {
   readonly inputJobIds: readonly string[];
 }
 
-export function buildJobDefinition(job: Job, context: DefinitionContext): Record<string, unknown> {
+export function buildJobDefinition(job: Job, context: DefinitionContext): JobDefinition {
   const [imageWithTag = "", ...args] = shellSplit(job.runCommand);
   const env: Record<string, string> = { OPENSAFELY_BACKEND: job.backend };
   // Upstream sends the string "None" when no licence is configured; we omit the variable instead,
@@ -54,33 +58,32 @@ export function buildJobDefinition(job: Job, context: DefinitionContext): Record
   if (job.requiresDb) env.EHRQL_PERMISSIONS = pythonJsonList(Object.values(job.analysisScope).flat());
   const reusable = job.actionRepoUrl !== null && job.actionCommit !== null;
   return {
+    kind: "job",
     id: job.id,
-    rap_id: job.rapId,
-    task_id: context.taskId,
-    repo_url: reusable ? job.actionRepoUrl : job.repoUrl,
+    rapId: job.rapId,
+    taskId: context.taskId,
+    repoUrl: reusable ? job.actionRepoUrl : job.repoUrl,
     commit: reusable ? job.actionCommit : job.commit,
-    study: { git_repo_url: job.repoUrl, commit: job.commit, branch: job.branch },
+    study: { gitRepoUrl: job.repoUrl, commit: job.commit, branch: job.branch },
     workspace: job.workspace,
     action: job.action,
-    created_at: job.createdAt,
+    createdAt: job.createdAt,
     image: `${context.config.dockerRegistry}/${imageWithTag}`,
     // Image digests come from the registry, which this controller does not reach; agents run the tag.
-    image_sha: null,
+    imageSha: null,
     args,
     env,
-    inputs: [],
-    input_job_ids: [...context.inputJobIds],
-    output_spec: flattenOutputSpec(job.outputSpec),
-    allow_database_access: job.requiresDb,
-    level4_max_csv_rows: context.config.level4MaxCsvRows,
-    level4_max_filesize: context.config.level4MaxFilesize,
+    inputJobIds: [...context.inputJobIds],
+    outputSpec: flattenOutputSpec(job.outputSpec),
+    allowDatabaseAccess: job.requiresDb,
+    level4MaxCsvRows: context.config.level4MaxCsvRows,
+    level4MaxFilesize: context.config.level4MaxFilesize,
     user: job.user,
-    database_name: job.requiresDb ? job.databaseName : null,
-    cpu_count: context.backend.jobCpuCount,
-    memory_limit: context.backend.jobMemoryLimit,
-    level4_file_types: [...LEVEL4_FILE_TYPES],
-    // Agent-only (job-server never sees definitions): the agent's spans join the job's trace.
-    trace_context: { ...job.traceContext },
+    databaseName: job.requiresDb ? job.databaseName : null,
+    cpuCount: context.backend.jobCpuCount,
+    memoryLimit: context.backend.jobMemoryLimit,
+    level4FileTypes: [...LEVEL4_FILE_TYPES],
+    traceContext: { ...job.traceContext },
   };
 }
 

@@ -10,6 +10,7 @@ import { randomBytes } from "node:crypto";
 import type { ControllerDeps } from "../deps.js";
 import type { TaskType } from "../jobs/job.js";
 import { DB_MAINTENANCE_MODE, FLAG, isFlagSet } from "../jobs/backend-flags.js";
+import type { DatabaseTaskDefinition } from "../jobs/task-definition.js";
 import type { ChangeSink } from "./job-transitions.js";
 
 /** `<type>-<YYYY-MM-DD>-<20 hex>`, upstream's id format for scheduled tasks. */
@@ -28,7 +29,7 @@ interface RegularTask {
   readonly intervalSeconds: (deps: ControllerDeps) => number;
   /** While false, no task of this kind runs and active ones are withdrawn. */
   readonly wanted: (deps: ControllerDeps, backend: string) => boolean;
-  readonly definition: (deps: ControllerDeps) => Record<string, unknown>;
+  readonly definition: (deps: ControllerDeps) => DatabaseTaskDefinition;
 }
 
 const REGULAR_TASKS: readonly RegularTask[] = [
@@ -38,9 +39,11 @@ const REGULAR_TASKS: readonly RegularTask[] = [
     intervalSeconds: (deps) => deps.config.maintenancePollIntervalSeconds,
     wanted: (deps, backend) => checksWanted(deps, backend),
     definition: (deps) => ({
-      database_name: "default",
+      kind: "database",
+      databaseName: "default",
       image: deps.config.databaseUtilsImage,
       args: [...deps.config.dbstatusArgs],
+      hesExpectedActivityMonth: "",
     }),
   },
   {
@@ -50,9 +53,11 @@ const REGULAR_TASKS: readonly RegularTask[] = [
     // Suspended while the database is in maintenance, as upstream.
     wanted: (deps, backend) => deps.flags.get(backend, FLAG.mode)?.value !== DB_MAINTENANCE_MODE,
     definition: (deps) => ({
-      database_name: "default",
+      kind: "database",
+      databaseName: "default",
       image: deps.config.databaseUtilsImage,
-      hes_expected_activity_month: deps.config.dataCheckHesExpectedActivityMonth,
+      args: [],
+      hesExpectedActivityMonth: deps.config.dataCheckHesExpectedActivityMonth,
     }),
   },
 ];

@@ -1,6 +1,7 @@
 /** Mapping between SQLite rows and domain objects; the only place that knows column names. */
 import type { AnalysisScope, Job, Task, TaskType } from "../jobs/job.js";
 import type { State, StatusCode } from "../jobs/status.js";
+import { parseStage, parseTaskDefinition, parseTaskResult } from "./task-columns.js";
 
 export interface JobRow {
   id: string;
@@ -166,14 +167,14 @@ export function taskFromRow(row: TaskRow): Task {
     backend: row.backend,
     type: row.type as TaskType,
     jobId: row.job_id,
-    definition: parseJson<Record<string, unknown>>(row.definition),
+    definition: parseTaskDefinition(row.id, row.definition),
     active: row.active === 1,
     createdAt: row.created_at,
     finishedAt: row.finished_at,
     attributes: parseJson<Record<string, string>>(row.attributes),
-    agentStage: row.agent_stage,
+    agentStage: row.agent_stage === null ? null : parseStage(row.id, row.agent_stage),
     agentComplete: row.agent_complete === 1,
-    agentResults: row.agent_results === null ? null : parseJson<Record<string, unknown>>(row.agent_results),
+    agentResult: row.agent_results === null ? null : parseTaskResult(row.id, row.agent_results),
     agentTimestampNs: row.agent_timestamp_ns === null ? null : BigInt(row.agent_timestamp_ns),
     lastSeq: row.last_seq,
   };

@@ -1,6 +1,8 @@
 /** Synchronous task repository: tasks are what the controller pushes to agents. */
 import type { Database, Statement } from "better-sqlite3";
 import type { Task, TaskType } from "../jobs/job.js";
+import type { TaskDefinition } from "../jobs/task-definition.js";
+import type { Stage, TaskResult } from "../jobs/task-result.js";
 import { taskFromRow, type TaskRow } from "./rows.js";
 
 export interface NewTask {
@@ -8,7 +10,7 @@ export interface NewTask {
   readonly backend: string;
   readonly type: TaskType;
   readonly jobId: string | null;
-  readonly definition: Readonly<Record<string, unknown>>;
+  readonly definition: TaskDefinition;
   readonly attributes: Readonly<Record<string, string>>;
   readonly createdAt: number;
 }
@@ -16,10 +18,12 @@ export interface NewTask {
 export interface AgentReport {
   readonly taskId: string;
   readonly seq: number;
-  readonly stage: string;
+  /** Null for database tasks, which have no stages. */
+  readonly stage: Stage | null;
   readonly complete: boolean;
   readonly timestampNs: bigint | null;
-  readonly results: Readonly<Record<string, unknown>> | null;
+  /** Set on the report that completes the task. */
+  readonly result: TaskResult | null;
 }
 
 export class TaskStore {
@@ -89,7 +93,7 @@ export class TaskStore {
   recordReport(report: AgentReport, now: number): boolean {
     const result = this.db
       .prepare(
-        `UPDATE tasks SET agent_stage = @stage, agent_results = @results, agent_complete = @complete,
+        `UPDATE tasks SET agent_stage = @stage, agent_results = COALESCE(@results, agent_results), agent_complete = @complete,
            agent_timestamp_ns = COALESCE(@timestamp, agent_timestamp_ns), last_seq = @seq,
            active = CASE WHEN @complete = 1 THEN 0 ELSE active END,
            finished_at = CASE WHEN @complete = 1 AND active = 1 THEN @now ELSE finished_at END
@@ -101,7 +105,7 @@ export class TaskStore {
         stage: report.stage,
         complete: report.complete ? 1 : 0,
         timestamp: report.timestampNs === null ? null : report.timestampNs.toString(),
-        results: JSON.stringify(report.results ?? {}),
+        results: report.result === null ? null : JSON.stringify(report.result),
         now,
       });
     return result.changes === 1;

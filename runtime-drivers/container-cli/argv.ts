@@ -19,6 +19,8 @@ export interface RunArgvInput {
   /** Names of environment variables to pass (values come from the CLI's own environment). */
   readonly envNames: readonly string[];
   readonly quirks: CliQuirks;
+  /** Give the job a pseudo-terminal, so programs in it flush their output line by line (a local run). */
+  readonly tty?: boolean | undefined;
 }
 
 /** `docker run …` for one job, hardened as upstream: no network, non-root, no capabilities. */
@@ -38,6 +40,7 @@ export function runArgv(input: RunArgvInput): string[] {
   argv.push("--label", "jobrunner-local", "--label", `workspace=${job.workspace}`, "--label", `action=${job.action}`);
   argv.push("--label", `job-id=${job.id}`, "--label", `task-id=${job.taskId}`);
   for (const name of input.envNames) argv.push("--env", name);
+  if (input.tty) argv.push("--tty");
   argv.push(input.image, ...job.args);
   return argv;
 }
@@ -48,6 +51,20 @@ export const killArgv = (name: string): string[] => ["container", "kill", name];
 export const removeArgv = (name: string): string[] => ["container", "rm", "--force", name];
 export const startArgv = (name: string): string[] => ["container", "start", name];
 export const logsArgv = (name: string): string[] => ["container", "logs", "--timestamps", "--tail", "100000", name];
+/** The output so far (and, following, what comes after) of a job's container, untimestamped, for people. */
+export const followLogsArgv = (name: string, follow: boolean): string[] =>
+  follow ? ["container", "logs", "--follow", name] : ["container", "logs", name];
+/** An interactive session in a running job container, as its own user, in its working directory. */
+export const execArgv = (name: string, command: readonly string[]): string[] => [
+  "container",
+  "exec",
+  "--interactive",
+  "--tty",
+  "--workdir",
+  "/workspace",
+  name,
+  ...command,
+];
 export const imageInspectArgv = (image: string): string[] => ["image", "inspect", "--format", "{{.Id}}", image];
 export const pullArgv = (image: string): string[] => ["pull", "--quiet", image];
 export const statsArgv = (binary: string): string[] =>

@@ -4,6 +4,7 @@
  * exists" means re-attach, never run again; status is derived from the runtime and the disk alone.
  */
 import { existsSync } from "node:fs";
+import { execa } from "execa";
 import { readFile, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import type { CheckoutOptions } from "../checkout.js";
@@ -47,6 +48,10 @@ export interface ContainerCliOptions {
   readonly readStudyActions?: (job: JobDefinition) => Promise<Set<string> | undefined>;
   readonly log: Logger;
   readonly nowNs?: () => bigint;
+  /** Run job containers with a pseudo-terminal, so their output arrives line by line (a local run). */
+  readonly tty?: boolean | undefined;
+  /** Fill working directories from somewhere other than the job's git commit (a local run). */
+  readonly copyCode?: ((job: JobDefinition, volumeDir: string, signal: AbortSignal) => Promise<void>) | undefined;
 }
 
 export class ExecutorError extends Error {
@@ -170,6 +175,7 @@ export class ContainerCliExecutor implements Executor {
         checkout: this.options.checkout,
         owner: this.options.volumeOwner,
         nowNs: this.nowNs,
+        copyCode: this.options.copyCode,
       },
       signal,
     );
@@ -213,6 +219,7 @@ export class ContainerCliExecutor implements Executor {
         databaseNetwork: this.options.databaseNetwork,
         envNames: Object.keys(env),
         quirks: this.quirks,
+        tty: this.options.tty,
       }),
       signal,
       env,
@@ -279,7 +286,8 @@ export class ContainerCliExecutor implements Executor {
     let logs = "";
     let facts: ContainerFacts | undefined;
     if (container) {
-      logs = logResult.all;
+      // A terminal ends lines with CRLF; the job log keeps the LF lines every other job has.
+      logs = this.options.tty ? logResult.all.replace(/\r\n/g, "\n") : logResult.all;
       facts = {
         exitCode: container.exitCode,
         oomKilled: container.oomKilled,
@@ -348,6 +356,35 @@ export class ContainerCliExecutor implements Executor {
       };
       await this.metrics.record(jobId, sample, now, startedAtMs);
     }
+  }
+
+  async *streamLogs(jobId: string, options: { readonly follow: boolean }, signal: AbortSignal): AsyncIterable<Uint8Array> {
+    if (!(await this.inspect({ id: jobId }, signal))) return;
+    const child = execa(this.options.binary, argv.followLogsArgv(containerName(jobId), options.follow), {
+      all: true,
+      buffer: false,
+      encoding: "buffer",
+      reject: false,
+      stdin: "ignore",
+      cancelSignal: signal,
+      forceKillAfterDelay: 2_000,
+    });
+    try {
+      for await (const chunk of child.all as AsyncIterable<Uint8Array | string>) {
+        yield typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+      }
+    } finally {
+      if (child.exitCode === null) child.kill();
+      await child.catch(() => undefined);
+    }
+  }
+
+  execCommand(jobId: string, command: readonly string[]): { readonly file: string; readonly args: readonly string[] } {
+    return { file: this.options.binary, args: argv.execArgv(containerName(jobId), command) };
+  }
+
+  async isRunning(jobId: string, signal: AbortSignal): Promise<boolean> {
+    return (await this.inspect({ id: jobId }, signal))?.running === true;
   }
 
   async listJobIds(signal: AbortSignal): Promise<string[]> {

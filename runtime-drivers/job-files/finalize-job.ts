@@ -8,7 +8,7 @@
  * ran) and metadata only. metadata.json is written last, because its existence is what marks the
  * task finalized; a crash before that leaves the job to be finalized again.
  */
-import type { JobDefinition, OutputPrivacy, StorageLayout } from "../types.js";
+import type { ExecutorFailure, JobDefinition, OutputPrivacy, StorageLayout } from "../types.js";
 import { redactContainerInspect } from "./env-redaction.js";
 import { findOutputs, findUnmatchedOutputs } from "./find-outputs.js";
 import { writeJobLog } from "./job-log.js";
@@ -35,7 +35,7 @@ export interface FinalizeJobFilesInput {
   /** Container logs text, already fetched by the driver. */
   logs: string;
   cancelled: boolean;
-  error?: { type: string; message: string };
+  error?: ExecutorFailure;
   /** job_metrics; may be `{}`. */
   metrics: Record<string, unknown>;
   /** Action names of the study's project.yaml at the study commit; undefined skips that manifest step. */

@@ -6,7 +6,7 @@
  */
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import type { JobDefinition, OutputPrivacy, StorageLayout } from "../types.js";
+import type { ExecutorFailure, JobDefinition, OutputPrivacy, StorageLayout } from "../types.js";
 import { isNotFound, writeFileAtomic } from "./atomic-file.js";
 import { pythonJsonDumps } from "./python-format.js";
 import { containerName, jobLogDir, jobLogRoot } from "./storage-paths.js";
@@ -50,7 +50,7 @@ export interface MetadataInput {
   readonly statusMessage: string | null;
   readonly hint: string | null;
   readonly cancelled: boolean;
-  readonly error: { readonly type: string; readonly message: string } | undefined;
+  readonly error: ExecutorFailure | undefined;
   readonly metrics: Readonly<Record<string, unknown>>;
   readonly now: Date;
 }

@@ -27,12 +27,12 @@ export function containerName(jobId: string): string {
 
 export function highWorkspaceDir(layout: StorageLayout, workspace: string): string {
   assertSafeName("workspace", workspace);
-  return path.join(layout.highPrivacyDir, "workspaces", workspace);
+  return path.join(layout.highWorkspacesDir ?? path.join(layout.highPrivacyDir, "workspaces"), workspace);
 }
 
 export function mediumWorkspaceDir(layout: StorageLayout, workspace: string): string {
   assertSafeName("workspace", workspace);
-  return path.join(layout.mediumPrivacyDir, "workspaces", workspace);
+  return path.join(layout.mediumWorkspacesDir ?? path.join(layout.mediumPrivacyDir, "workspaces"), workspace);
 }
 
 /** Root of all job log folders: `<high>/logs`. */

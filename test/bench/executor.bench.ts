@@ -10,11 +10,13 @@ import { createExecutor } from "../../agent/executor-factory.js";
 import { createAgentLogger } from "../../agent/logger.js";
 import type { JobDefinition } from "../../runtime-drivers/index.js";
 import { agentConfig } from "../support/agent-harness.js";
+import { standinImage } from "../support/standin-images.js";
 import { createStudyRepo } from "../support/study-repo.js";
 import { percentile } from "./stats.js";
 
 const N = Number(process.argv[2] ?? 15);
-const IMAGE = "ghcr.io/opensafely-core/python:v2";
+const IMAGE = "ghcr.io/opensafely-core/python:v2"; // the executor maps it to the stand-in
+const STANDIN = standinImage("python:v2");
 
 const study = createStudyRepo({
   "project.yaml":
@@ -53,7 +55,7 @@ async function measure(runtime: "docker" | "podman"): Promise<void> {
   const bare: number[] = [];
   for (let index = 0; index < N; index++) {
     const started = performance.now();
-    await execa(runtime, ["run", "--rm", "--network", "none", IMAGE, "-c", "true"]);
+    await execa(runtime, ["run", "--rm", "--network", "none", STANDIN, "-c", "true"]);
     bare.push(performance.now() - started);
   }
   const config = agentConfig("http://127.0.0.1:1", { AGENT_DRIVER: runtime });

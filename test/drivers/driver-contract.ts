@@ -12,6 +12,7 @@ import type { AgentConfig } from "../../agent/config.js";
 import { jobId } from "../../controller/jobs/ids.js";
 import { agentConfig, startAgent, type AgentHarness } from "../support/agent-harness.js";
 import { spawnAgent } from "../support/agent-process.js";
+import { standinImage } from "../support/standin-images.js";
 import { createBody, rest, startController, type ControllerHarness } from "../support/controller-harness.js";
 import { createStudyRepo, type StudyRepo } from "../support/study-repo.js";
 import { waitFor } from "../support/wait-for.js";
@@ -358,7 +359,7 @@ export function describeDriverContract(driver: "docker" | "podman"): void {
         `task-id=${id}-000`,
         "--network",
         "none",
-        "ghcr.io/opensafely-core/python:v2",
+        standinImage("python:v2"),
         "-c",
         "true",
       ]);

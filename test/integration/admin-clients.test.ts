@@ -149,9 +149,9 @@ describe("reflection answers (what grpcurl describe asks)", () => {
       "admin/v1/admin.proto",
       "google/protobuf/timestamp.proto",
     ]);
+    // The agent contract imports nothing (no google.protobuf.Struct).
     expect(fileNames(await ask({ case: "fileContainingSymbol", value: "agent.v1.DatabaseTaskDefinition" }))).toEqual([
       "agent/v1/agent.proto",
-      "google/protobuf/struct.proto",
     ]);
     expect(fileNames(await ask({ case: "fileByFilename", value: "google/protobuf/timestamp.proto" }))).toEqual([
       "google/protobuf/timestamp.proto",

@@ -14,6 +14,7 @@ import {
   type ConnectRequest,
   ConnectRequestSchema,
   type ConnectResponse,
+  OutputPrivacy,
   TaskType,
 } from "../../gen/agent/v1/agent_pb.js";
 import { jobId } from "../../controller/jobs/ids.js";
@@ -93,7 +94,7 @@ describe("agent stream", () => {
       expect(definition?.action).toBe("generate");
       expect(definition?.image).toBe("ghcr.io/opensafely-core/python:v2");
       expect(definition?.args).toEqual(["analysis/generate.sh"]);
-      expect(definition?.outputSpec).toEqual({ "output/dataset.csv": "highly_sensitive" });
+      expect(definition?.outputSpec).toEqual({ "output/dataset.csv": OutputPrivacy.HIGHLY_SENSITIVE });
       expect(definition?.commit).toBe(study.commit);
       expect(task?.attributes).toEqual({ user: "testuser", project: "project", orgs: "org" });
     } finally {

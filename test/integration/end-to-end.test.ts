@@ -4,13 +4,14 @@
  * killed mid-job (the agent's outbox replays the result) and a task delivered twice (one run).
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterEach, describe, expect, it } from "vitest";
 import { jobId } from "../../controller/jobs/ids.js";
+import { Stage } from "../../gen/agent/v1/agent_pb.js";
 import { agentConfig, startAgent, type AgentHarness } from "../support/agent-harness.js";
 import { createBody, rest, startController, type ControllerHarness } from "../support/controller-harness.js";
 import { spawnController, type ControllerProcess } from "../support/controller-process.js";
@@ -112,6 +113,25 @@ describe("end to end with docker", () => {
     expect(existsSync(path.join(volumesDir, jobId(RAP_ID, "generate")))).toBe(false);
   });
 
+  it("fails a job at once, with the reason, when its checkout can never succeed (a permanent error)", async () => {
+    const controller = await withController();
+    const study = createStudyRepo(TWO_ACTION_STUDY);
+    const body = createBody({ rap_id: RAP_ID, repo_url: study.path, commit: study.commit, requested_actions: ["generate"] });
+    expect((await rest(controller, "POST", "/controller/v1/rap/create/", body)).status).toBe(201);
+    // The repository goes away after the controller checked the commit: no retry can bring it back.
+    rmSync(study.path, { recursive: true, force: true });
+    withAgent(controller.url);
+    const job = await waitForJob(controller, "generate", (found) => found.status === "failed", "the job to fail");
+    expect([job.status_code, job.status_message]).toEqual([
+      "job_error",
+      `This job returned a fatal error. CheckoutError: Could not checkout commit ${study.commit} from ${study.path}`,
+    ]);
+    // No second task: a permanent error is not retried.
+    expect(controller.app.deps.tasks.forJob(jobId(RAP_ID, "generate"), "runjob").map((task) => task.id)).toEqual([
+      `${jobId(RAP_ID, "generate")}-001`,
+    ]);
+  });
+
   it("delivers a result produced while the controller was killed (outbox replay)", async () => {
     const workdir = mkdtempSync(path.join(tmpdir(), "rap-killed-"));
     let controller: ControllerProcess = await spawnController(workdir);
@@ -130,7 +150,7 @@ describe("end to end with docker", () => {
     await controller.kill("SIGKILL");
     writeFileSync(path.join(agent.config.storage.volumesDir, gated, "go"), "");
     // The agent finishes the job with nobody listening: the result waits in its outbox.
-    await waitFor(() => agent.agent.outbox.pending().some((update) => update.complete && update.stage === "finalized"), {
+    await waitFor(() => agent.agent.outbox.pending().some((update) => update.complete && update.stage === Stage.FINALIZED), {
       timeoutMs: 60_000,
       message: "the completed update to be queued in the outbox",
     });

@@ -16,6 +16,7 @@ import {
 } from "../support/controller-harness.js";
 import { rawRequest, type RawResponse } from "../support/raw-http.js";
 import { createStudyRepo, TWO_ACTION_STUDY, type StudyRepo } from "../support/study-repo.js";
+import { taskResults } from "../support/job-factory.js";
 import { waitFor } from "../support/wait-for.js";
 
 const SHARED_TOKEN = "shared-token";
@@ -477,14 +478,32 @@ describe("RAP REST API over HTTP/1.1", () => {
       expect((await create({ rap_id: rapId, workspace: "status-2", requested_actions: ["generate"] })).status).toBe(201);
       await waitFor(() => harness.app.deps.tasks.forJob(jobId(rapId, "generate"), "runjob").at(-1), { message: "a RUNJOB task" });
       const task = harness.app.deps.tasks.forJob(jobId(rapId, "generate"), "runjob").at(-1)!;
-      const results = { job_metrics: { cpu_peak: 99.5, mem_mb_peak: 12, container_id: "abc" } };
+      const jobMetrics = {
+        cpu_sample: 50,
+        cpu_cumsum: 300.25,
+        cpu_mean: 42.5,
+        cpu_peak: 99.5,
+        mem_mb_sample: 10,
+        mem_mb_cumsum: 60,
+        mem_mb_mean: 8.5,
+        mem_mb_peak: 12,
+        container_id: "abc",
+      };
       harness.app.deps.tasks.recordReport(
-        { taskId: task.id, seq: 1, stage: "executing", complete: false, timestampNs: null, results },
+        {
+          taskId: task.id,
+          seq: 1,
+          stage: "executing",
+          complete: false,
+          timestampNs: null,
+          result: { ...taskResults(), jobMetrics },
+        },
         Date.now() / 1000,
       );
       const response = await post("rap/status/", { rap_ids: [rapId] });
       expect(response.text).toContain(
-        '"metrics": {"cpu_peak": 99.5, "mem_mb_peak": 12, "container_id": "abc"}, "requires_db": false}',
+        '"metrics": {"cpu_sample": 50, "cpu_cumsum": 300.25, "cpu_mean": 42.5, "cpu_peak": 99.5, "mem_mb_sample": 10, ' +
+          '"mem_mb_cumsum": 60, "mem_mb_mean": 8.5, "mem_mb_peak": 12, "container_id": "abc"}, "requires_db": false}',
       );
     });
 

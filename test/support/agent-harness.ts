@@ -8,6 +8,7 @@ import { createExecutor } from "../../agent/executor-factory.js";
 import { createAgentLogger } from "../../agent/logger.js";
 import type { Executor } from "../../runtime-drivers/index.js";
 import { AGENT_TOKEN } from "./controller-harness.js";
+import { STANDIN_IMAGE_MAP } from "./standin-images.js";
 
 export interface AgentHarness {
   readonly agent: Agent;
@@ -20,19 +21,23 @@ export interface AgentHarness {
 
 export function agentConfig(controllerUrl: string, overrides: Record<string, string> = {}): AgentConfig {
   const workdir = overrides.AGENT_WORKDIR ?? mkdtempSync(path.join(tmpdir(), "rap-agent-"));
-  return agentConfigFrom({
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    BACKEND: "test",
-    CONTROLLER_URL: controllerUrl,
-    AGENT_TOKEN,
-    AGENT_WORKDIR: workdir,
-    HIGH_PRIVACY_STORAGE_BASE: path.join(workdir, "high_privacy"),
-    MEDIUM_PRIVACY_STORAGE_BASE: path.join(workdir, "medium_privacy"),
-    PULL_MISSING_IMAGES: "false",
-    AGENT_ID: `agent-${path.basename(workdir)}`,
-    ...overrides,
-  });
+  return agentConfigFrom(
+    {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      CONTAINERS_CONF: process.env.CONTAINERS_CONF,
+      BACKEND: "test",
+      CONTROLLER_URL: controllerUrl,
+      AGENT_TOKEN,
+      AGENT_WORKDIR: workdir,
+      HIGH_PRIVACY_STORAGE_BASE: path.join(workdir, "high_privacy"),
+      MEDIUM_PRIVACY_STORAGE_BASE: path.join(workdir, "medium_privacy"),
+      PULL_MISSING_IMAGES: "false",
+      AGENT_ID: `agent-${path.basename(workdir)}`,
+      ...overrides,
+    },
+    { driver: { image_map: STANDIN_IMAGE_MAP } },
+  );
 }
 
 export function startAgent(config: AgentConfig, executor?: Executor): AgentHarness {

@@ -1,5 +1,6 @@
 /** The agent as a separate OS process (`rap agent`), so a test can SIGKILL it and start it again. */
 import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { AgentConfig } from "../../agent/config.js";
 
@@ -13,18 +14,24 @@ export interface AgentProcess {
 
 /** Starts `rap agent` with the same settings as an in-process AgentConfig. */
 export function spawnAgent(config: AgentConfig): AgentProcess {
+  // The image map only comes from a config file: write the in-process config's map as one.
+  mkdirSync(config.workdir, { recursive: true });
+  const configFile = path.join(config.workdir, "agent-config.json");
+  writeFileSync(configFile, JSON.stringify({ driver: { image_map: config.driver.imageMap } }));
   const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "cli/main.ts"), "agent"], {
     cwd: root,
     stdio: ["ignore", "ignore", "pipe"],
     env: {
       PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? "",
+      ...(process.env.CONTAINERS_CONF ? { CONTAINERS_CONF: process.env.CONTAINERS_CONF } : {}),
       BACKEND: config.backend,
       CONTROLLER_URL: config.controllerUrl,
       AGENT_TOKEN: config.token,
       AGENT_ID: config.agentId,
       AGENT_WORKDIR: config.workdir,
       AGENT_DRIVER: config.driver.kind,
+      AGENT_CONFIG: configFile,
       HIGH_PRIVACY_STORAGE_BASE: config.storage.highPrivacyDir,
       MEDIUM_PRIVACY_STORAGE_BASE: config.storage.mediumPrivacyDir,
       PULL_MISSING_IMAGES: "false",

@@ -5,7 +5,9 @@
  */
 import type { ControllerDeps } from "../../controller/deps.js";
 import { randomId } from "../../controller/jobs/ids.js";
-import type { Job } from "../../controller/jobs/job.js";
+import type { Job, Task } from "../../controller/jobs/job.js";
+import type { JobDefinition } from "../../controller/jobs/task-definition.js";
+import type { Stage, TaskError, TaskResult } from "../../controller/jobs/task-result.js";
 import { MESSAGES, type State, type StatusCode } from "../../controller/jobs/status.js";
 
 /** Inserts a job built from defaults plus `overrides`, timestamped by the deps' clock. */
@@ -69,7 +71,7 @@ export function reload(deps: ControllerDeps, id: string): Job {
 export function reportTask(
   deps: ControllerDeps,
   taskId: string,
-  report: { stage: string; complete: boolean; results?: Record<string, unknown>; timestampNs?: bigint },
+  report: { stage: Stage | null; complete: boolean; result?: TaskResult; timestampNs?: bigint },
 ): void {
   const task = deps.tasks.get(taskId);
   if (!task) throw new Error(`no task ${taskId}`);
@@ -81,7 +83,7 @@ export function reportTask(
         stage: report.stage,
         complete: report.complete,
         timestampNs: report.timestampNs ?? null,
-        results: report.results ?? null,
+        result: report.result ?? null,
       },
       Math.floor(deps.clock.nowMs() / 1000),
     ),
@@ -89,16 +91,32 @@ export function reportTask(
   if (!stored) throw new Error(`report for ${taskId} was not stored`);
 }
 
-/** Results as the agent sends them for a finished job (upstream's job_task_results_factory defaults). */
-export function taskResults(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    exit_code: 0,
-    docker_image_id: "image_id",
-    status_message: "message",
-    hint: null,
-    has_unmatched_patterns: false,
-    has_level4_excluded_files: false,
-    error: false,
-    ...overrides,
-  };
+const RESULT_DEFAULTS = {
+  exitCode: 0,
+  statusMessage: "message",
+  hasUnmatchedPatterns: false,
+  hasLevel4ExcludedFiles: false,
+  jobMetrics: null,
+  databaseStatus: "",
+} as const;
+
+/** A job that ran to its end (upstream's job_task_results_factory defaults). */
+export function taskResults(overrides: Partial<Omit<TaskResult, "outcome" | "error">> = {}): TaskResult {
+  return { ...RESULT_DEFAULTS, ...overrides, outcome: "finished", error: null };
+}
+
+/** A task the agent could not do. */
+export function failedTaskResult(error: TaskError): TaskResult {
+  return { ...RESULT_DEFAULTS, exitCode: null, statusMessage: "", outcome: "failed", error };
+}
+
+/** A database check that answered `status`. */
+export function databaseResult(status: string): TaskResult {
+  return { ...RESULT_DEFAULTS, exitCode: null, statusMessage: "", databaseStatus: status, outcome: "finished", error: null };
+}
+
+/** The JobDefinition of a RUNJOB or CANCELJOB task (throws for database tasks). */
+export function jobDefinitionOf(task: Task | undefined): JobDefinition {
+  if (task?.definition.kind !== "job") throw new Error(`task ${task?.id} has no job definition`);
+  return task.definition;
 }

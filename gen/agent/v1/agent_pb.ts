@@ -9,14 +9,13 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import { file_google_protobuf_struct } from "@bufbuild/protobuf/wkt";
-import type { JsonObject, Message } from "@bufbuild/protobuf";
+import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file agent/v1/agent.proto.
  */
 export const file_agent_v1_agent: GenFile = /*@__PURE__*/
-  fileDesc("ChRhZ2VudC92MS9hZ2VudC5wcm90bxIIYWdlbnQudjEilAEKDkNvbm5lY3RSZXF1ZXN0EiAKBWhlbGxvGAEgASgLMg8uYWdlbnQudjEuSGVsbG9IABIrCgt0YXNrX3VwZGF0ZRgCIAEoCzIULmFnZW50LnYxLlRhc2tVcGRhdGVIABIoCgloZWFydGJlYXQYAyABKAsyEy5hZ2VudC52MS5IZWFydGJlYXRIAEIJCgdtZXNzYWdlIrcBCg9Db25uZWN0UmVzcG9uc2USJAoHd2VsY29tZRgBIAEoCzIRLmFnZW50LnYxLldlbGNvbWVIABIeCgR0YXNrGAIgASgLMg4uYWdlbnQudjEuVGFza0gAEikKCnVwZGF0ZV9hY2sYAyABKAsyEy5hZ2VudC52MS5VcGRhdGVBY2tIABIoCgloZWFydGJlYXQYBCABKAsyEy5hZ2VudC52MS5IZWFydGJlYXRIAEIJCgdtZXNzYWdlInQKBUhlbGxvEg8KB2JhY2tlbmQYASABKAkSEAoIYWdlbnRfaWQYAiABKAkSDwoHdmVyc2lvbhgDIAEoCRIOCgZkcml2ZXIYBCABKAkSFAoMY2FwYWJpbGl0aWVzGAUgAygJEhEKCWluX2ZsaWdodBgGIAMoCSJYCgdXZWxjb21lEhIKCnNlc3Npb25faWQYASABKAkSGgoSY29udHJvbGxlcl92ZXJzaW9uGAIgASgJEh0KFWhlYXJ0YmVhdF9pbnRlcnZhbF9tcxgDIAEoDSIkCglIZWFydGJlYXQSFwoPc2VudF9hdF91bml4X21zGAEgASgDIqwCCgRUYXNrEgoKAmlkGAEgASgJEg8KB2JhY2tlbmQYAiABKAkSIAoEdHlwZRgDIAEoDjISLmFnZW50LnYxLlRhc2tUeXBlEiYKA2pvYhgEIAEoCzIXLmFnZW50LnYxLkpvYkRlZmluaXRpb25IABI0CghkYXRhYmFzZRgFIAEoCzIgLmFnZW50LnYxLkRhdGFiYXNlVGFza0RlZmluaXRpb25IABIyCgphdHRyaWJ1dGVzGAYgAygLMh4uYWdlbnQudjEuVGFzay5BdHRyaWJ1dGVzRW50cnkSEgoKY3JlYXRlZF9hdBgHIAEoAxoxCg9BdHRyaWJ1dGVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIMCgpkZWZpbml0aW9uIqsGCg1Kb2JEZWZpbml0aW9uEgoKAmlkGAEgASgJEg4KBnJhcF9pZBgCIAEoCRIPCgd0YXNrX2lkGAMgASgJEhAKCHJlcG9fdXJsGAQgASgJEg4KBmNvbW1pdBgFIAEoCRIeCgVzdHVkeRgGIAEoCzIPLmFnZW50LnYxLlN0dWR5EhEKCXdvcmtzcGFjZRgHIAEoCRIOCgZhY3Rpb24YCCABKAkSEgoKY3JlYXRlZF9hdBgJIAEoAxINCgVpbWFnZRgKIAEoCRIWCglpbWFnZV9zaGEYCyABKAlIAIgBARIMCgRhcmdzGAwgAygJEi0KA2VudhgNIAMoCzIgLmFnZW50LnYxLkpvYkRlZmluaXRpb24uRW52RW50cnkSFQoNaW5wdXRfam9iX2lkcxgOIAMoCRI8CgtvdXRwdXRfc3BlYxgPIAMoCzInLmFnZW50LnYxLkpvYkRlZmluaXRpb24uT3V0cHV0U3BlY0VudHJ5Eh0KFWFsbG93X2RhdGFiYXNlX2FjY2VzcxgQIAEoCBIbChNsZXZlbDRfbWF4X2Nzdl9yb3dzGBEgASgDEhsKE2xldmVsNF9tYXhfZmlsZXNpemUYEiABKAMSDAoEdXNlchgTIAEoCRIaCg1kYXRhYmFzZV9uYW1lGBQgASgJSAGIAQESEQoJY3B1X2NvdW50GBUgASgJEhQKDG1lbW9yeV9saW1pdBgWIAEoCRIZChFsZXZlbDRfZmlsZV90eXBlcxgXIAMoCRJACg10cmFjZV9jb250ZXh0GBggAygLMikuYWdlbnQudjEuSm9iRGVmaW5pdGlvbi5UcmFjZUNvbnRleHRFbnRyeRoqCghFbnZFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGjEKD091dHB1dFNwZWNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGjMKEVRyYWNlQ29udGV4dEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCDAoKX2ltYWdlX3NoYUIQCg5fZGF0YWJhc2VfbmFtZSI9CgVTdHVkeRIUCgxnaXRfcmVwb191cmwYASABKAkSDgoGY29tbWl0GAIgASgJEg4KBmJyYW5jaBgDIAEoCSKXAQoWRGF0YWJhc2VUYXNrRGVmaW5pdGlvbhIVCg1kYXRhYmFzZV9uYW1lGAEgASgJEg0KBWltYWdlGAIgASgJEhYKCWltYWdlX3NoYRgDIAEoCUgAiAEBEiMKG2hlc19leHBlY3RlZF9hY3Rpdml0eV9tb250aBgEIAEoCRIMCgRhcmdzGAUgAygJQgwKCl9pbWFnZV9zaGEioQEKClRhc2tVcGRhdGUSDwoHdGFza19pZBgBIAEoCRILCgNzZXEYAiABKAQSDQoFc3RhZ2UYAyABKAkSEAoIY29tcGxldGUYBCABKAgSGQoMdGltZXN0YW1wX25zGAUgASgDSACIAQESKAoHcmVzdWx0cxgGIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3RCDwoNX3RpbWVzdGFtcF9ucyIpCglVcGRhdGVBY2sSDwoHdGFza19pZBgBIAEoCRILCgNzZXEYAiABKAQqhwEKCFRhc2tUeXBlEhkKFVRBU0tfVFlQRV9VTlNQRUNJRklFRBAAEhQKEFRBU0tfVFlQRV9SVU5KT0IQARIXChNUQVNLX1RZUEVfQ0FOQ0VMSk9CEAISFgoSVEFTS19UWVBFX0RCU1RBVFVTEAMSGQoVVEFTS19UWVBFX0RCREFUQUNIRUNLEAQyUgoMQWdlbnRTZXJ2aWNlEkIKB0Nvbm5lY3QSGC5hZ2VudC52MS5Db25uZWN0UmVxdWVzdBoZLmFnZW50LnYxLkNvbm5lY3RSZXNwb25zZSgBMAFiBnByb3RvMw", [file_google_protobuf_struct]);
+  fileDesc("ChRhZ2VudC92MS9hZ2VudC5wcm90bxIIYWdlbnQudjEilAEKDkNvbm5lY3RSZXF1ZXN0EiAKBWhlbGxvGAEgASgLMg8uYWdlbnQudjEuSGVsbG9IABIrCgt0YXNrX3VwZGF0ZRgCIAEoCzIULmFnZW50LnYxLlRhc2tVcGRhdGVIABIoCgloZWFydGJlYXQYAyABKAsyEy5hZ2VudC52MS5IZWFydGJlYXRIAEIJCgdtZXNzYWdlIrcBCg9Db25uZWN0UmVzcG9uc2USJAoHd2VsY29tZRgBIAEoCzIRLmFnZW50LnYxLldlbGNvbWVIABIeCgR0YXNrGAIgASgLMg4uYWdlbnQudjEuVGFza0gAEikKCnVwZGF0ZV9hY2sYAyABKAsyEy5hZ2VudC52MS5VcGRhdGVBY2tIABIoCgloZWFydGJlYXQYBCABKAsyEy5hZ2VudC52MS5IZWFydGJlYXRIAEIJCgdtZXNzYWdlInQKBUhlbGxvEg8KB2JhY2tlbmQYASABKAkSEAoIYWdlbnRfaWQYAiABKAkSDwoHdmVyc2lvbhgDIAEoCRIOCgZkcml2ZXIYBCABKAkSFAoMY2FwYWJpbGl0aWVzGAUgAygJEhEKCWluX2ZsaWdodBgGIAMoCSJYCgdXZWxjb21lEhIKCnNlc3Npb25faWQYASABKAkSGgoSY29udHJvbGxlcl92ZXJzaW9uGAIgASgJEh0KFWhlYXJ0YmVhdF9pbnRlcnZhbF9tcxgDIAEoDSIkCglIZWFydGJlYXQSFwoPc2VudF9hdF91bml4X21zGAEgASgDIqwCCgRUYXNrEgoKAmlkGAEgASgJEg8KB2JhY2tlbmQYAiABKAkSIAoEdHlwZRgDIAEoDjISLmFnZW50LnYxLlRhc2tUeXBlEiYKA2pvYhgEIAEoCzIXLmFnZW50LnYxLkpvYkRlZmluaXRpb25IABI0CghkYXRhYmFzZRgFIAEoCzIgLmFnZW50LnYxLkRhdGFiYXNlVGFza0RlZmluaXRpb25IABIyCgphdHRyaWJ1dGVzGAYgAygLMh4uYWdlbnQudjEuVGFzay5BdHRyaWJ1dGVzRW50cnkSEgoKY3JlYXRlZF9hdBgHIAEoAxoxCg9BdHRyaWJ1dGVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIMCgpkZWZpbml0aW9uIsQGCg1Kb2JEZWZpbml0aW9uEgoKAmlkGAEgASgJEg4KBnJhcF9pZBgCIAEoCRIPCgd0YXNrX2lkGAMgASgJEhAKCHJlcG9fdXJsGAQgASgJEg4KBmNvbW1pdBgFIAEoCRIeCgVzdHVkeRgGIAEoCzIPLmFnZW50LnYxLlN0dWR5EhEKCXdvcmtzcGFjZRgHIAEoCRIOCgZhY3Rpb24YCCABKAkSEgoKY3JlYXRlZF9hdBgJIAEoAxINCgVpbWFnZRgKIAEoCRIWCglpbWFnZV9zaGEYCyABKAlIAIgBARIMCgRhcmdzGAwgAygJEi0KA2VudhgNIAMoCzIgLmFnZW50LnYxLkpvYkRlZmluaXRpb24uRW52RW50cnkSFQoNaW5wdXRfam9iX2lkcxgOIAMoCRI8CgtvdXRwdXRfc3BlYxgPIAMoCzInLmFnZW50LnYxLkpvYkRlZmluaXRpb24uT3V0cHV0U3BlY0VudHJ5Eh0KFWFsbG93X2RhdGFiYXNlX2FjY2VzcxgQIAEoCBIbChNsZXZlbDRfbWF4X2Nzdl9yb3dzGBEgASgDEhsKE2xldmVsNF9tYXhfZmlsZXNpemUYEiABKAMSDAoEdXNlchgTIAEoCRIaCg1kYXRhYmFzZV9uYW1lGBQgASgJSAGIAQESEQoJY3B1X2NvdW50GBUgASgJEhQKDG1lbW9yeV9saW1pdBgWIAEoCRIZChFsZXZlbDRfZmlsZV90eXBlcxgXIAMoCRJACg10cmFjZV9jb250ZXh0GBggAygLMikuYWdlbnQudjEuSm9iRGVmaW5pdGlvbi5UcmFjZUNvbnRleHRFbnRyeRoqCghFbnZFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGkoKD091dHB1dFNwZWNFbnRyeRILCgNrZXkYASABKAkSJgoFdmFsdWUYAiABKA4yFy5hZ2VudC52MS5PdXRwdXRQcml2YWN5OgI4ARozChFUcmFjZUNvbnRleHRFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQgwKCl9pbWFnZV9zaGFCEAoOX2RhdGFiYXNlX25hbWUiPQoFU3R1ZHkSFAoMZ2l0X3JlcG9fdXJsGAEgASgJEg4KBmNvbW1pdBgCIAEoCRIOCgZicmFuY2gYAyABKAkilwEKFkRhdGFiYXNlVGFza0RlZmluaXRpb24SFQoNZGF0YWJhc2VfbmFtZRgBIAEoCRINCgVpbWFnZRgCIAEoCRIWCglpbWFnZV9zaGEYAyABKAlIAIgBARIjChtoZXNfZXhwZWN0ZWRfYWN0aXZpdHlfbW9udGgYBCABKAkSDAoEYXJncxgFIAMoCUIMCgpfaW1hZ2Vfc2hhIq4BCgpUYXNrVXBkYXRlEg8KB3Rhc2tfaWQYASABKAkSCwoDc2VxGAIgASgEEh4KBXN0YWdlGAMgASgOMg8uYWdlbnQudjEuU3RhZ2USEAoIY29tcGxldGUYBCABKAgSGQoMdGltZXN0YW1wX25zGAUgASgDSACIAQESJAoGcmVzdWx0GAYgASgLMhQuYWdlbnQudjEuVGFza1Jlc3VsdEIPCg1fdGltZXN0YW1wX25zIp0CCgpUYXNrUmVzdWx0EiYKB291dGNvbWUYASABKA4yFS5hZ2VudC52MS5UYXNrT3V0Y29tZRIWCglleGl0X2NvZGUYAiABKAVIAIgBARIWCg5zdGF0dXNfbWVzc2FnZRgDIAEoCRIeChZoYXNfdW5tYXRjaGVkX3BhdHRlcm5zGAQgASgIEiEKGWhhc19sZXZlbDRfZXhjbHVkZWRfZmlsZXMYBSABKAgSIgoFZXJyb3IYBiABKAsyEy5hZ2VudC52MS5UYXNrRXJyb3ISKQoLam9iX21ldHJpY3MYByABKAsyFC5hZ2VudC52MS5Kb2JNZXRyaWNzEhcKD2RhdGFiYXNlX3N0YXR1cxgIIAEoCUIMCgpfZXhpdF9jb2RlIj0KCVRhc2tFcnJvchIMCgR0eXBlGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSEQoJcGVybWFuZW50GAMgASgIIsYBCgpKb2JNZXRyaWNzEhIKCmNwdV9zYW1wbGUYASABKAESEgoKY3B1X2N1bXN1bRgCIAEoARIQCghjcHVfbWVhbhgDIAEoARIQCghjcHVfcGVhaxgEIAEoARIVCg1tZW1fbWJfc2FtcGxlGAUgASgBEhUKDW1lbV9tYl9jdW1zdW0YBiABKAESEwoLbWVtX21iX21lYW4YByABKAESEwoLbWVtX21iX3BlYWsYCCABKAESFAoMY29udGFpbmVyX2lkGAkgASgJIikKCVVwZGF0ZUFjaxIPCgd0YXNrX2lkGAEgASgJEgsKA3NlcRgCIAEoBCqHAQoIVGFza1R5cGUSGQoVVEFTS19UWVBFX1VOU1BFQ0lGSUVEEAASFAoQVEFTS19UWVBFX1JVTkpPQhABEhcKE1RBU0tfVFlQRV9DQU5DRUxKT0IQAhIWChJUQVNLX1RZUEVfREJTVEFUVVMQAxIZChVUQVNLX1RZUEVfREJEQVRBQ0hFQ0sQBCqlAQoNT3V0cHV0UHJpdmFjeRIeChpPVVRQVVRfUFJJVkFDWV9VTlNQRUNJRklFRBAAEiMKH09VVFBVVF9QUklWQUNZX0hJR0hMWV9TRU5TSVRJVkUQARInCiNPVVRQVVRfUFJJVkFDWV9NT0RFUkFURUxZX1NFTlNJVElWRRACEiYKIk9VVFBVVF9QUklWQUNZX01JTklNQUxMWV9TRU5TSVRJVkUQAyq/AQoFU3RhZ2USFQoRU1RBR0VfVU5TUEVDSUZJRUQQABIRCg1TVEFHRV9VTktOT1dOEAESEwoPU1RBR0VfUFJFUEFSSU5HEAISEgoOU1RBR0VfUFJFUEFSRUQQAxITCg9TVEFHRV9FWEVDVVRJTkcQBBISCg5TVEFHRV9FWEVDVVRFRBAFEhQKEFNUQUdFX0ZJTkFMSVpJTkcQBhITCg9TVEFHRV9GSU5BTElaRUQQBxIPCgtTVEFHRV9FUlJPUhAIKnsKC1Rhc2tPdXRjb21lEhwKGFRBU0tfT1VUQ09NRV9VTlNQRUNJRklFRBAAEhkKFVRBU0tfT1VUQ09NRV9GSU5JU0hFRBABEhcKE1RBU0tfT1VUQ09NRV9GQUlMRUQQAhIaChZUQVNLX09VVENPTUVfQ0FOQ0VMTEVEEAMyUgoMQWdlbnRTZXJ2aWNlEkIKB0Nvbm5lY3QSGC5hZ2VudC52MS5Db25uZWN0UmVxdWVzdBoZLmFnZW50LnYxLkNvbm5lY3RSZXNwb25zZSgBMAFiBnByb3RvMw");
 
 /**
  * Agent to controller.
@@ -331,11 +330,11 @@ export type JobDefinition = Message<"agent.v1.JobDefinition"> & {
   inputJobIds: string[];
 
   /**
-   * glob -> privacy level (highly_sensitive, moderately_sensitive, minimally_sensitive)
+   * Output glob pattern -> its privacy level.
    *
-   * @generated from field: map<string, string> output_spec = 15;
+   * @generated from field: map<string, agent.v1.OutputPrivacy> output_spec = 15;
    */
-  outputSpec: { [key: string]: string };
+  outputSpec: { [key: string]: OutputPrivacy };
 
   /**
    * @generated from field: bool allow_database_access = 16;
@@ -478,12 +477,9 @@ export type TaskUpdate = Message<"agent.v1.TaskUpdate"> & {
   seq: bigint;
 
   /**
-   * Upstream ExecutorState value: preparing, prepared, executing, executed,
-   * finalizing, finalized, error, unknown ("" for database tasks).
-   *
-   * @generated from field: string stage = 3;
+   * @generated from field: agent.v1.Stage stage = 3;
    */
-  stage: string;
+  stage: Stage;
 
   /**
    * @generated from field: bool complete = 4;
@@ -496,11 +492,11 @@ export type TaskUpdate = Message<"agent.v1.TaskUpdate"> & {
   timestampNs?: bigint | undefined;
 
   /**
-   * The redacted job metadata on completion (never file names or log text).
+   * What the task came to; set on the update that completes it.
    *
-   * @generated from field: google.protobuf.Struct results = 6;
+   * @generated from field: agent.v1.TaskResult result = 6;
    */
-  results?: JsonObject | undefined;
+  result?: TaskResult | undefined;
 };
 
 /**
@@ -509,6 +505,165 @@ export type TaskUpdate = Message<"agent.v1.TaskUpdate"> & {
  */
 export const TaskUpdateSchema: GenMessage<TaskUpdate> = /*@__PURE__*/
   messageDesc(file_agent_v1_agent, 9);
+
+/**
+ * The redacted outcome of a task: never file names, output patterns or log text.
+ *
+ * @generated from message agent.v1.TaskResult
+ */
+export type TaskResult = Message<"agent.v1.TaskResult"> & {
+  /**
+   * @generated from field: agent.v1.TaskOutcome outcome = 1;
+   */
+  outcome: TaskOutcome;
+
+  /**
+   * The job's exit code; absent when no container ran.
+   *
+   * @generated from field: optional int32 exit_code = 2;
+   */
+  exitCode?: number | undefined;
+
+  /**
+   * The executor's explanation of a failed run (out of memory, killed, …); "" when it has none, and
+   * always "" when outputs or patterns went unmatched (the text would name files).
+   *
+   * @generated from field: string status_message = 3;
+   */
+  statusMessage: string;
+
+  /**
+   * Some output pattern matched no file.
+   *
+   * @generated from field: bool has_unmatched_patterns = 4;
+   */
+  hasUnmatchedPatterns: boolean;
+
+  /**
+   * Some moderately_sensitive file was kept back from level 4 (too large, too many rows, wrong type).
+   *
+   * @generated from field: bool has_level4_excluded_files = 5;
+   */
+  hasLevel4ExcludedFiles: boolean;
+
+  /**
+   * Set when outcome is TASK_OUTCOME_FAILED.
+   *
+   * @generated from field: agent.v1.TaskError error = 6;
+   */
+  error?: TaskError | undefined;
+
+  /**
+   * CPU and memory aggregates of the job's container; absent when no sample was taken.
+   *
+   * @generated from field: agent.v1.JobMetrics job_metrics = 7;
+   */
+  jobMetrics?: JobMetrics | undefined;
+
+  /**
+   * DBSTATUS / DBDATACHECK: the status the check reported ("" for none, "db-maintenance", "OK", …).
+   *
+   * @generated from field: string database_status = 8;
+   */
+  databaseStatus: string;
+};
+
+/**
+ * Describes the message agent.v1.TaskResult.
+ * Use `create(TaskResultSchema)` to create a new message.
+ */
+export const TaskResultSchema: GenMessage<TaskResult> = /*@__PURE__*/
+  messageDesc(file_agent_v1_agent, 10);
+
+/**
+ * @generated from message agent.v1.TaskError
+ */
+export type TaskError = Message<"agent.v1.TaskError"> & {
+  /**
+   * The error's class, for operators: CheckoutError, PrepareError, …
+   *
+   * @generated from field: string type = 1;
+   */
+  type: string;
+
+  /**
+   * @generated from field: string message = 2;
+   */
+  message: string;
+
+  /**
+   * Trying again cannot help: the controller ends the job at once instead of retrying it.
+   *
+   * @generated from field: bool permanent = 3;
+   */
+  permanent: boolean;
+};
+
+/**
+ * Describes the message agent.v1.TaskError.
+ * Use `create(TaskErrorSchema)` to create a new message.
+ */
+export const TaskErrorSchema: GenMessage<TaskError> = /*@__PURE__*/
+  messageDesc(file_agent_v1_agent, 11);
+
+/**
+ * Upstream's job_metrics: samples folded into sample, cumulative sum, mean and peak figures.
+ *
+ * @generated from message agent.v1.JobMetrics
+ */
+export type JobMetrics = Message<"agent.v1.JobMetrics"> & {
+  /**
+   * @generated from field: double cpu_sample = 1;
+   */
+  cpuSample: number;
+
+  /**
+   * @generated from field: double cpu_cumsum = 2;
+   */
+  cpuCumsum: number;
+
+  /**
+   * @generated from field: double cpu_mean = 3;
+   */
+  cpuMean: number;
+
+  /**
+   * @generated from field: double cpu_peak = 4;
+   */
+  cpuPeak: number;
+
+  /**
+   * @generated from field: double mem_mb_sample = 5;
+   */
+  memMbSample: number;
+
+  /**
+   * @generated from field: double mem_mb_cumsum = 6;
+   */
+  memMbCumsum: number;
+
+  /**
+   * @generated from field: double mem_mb_mean = 7;
+   */
+  memMbMean: number;
+
+  /**
+   * @generated from field: double mem_mb_peak = 8;
+   */
+  memMbPeak: number;
+
+  /**
+   * @generated from field: string container_id = 9;
+   */
+  containerId: string;
+};
+
+/**
+ * Describes the message agent.v1.JobMetrics.
+ * Use `create(JobMetricsSchema)` to create a new message.
+ */
+export const JobMetricsSchema: GenMessage<JobMetrics> = /*@__PURE__*/
+  messageDesc(file_agent_v1_agent, 12);
 
 /**
  * @generated from message agent.v1.UpdateAck
@@ -530,7 +685,7 @@ export type UpdateAck = Message<"agent.v1.UpdateAck"> & {
  * Use `create(UpdateAckSchema)` to create a new message.
  */
 export const UpdateAckSchema: GenMessage<UpdateAck> = /*@__PURE__*/
-  messageDesc(file_agent_v1_agent, 10);
+  messageDesc(file_agent_v1_agent, 13);
 
 /**
  * @generated from enum agent.v1.TaskType
@@ -567,6 +722,139 @@ export enum TaskType {
  */
 export const TaskTypeSchema: GenEnum<TaskType> = /*@__PURE__*/
   enumDesc(file_agent_v1_agent, 0);
+
+/**
+ * project.yaml's output privacy levels.
+ *
+ * @generated from enum agent.v1.OutputPrivacy
+ */
+export enum OutputPrivacy {
+  /**
+   * @generated from enum value: OUTPUT_PRIVACY_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: OUTPUT_PRIVACY_HIGHLY_SENSITIVE = 1;
+   */
+  HIGHLY_SENSITIVE = 1,
+
+  /**
+   * @generated from enum value: OUTPUT_PRIVACY_MODERATELY_SENSITIVE = 2;
+   */
+  MODERATELY_SENSITIVE = 2,
+
+  /**
+   * @generated from enum value: OUTPUT_PRIVACY_MINIMALLY_SENSITIVE = 3;
+   */
+  MINIMALLY_SENSITIVE = 3,
+}
+
+/**
+ * Describes the enum agent.v1.OutputPrivacy.
+ */
+export const OutputPrivacySchema: GenEnum<OutputPrivacy> = /*@__PURE__*/
+  enumDesc(file_agent_v1_agent, 1);
+
+/**
+ * Where a job attempt is, as the agent's executor sees it (upstream's ExecutorState).
+ *
+ * @generated from enum agent.v1.Stage
+ */
+export enum Stage {
+  /**
+   * Database tasks have no stages.
+   *
+   * @generated from enum value: STAGE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: STAGE_UNKNOWN = 1;
+   */
+  UNKNOWN = 1,
+
+  /**
+   * @generated from enum value: STAGE_PREPARING = 2;
+   */
+  PREPARING = 2,
+
+  /**
+   * @generated from enum value: STAGE_PREPARED = 3;
+   */
+  PREPARED = 3,
+
+  /**
+   * @generated from enum value: STAGE_EXECUTING = 4;
+   */
+  EXECUTING = 4,
+
+  /**
+   * @generated from enum value: STAGE_EXECUTED = 5;
+   */
+  EXECUTED = 5,
+
+  /**
+   * @generated from enum value: STAGE_FINALIZING = 6;
+   */
+  FINALIZING = 6,
+
+  /**
+   * @generated from enum value: STAGE_FINALIZED = 7;
+   */
+  FINALIZED = 7,
+
+  /**
+   * @generated from enum value: STAGE_ERROR = 8;
+   */
+  ERROR = 8,
+}
+
+/**
+ * Describes the enum agent.v1.Stage.
+ */
+export const StageSchema: GenEnum<Stage> = /*@__PURE__*/
+  enumDesc(file_agent_v1_agent, 2);
+
+/**
+ * How a task ended.
+ *
+ * @generated from enum agent.v1.TaskOutcome
+ */
+export enum TaskOutcome {
+  /**
+   * @generated from enum value: TASK_OUTCOME_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The task ran to its end. For a job, exit_code and the output checks say how the job went; for a
+   * database check, database_status holds its answer.
+   *
+   * @generated from enum value: TASK_OUTCOME_FINISHED = 1;
+   */
+  FINISHED = 1,
+
+  /**
+   * The task could not do its work; `error` says why and whether trying again can help.
+   *
+   * @generated from enum value: TASK_OUTCOME_FAILED = 2;
+   */
+  FAILED = 2,
+
+  /**
+   * The job was stopped by a CANCELJOB task.
+   *
+   * @generated from enum value: TASK_OUTCOME_CANCELLED = 3;
+   */
+  CANCELLED = 3,
+}
+
+/**
+ * Describes the enum agent.v1.TaskOutcome.
+ */
+export const TaskOutcomeSchema: GenEnum<TaskOutcome> = /*@__PURE__*/
+  enumDesc(file_agent_v1_agent, 3);
 
 /**
  * @generated from service agent.v1.AgentService

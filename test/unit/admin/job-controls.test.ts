@@ -49,7 +49,11 @@ describe("kill", () => {
       ["canceljob", true],
     ]);
     expect(tc.pushedBackends).toEqual(["test"]);
-    expect(tc.deps.tasks.get(`${job.id}-001-cancel`)?.definition).toMatchObject({ id: job.id, task_id: `${job.id}-001-cancel` });
+    expect(tc.deps.tasks.get(`${job.id}-001-cancel`)?.definition).toMatchObject({
+      kind: "job",
+      id: job.id,
+      taskId: `${job.id}-001-cancel`,
+    });
 
     // Not retried: the scheduler never looks at it again.
     tc.scheduler.runOnce();

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { setPaused } from "../../../controller/admin/flag-commands.js";
 import { prepareForReboot, rebootReport, rebootStatus } from "../../../controller/admin/reboot.js";
 import { buildTestController, type TestController } from "../../support/controller-deps.js";
-import { insertJob, reload, reportTask } from "../../support/job-factory.js";
+import { insertJob, reload, reportTask, taskResults } from "../../support/job-factory.js";
 
 let tc: TestController;
 beforeEach(() => {
@@ -29,7 +29,7 @@ describe("T74 prepare for reboot", () => {
     const alsoRunning = insertJob(tc.deps, { action: "b" });
     tc.scheduler.runOnce();
     // b's agent already finished its task (complete, not yet seen by the scheduler): nothing to stop.
-    reportTask(tc.deps, `${alsoRunning.id}-001`, { stage: "executing", complete: true, results: {} });
+    reportTask(tc.deps, `${alsoRunning.id}-001`, { stage: "executing", complete: true, result: taskResults() });
     const pending = insertJob(tc.deps, { action: "c", waitForJobIds: [running.id] });
 
     const reset = prepareForReboot(tc.deps, sink(), "test");
@@ -97,7 +97,11 @@ describe("T75 the readiness report", () => {
         "3) 1 job(s) are being cancelled\n",
     );
 
-    reportTask(tc.deps, `${job.id}-001-cancel`, { stage: "finalized", complete: true, results: {} });
+    reportTask(tc.deps, `${job.id}-001-cancel`, {
+      stage: "finalized",
+      complete: true,
+      result: { ...taskResults(), outcome: "cancelled", error: null },
+    });
     const status = rebootStatus(tc.deps, "test");
     expect(status.ready).toBe(true);
     expect(rebootReport(status)).toBe(

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { setDbMaintenance } from "../../../controller/admin/flag-commands.js";
 import { ScheduledTasks } from "../../../controller/scheduling/scheduled-tasks.js";
 import { buildTestController, type TestController } from "../../support/controller-deps.js";
-import { reportTask } from "../../support/job-factory.js";
+import { databaseResult, reportTask } from "../../support/job-factory.js";
 
 let tc: TestController;
 let scheduled: ScheduledTasks;
@@ -38,9 +38,11 @@ describe("T72 scheduling DBDATACHECK tasks", () => {
     expect(dataChecks("test")).toEqual([]);
     expect(task?.id).toMatch(/^dbdatacheck-2025-03-01-[0-9a-f]{20}$/);
     expect(task?.definition).toEqual({
-      database_name: "default",
+      kind: "database",
+      databaseName: "default",
       image: "ghcr.io/opensafely-core/tpp-database-utils:latest",
-      hes_expected_activity_month: "202304",
+      args: [],
+      hesExpectedActivityMonth: "202304",
     });
     expect(tc.pushedBackends).toEqual(["tpp"]);
   });
@@ -48,7 +50,7 @@ describe("T72 scheduling DBDATACHECK tasks", () => {
   it("runs again a day after the last one finished, not before", () => {
     scheduled.run();
     const [first] = dataChecks();
-    reportTask(tc.deps, first!.id, { stage: "", complete: true, results: { results: { status: "OK" }, error: null } });
+    reportTask(tc.deps, first!.id, { stage: null, complete: true, result: databaseResult("OK") });
     tc.clock.advance(86_399_000);
     scheduled.run();
     expect(dataChecks()).toHaveLength(1);

@@ -9,7 +9,7 @@ import { applyDatabaseStatus } from "../../../controller/scheduling/database-sta
 import { databaseStatusTaskId, ScheduledTasks } from "../../../controller/scheduling/scheduled-tasks.js";
 import { setDbMaintenance } from "../../../controller/admin/flag-commands.js";
 import { buildTestController, type TestController } from "../../support/controller-deps.js";
-import { reportTask } from "../../support/job-factory.js";
+import { databaseResult, failedTaskResult, reportTask } from "../../support/job-factory.js";
 
 let tc: TestController;
 let scheduled: ScheduledTasks;
@@ -43,9 +43,11 @@ describe("T70 scheduling DBSTATUS tasks", () => {
     expect(dbstatusTasks("test")).toEqual([]);
     expect(task?.id).toMatch(/^dbstatus-2025-03-01-[0-9a-f]{20}$/);
     expect(task?.definition).toEqual({
-      database_name: "default",
+      kind: "database",
+      databaseName: "default",
       image: "ghcr.io/opensafely-core/tpp-database-utils:latest",
       args: ["in_maintenance_mode"],
+      hesExpectedActivityMonth: "",
     });
     expect(task?.attributes).toEqual({});
     expect(task?.active).toBe(true);
@@ -59,7 +61,7 @@ describe("T70 scheduling DBSTATUS tasks", () => {
     expect(dbstatusTasks()).toHaveLength(1);
 
     tc.clock.advance(10_000);
-    reportTask(tc.deps, first!.id, { stage: "", complete: true, results: { results: { status: "" }, error: null } });
+    reportTask(tc.deps, first!.id, { stage: null, complete: true, result: databaseResult("") });
     tc.clock.advance(299_000);
     scheduled.run();
     expect(dbstatusTasks()).toHaveLength(1);
@@ -113,7 +115,7 @@ describe("T70 scheduling DBSTATUS tasks", () => {
 
 describe("DBSTATUS results and the mode flag", () => {
   const mode = () => tc.deps.flags.get("tpp", "mode")?.value;
-  const result = (status: string) => ({ results: { status }, error: null });
+  const result = databaseResult;
 
   it("sets mode from the result, and clears it with an empty status", () => {
     expect(applyDatabaseStatus(tc.deps, "tpp", result("db-maintenance"))).toBe(true);
@@ -125,9 +127,9 @@ describe("DBSTATUS results and the mode flag", () => {
 
   it("ignores error results", () => {
     applyDatabaseStatus(tc.deps, "tpp", result("db-maintenance"));
-    expect(applyDatabaseStatus(tc.deps, "tpp", { results: null, error: { type: "ValueError", message: "Invalid status" } })).toBe(
-      false,
-    );
+    expect(
+      applyDatabaseStatus(tc.deps, "tpp", failedTaskResult({ type: "ValueError", message: "Invalid status", permanent: false })),
+    ).toBe(false);
     expect(mode()).toBe("db-maintenance");
   });
 

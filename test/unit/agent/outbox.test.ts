@@ -2,20 +2,22 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { create } from "@bufbuild/protobuf";
 import { Outbox } from "../../../agent/outbox.js";
+import { Stage, TaskOutcome, TaskResultSchema } from "../../../gen/agent/v1/agent_pb.js";
 
 const tempOutbox = () => path.join(mkdtempSync(path.join(tmpdir(), "rap-outbox-")), "outbox.sqlite");
 
 describe("outbox", () => {
   it("numbers updates per task and keeps them, in order, until acknowledged", () => {
     const outbox = new Outbox(tempOutbox());
-    outbox.append({ taskId: "a-001", stage: "preparing", complete: false });
-    outbox.append({ taskId: "b-001", stage: "preparing", complete: false });
-    outbox.append({ taskId: "a-001", stage: "prepared", complete: false, timestampNs: 5n });
+    outbox.append({ taskId: "a-001", stage: Stage.PREPARING, complete: false });
+    outbox.append({ taskId: "b-001", stage: Stage.PREPARING, complete: false });
+    outbox.append({ taskId: "a-001", stage: Stage.PREPARED, complete: false, timestampNs: 5n });
     expect(outbox.pending().map((u) => [u.taskId, u.seq, u.stage])).toEqual([
-      ["a-001", 1n, "preparing"],
-      ["b-001", 1n, "preparing"],
-      ["a-001", 2n, "prepared"],
+      ["a-001", 1n, Stage.PREPARING],
+      ["b-001", 1n, Stage.PREPARING],
+      ["a-001", 2n, Stage.PREPARED],
     ]);
     outbox.acknowledge("a-001", 1n);
     expect(outbox.pending().map((u) => [u.taskId, u.seq])).toEqual([
@@ -28,18 +30,20 @@ describe("outbox", () => {
   it("survives a restart: unacknowledged updates and sequence numbers are on disk", () => {
     const file = tempOutbox();
     const first = new Outbox(file);
-    first.append({ taskId: "a-001", stage: "finalized", complete: true, results: { exit_code: 0 } });
+    const result = create(TaskResultSchema, { outcome: TaskOutcome.FINISHED, exitCode: 0 });
+    first.append({ taskId: "a-001", stage: Stage.FINALIZED, complete: true, result });
     first.close();
     const second = new Outbox(file);
     const [replayed] = second.pending();
-    expect([replayed?.taskId, replayed?.seq, replayed?.complete, replayed?.results]).toEqual([
+    expect([replayed?.taskId, replayed?.seq, replayed?.complete, replayed?.result?.outcome, replayed?.result?.exitCode]).toEqual([
       "a-001",
       1n,
       true,
-      { exit_code: 0 },
+      TaskOutcome.FINISHED,
+      0,
     ]);
     // The next update continues the sequence, so the controller never mistakes it for a duplicate.
-    expect(second.append({ taskId: "a-001", stage: "finalized", complete: true }).seq).toBe(2n);
+    expect(second.append({ taskId: "a-001", stage: Stage.FINALIZED, complete: true, result }).seq).toBe(2n);
     second.close();
   });
 
@@ -47,9 +51,9 @@ describe("outbox", () => {
     const outbox = new Outbox(tempOutbox());
     let calls = 0;
     const unsubscribe = outbox.onAppend(() => (calls += 1));
-    outbox.append({ taskId: "a", stage: "x", complete: false });
+    outbox.append({ taskId: "a", stage: Stage.PREPARING, complete: false });
     unsubscribe();
-    outbox.append({ taskId: "a", stage: "y", complete: false });
+    outbox.append({ taskId: "a", stage: Stage.PREPARED, complete: false });
     expect(calls).toBe(1);
     outbox.close();
   });

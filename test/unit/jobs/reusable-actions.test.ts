@@ -69,7 +69,7 @@ describe("reusable actions: resolution", () => {
     tc.scheduler.runOnce();
     const task = tc.deps.tasks.forJob(act.id, "runjob")[0]!;
     expect(task.definition).toMatchObject({
-      repo_url: `${base}/my-action`,
+      repoUrl: `${base}/my-action`,
       commit: action.commit,
       image: "ghcr.io/opensafely-core/python:v2",
       args: ["python", "/action/main.py", "--output-format=png", "output/input.csv"],

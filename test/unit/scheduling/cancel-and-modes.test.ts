@@ -37,7 +37,11 @@ describe("T55 cancelling a started job", () => {
     ]);
     const after = reload(tc.deps, job.id);
     expect([after.state, after.statusCode, after.statusMessage]).toEqual(["failed", "cancelled_by_user", "Cancelled by user"]);
-    expect(tc.deps.tasks.get(`${job.id}-001-cancel`)?.definition).toMatchObject({ id: job.id, task_id: `${job.id}-001-cancel` });
+    expect(tc.deps.tasks.get(`${job.id}-001-cancel`)?.definition).toMatchObject({
+      kind: "job",
+      id: job.id,
+      taskId: `${job.id}-001-cancel`,
+    });
 
     // Terminal jobs are never visited again.
     tc.scheduler.runOnce();

@@ -37,7 +37,7 @@ describe("T54 a pending job with earlier tasks", () => {
       backend: "test",
       type: "runjob",
       jobId: job.id,
-      definition: {},
+      definition: { kind: "database", databaseName: "", image: "", args: [], hesExpectedActivityMonth: "" },
       attributes: {},
       createdAt: 0,
     });

@@ -1,11 +1,12 @@
 /**
  * Running jobs and their completed tasks (upstream's test_main.py, reference/jobrunner.md §9):
- * T60-T63 (outcomes, fatal and retryable agent errors) and T66 (input_job_ids). Agent reports go
+ * T60-T63 (outcomes, fatal, permanent and retryable agent errors) and T66 (input_job_ids). Agent reports go
  * through the same TaskStore call the agent stream uses.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { buildTestController, type TestController } from "../../support/controller-deps.js";
-import { insertJob, reload, reportTask, taskResults } from "../../support/job-factory.js";
+import { failedTaskResult, insertJob, jobDefinitionOf, reload, reportTask, taskResults } from "../../support/job-factory.js";
+import type { TaskResult } from "../../../controller/jobs/task-result.js";
 
 let tc: TestController;
 beforeEach(() => {
@@ -18,18 +19,18 @@ function runjobs(jobId: string): Array<[string, boolean]> {
 }
 
 /** Starts a job, then completes its task with the given results. */
-function startAndFinish(overrides: Parameters<typeof insertJob>[1], results: Record<string, unknown>) {
+function startAndFinish(overrides: Parameters<typeof insertJob>[1], result: TaskResult) {
   const job = insertJob(tc.deps, overrides);
   tc.scheduler.runOnce();
   expect(reload(tc.deps, job.id).state).toBe("running");
-  reportTask(tc.deps, `${job.id}-001`, { stage: "finalized", complete: true, results });
+  reportTask(tc.deps, `${job.id}-001`, { stage: "finalized", complete: true, result });
   tc.scheduler.runOnce();
   return reload(tc.deps, job.id);
 }
 
 describe("T60-T62 outcomes", () => {
   it("T60 excluded level-4 files: succeeded with the generic suffix, no file names", () => {
-    const job = startAndFinish({}, taskResults({ has_level4_excluded_files: true }));
+    const job = startAndFinish({}, taskResults({ hasLevel4ExcludedFiles: true }));
     expect([job.state, job.statusCode, job.statusMessage]).toEqual([
       "succeeded",
       "succeeded",
@@ -55,13 +56,13 @@ describe("T60-T62 outcomes", () => {
   ])("T61 exit code %i of %s (results message %j)", (exitCode, runCommand, message, expected) => {
     const job = startAndFinish(
       { runCommand, requiresDb: runCommand.startsWith("ehrql") },
-      taskResults({ exit_code: exitCode, status_message: message }),
+      taskResults({ exitCode, statusMessage: message ?? "" }),
     );
     expect([job.state, job.statusCode, job.statusMessage]).toEqual(["failed", "nonzero_exit", expected]);
   });
 
   it("T62 unmatched patterns: generic message", () => {
-    const job = startAndFinish({}, taskResults({ has_unmatched_patterns: true }));
+    const job = startAndFinish({}, taskResults({ hasUnmatchedPatterns: true }));
     expect([job.state, job.statusCode, job.statusMessage]).toEqual([
       "failed",
       "unmatched_patterns",
@@ -71,14 +72,36 @@ describe("T60-T62 outcomes", () => {
 });
 
 describe("T63 agent-reported errors", () => {
-  it("a fatal error is job_error", () => {
-    const job = startAndFinish({}, taskResults({ error: "test_job_failure" }));
-    expect([job.state, job.statusCode, job.statusMessage]).toEqual(["failed", "job_error", "This job returned a fatal error."]);
+  it("upstream's test hook: an error naming test_job_failure is job_error", () => {
+    const job = startAndFinish({}, failedTaskResult({ type: "test_job_failure", message: "", permanent: false }));
+    expect([job.state, job.statusCode, job.statusMessage]).toEqual([
+      "failed",
+      "job_error",
+      "This job returned a fatal error. test_job_failure",
+    ]);
+    expect(runjobs(job.id)).toEqual([[`${job.id}-001`, false]]);
+  });
+
+  it("an error marked permanent ends the job at once, failed, with its reason in the message", () => {
+    const job = startAndFinish(
+      {},
+      failedTaskResult({ type: "CheckoutError", message: "commit abc123 not found in the repository", permanent: true }),
+    );
+    expect([job.state, job.statusCode, job.statusMessage]).toEqual([
+      "failed",
+      "job_error",
+      "This job returned a fatal error. CheckoutError: commit abc123 not found in the repository",
+    ]);
+    expect(runjobs(job.id)).toEqual([[`${job.id}-001`, false]]);
+    tc.scheduler.runOnce();
     expect(runjobs(job.id)).toEqual([[`${job.id}-001`, false]]);
   });
 
   it("any other error is retried with a new task on the next run", () => {
-    const job = startAndFinish({}, taskResults({ error: "test_soft_failure" }));
+    const job = startAndFinish(
+      {},
+      failedTaskResult({ type: "CommandError", message: "docker daemon went away", permanent: false }),
+    );
     expect(runjobs(job.id)).toEqual([[`${job.id}-001`, false]]);
     expect([job.state, job.statusCode, job.statusMessage, job.startedAt]).toEqual([
       "pending",
@@ -115,6 +138,6 @@ describe("T66 input_job_ids", () => {
     });
     insertJob(tc.deps, { id: "4", requiresOutputsFrom: ["other-action", "action-with-no-outputs"] });
     tc.scheduler.runOnce();
-    expect(tc.deps.tasks.get("4-001")?.definition.input_job_ids).toEqual(["1", "3"]);
+    expect(jobDefinitionOf(tc.deps.tasks.get("4-001")).inputJobIds).toEqual(["1", "3"]);
   });
 });

@@ -1,0 +1,95 @@
+/**
+ * The JSON a task row keeps in its `definition` and `agent_results` columns, checked on the way back
+ * in: a field that is missing, misspelt or of the wrong type is an error naming it, never a silent "".
+ */
+import { z } from "zod";
+import { OUTPUT_PRIVACIES, type TaskDefinition } from "../jobs/task-definition.js";
+import { STAGES, type Stage, type TaskResult } from "../jobs/task-result.js";
+
+const strings = z.array(z.string()).readonly();
+
+const jobDefinition = z.strictObject({
+  kind: z.literal("job"),
+  id: z.string(),
+  rapId: z.string(),
+  taskId: z.string(),
+  repoUrl: z.string(),
+  commit: z.string(),
+  study: z.strictObject({ gitRepoUrl: z.string(), commit: z.string(), branch: z.string() }),
+  workspace: z.string(),
+  action: z.string(),
+  createdAt: z.number().int(),
+  image: z.string(),
+  imageSha: z.string().nullable(),
+  args: strings,
+  env: z.record(z.string(), z.string()),
+  inputJobIds: strings,
+  outputSpec: z.record(z.string(), z.enum(OUTPUT_PRIVACIES)),
+  allowDatabaseAccess: z.boolean(),
+  level4MaxCsvRows: z.number().int(),
+  level4MaxFilesize: z.number().int(),
+  user: z.string(),
+  databaseName: z.string().nullable(),
+  cpuCount: z.string(),
+  memoryLimit: z.string(),
+  level4FileTypes: strings,
+});
+
+const databaseTaskDefinition = z.strictObject({
+  kind: z.literal("database"),
+  databaseName: z.string(),
+  image: z.string(),
+  args: strings,
+  hesExpectedActivityMonth: z.string(),
+});
+
+const taskDefinition = z.discriminatedUnion("kind", [jobDefinition, databaseTaskDefinition]);
+
+const jobMetrics = z.strictObject({
+  cpu_sample: z.number(),
+  cpu_cumsum: z.number(),
+  cpu_mean: z.number(),
+  cpu_peak: z.number(),
+  mem_mb_sample: z.number(),
+  mem_mb_cumsum: z.number(),
+  mem_mb_mean: z.number(),
+  mem_mb_peak: z.number(),
+  container_id: z.string(),
+});
+
+const resultFields = {
+  exitCode: z.number().int().nullable(),
+  statusMessage: z.string(),
+  hasUnmatchedPatterns: z.boolean(),
+  hasLevel4ExcludedFiles: z.boolean(),
+  jobMetrics: jobMetrics.nullable(),
+  databaseStatus: z.string(),
+};
+
+const taskResult = z.discriminatedUnion("outcome", [
+  z.strictObject({ outcome: z.literal("finished"), error: z.null(), ...resultFields }),
+  z.strictObject({
+    outcome: z.literal("failed"),
+    error: z.strictObject({ type: z.string(), message: z.string(), permanent: z.boolean() }),
+    ...resultFields,
+  }),
+  z.strictObject({ outcome: z.literal("cancelled"), error: z.null(), ...resultFields }),
+]);
+
+function parseColumn<T>(schema: z.ZodType<T>, column: string, taskId: string, text: string): T {
+  const parsed = schema.safeParse(JSON.parse(text));
+  if (!parsed.success) throw new Error(`task ${taskId}: stored ${column} is invalid: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+export function parseTaskDefinition(taskId: string, text: string): TaskDefinition {
+  return parseColumn<TaskDefinition>(taskDefinition, "definition", taskId, text);
+}
+
+export function parseTaskResult(taskId: string, text: string): TaskResult {
+  return parseColumn<TaskResult>(taskResult, "agent_results", taskId, text);
+}
+
+export function parseStage(taskId: string, text: string): Stage {
+  return parseColumn<Stage>(z.enum(STAGES), "agent_stage", taskId, JSON.stringify(text));
+}
