@@ -15,6 +15,7 @@
 import { readFileSync } from "node:fs";
 import { loadAgentConfig } from "../agent/config.js";
 import { agentLogger, controllerLogger } from "./loggers.js";
+import { agentTracing, controllerTracing } from "./tracing.js";
 import { runAgent } from "../agent/service.js";
 import { loadControllerConfig } from "../controller/config.js";
 import { runValidateCommand } from "../controller/pipeline/validate-command.js";
@@ -43,23 +44,29 @@ function stopSignal(log: (message: string) => void): AbortSignal {
 
 async function allInOne(): Promise<number> {
   const config = loadAllInOneConfig(cliEnvironment());
-  const log = controllerLogger(config.controller, { component: "controller" });
+  const tracing = controllerTracing(cliEnvironment(), config.controller);
+  const log = controllerLogger(config.controller, { component: "controller" }, tracing?.secrets);
   const signal = stopSignal((message) => log.info(message));
   const agentStop = new AbortController();
   signal.addEventListener("abort", () => agentStop.abort(), { once: true });
   let agentRun: Promise<void> | undefined;
+  let stopAgentTracing: (() => Promise<void>) | undefined;
   await runController(config.controller, log, signal, {
     autoMigrate: true,
+    tracing,
     onListening: (app) => {
       const agentConfig = config.agent(app.port);
-      const agentLog = agentLogger(agentConfig, { component: "agent", backend: agentConfig.backend });
-      agentRun = runAgent(agentConfig, agentLog, agentStop.signal).catch((error: unknown) => {
+      const agentTraces = agentTracing(cliEnvironment(), agentConfig);
+      stopAgentTracing = agentTraces ? () => agentTraces.shutdown() : undefined;
+      const agentLog = agentLogger(agentConfig, { component: "agent", backend: agentConfig.backend }, agentTraces?.secrets);
+      agentRun = runAgent(agentConfig, agentLog, agentStop.signal, agentTraces?.provider).catch((error: unknown) => {
         agentLog.error("agent stopped", { error });
       });
     },
   });
   agentStop.abort();
   await agentRun;
+  await Promise.all([tracing?.shutdown(), stopAgentTracing?.()]);
   return 0;
 }
 
@@ -70,23 +77,28 @@ async function main(argv: string[]): Promise<number> {
       return allInOne();
     case "controller": {
       const config = loadControllerConfig(cliEnvironment());
-      const log = controllerLogger(config, {});
+      const tracing = controllerTracing(cliEnvironment(), config);
+      const log = controllerLogger(config, {}, tracing?.secrets);
       await runController(
         config,
         log,
         stopSignal((m) => log.info(m)),
-        { autoMigrate: false },
+        { autoMigrate: false, tracing },
       );
+      await tracing?.shutdown();
       return 0;
     }
     case "agent": {
       const config = loadAgentConfig(cliEnvironment());
-      const log = agentLogger(config, { backend: config.backend });
+      const tracing = agentTracing(cliEnvironment(), config);
+      const log = agentLogger(config, { backend: config.backend }, tracing?.secrets);
       await runAgent(
         config,
         log,
         stopSignal((m) => log.info(m)),
+        tracing?.provider,
       );
+      await tracing?.shutdown();
       return 0;
     }
     case "migrate": {

@@ -53,7 +53,8 @@ export function loadTracingConfig(env: Env, defaultServiceName: string): Tracing
     .filter((name) => name !== "");
   if (exporters.includes("none")) return undefined;
   for (const name of exporters) {
-    if (name !== "otlp" && name !== "console") throw new TracingConfigError(`OTEL_TRACES_EXPORTER: '${name}' is not supported (otlp, console, none)`);
+    if (name !== "otlp" && name !== "console")
+      throw new TracingConfigError(`OTEL_TRACES_EXPORTER: '${name}' is not supported (otlp, console, none)`);
   }
   const protocol = (env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? "http/protobuf").trim();
   if (protocol !== "http/protobuf" && protocol !== "http/json") {

@@ -4,7 +4,16 @@
  * it a span per executor step (`prepare`, `execute`, `wait_for_exit`, `finalize`, `terminate`,
  * `cleanup`). Attributes follow upstream's agent (`job.*` of the definition, `task.*` of the task).
  */
-import { ROOT_CONTEXT, SpanStatusCode, trace, TraceFlags, type Attributes, type Context, type Span, type TracerProvider } from "@opentelemetry/api";
+import {
+  ROOT_CONTEXT,
+  SpanStatusCode,
+  trace,
+  TraceFlags,
+  type Attributes,
+  type Context,
+  type Span,
+  type TracerProvider,
+} from "@opentelemetry/api";
 import { TaskType, type Task } from "../../gen/agent/v1/agent_pb.js";
 import type { JobDefinition } from "../../runtime-drivers/index.js";
 

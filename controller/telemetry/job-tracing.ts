@@ -88,21 +88,27 @@ export class JobTracing {
     parent: ReturnType<typeof trace.setSpanContext>,
     extra: Attributes = {},
   ) {
-    const span = this.tracer.startSpan(code.toUpperCase(), { startTime: startMs, attributes: { ...extra, ...jobAttributes(job) } }, parent);
-    if (job.statusCode === "internal_error") span.setStatus({ code: SpanStatusCode.ERROR, message: job.statusMessage || "internal error" });
+    const span = this.tracer.startSpan(
+      code.toUpperCase(),
+      { startTime: startMs, attributes: { ...extra, ...jobAttributes(job) } },
+      parent,
+    );
+    if (job.statusCode === "internal_error")
+      span.setStatus({ code: SpanStatusCode.ERROR, message: job.statusMessage || "internal error" });
     span.end(Math.max(endMs, startMs));
   }
 
   private rootSpan(job: Job, root: { traceId: string; spanId: string }, extra: Attributes): void {
     // Trace vanity, as upstream: the job starts 1 µs before its creation, so it sorts first.
-    const start = job.createdAt * 1000 - 0.001;
+    const start: [number, number] = [job.createdAt - 1, 999_999_000];
     const startSpan = () =>
       this.tracer.startSpan("JOB", { root: true, startTime: start, attributes: { ...extra, ...jobAttributes(job) } });
     const span = this.ids ? this.ids.withIds(root, startSpan) : startSpan();
     if (span.spanContext().spanId !== root.spanId && span.isRecording()) {
       this.log.warn("JOB span could not take the job's stored ids (tracer provider without JobSpanIds)", { job_id: job.id });
     }
-    if (job.statusCode === "internal_error") span.setStatus({ code: SpanStatusCode.ERROR, message: job.statusMessage || "internal error" });
+    if (job.statusCode === "internal_error")
+      span.setStatus({ code: SpanStatusCode.ERROR, message: job.statusMessage || "internal error" });
     span.end(job.statusCodeUpdatedAtMs);
   }
 }
