@@ -7,6 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { agentConfigFrom, readAgentConfigFile, type AgentConfig } from "../agent/config.js";
 import { loadControllerConfig, type ControllerConfig } from "../controller/config.js";
+import { CliConfigError } from "./cli-errors.js";
 
 export interface AllInOneConfig {
   readonly controller: ControllerConfig;
@@ -56,9 +57,20 @@ export interface AdminCliConfig {
   readonly adminToken: string | undefined;
 }
 
+export const DEFAULT_CONTROLLER_URL = "http://127.0.0.1:8000";
+
 export function loadAdminCliConfig(env: Readonly<Record<string, string | undefined>> = process.env): AdminCliConfig {
-  return {
-    controllerUrl: (env.RAP_CONTROLLER_URL || "http://127.0.0.1:8000").replace(/\/+$/, ""),
-    adminToken: env.RAP_ADMIN_TOKEN || undefined,
-  };
+  const raw = env.RAP_CONTROLLER_URL || DEFAULT_CONTROLLER_URL;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    throw new CliConfigError(
+      `RAP_CONTROLLER_URL is not an http(s) URL: '${raw}' (give the controller's address, e.g. ${DEFAULT_CONTROLLER_URL})`,
+    );
+  }
+  return { controllerUrl: raw.replace(/\/+$/, ""), adminToken: env.RAP_ADMIN_TOKEN || undefined };
 }

@@ -1,14 +1,17 @@
 /** `rap agents [--backend B]`: the connected agents, one row each. */
 import { ListAgentsResponseSchema } from "../../gen/admin/v1/admin_pb.js";
-import { type AdminCommandContext, EXIT_OK, printJson, UsageError } from "./admin-cli.js";
-import { pythonIso, table } from "./format.js";
-import { parseCommand } from "./parse-command.js";
+import { EXIT_OK } from "../cli-errors.js";
+import { type AdminCommandContext, printJson } from "./admin-cli.js";
+import { table, timeCell } from "./format.js";
 
-export async function agentsCommand(ctx: AdminCommandContext, args: readonly string[]): Promise<number> {
-  const { values, positionals } = parseCommand(args, { backend: { type: "string" } });
-  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-  const response = await ctx.client.listAgents({ backend: values.backend ?? "" }, ctx.callOptions);
-  if (values.json) {
+export interface AgentsOptions {
+  readonly backend?: string;
+  readonly json?: boolean;
+}
+
+export async function agentsCommand(ctx: AdminCommandContext, options: AgentsOptions): Promise<number> {
+  const response = await ctx.client.listAgents({ backend: options.backend ?? "" }, ctx.callOptions);
+  if (options.json) {
     printJson(ctx.io, ListAgentsResponseSchema, response);
     return EXIT_OK;
   }
@@ -16,18 +19,18 @@ export async function agentsCommand(ctx: AdminCommandContext, args: readonly str
     ctx.io.stdout("no agents connected\n");
     return EXIT_OK;
   }
+  const now = ctx.now();
   ctx.io.stdout(
     table(
-      ["BACKEND", "AGENT", "VERSION", "DRIVER", "CONNECTED", "LAST SEEN", "ACTIVE TASKS", "IN FLIGHT AT CONNECT"],
+      ["BACKEND", "AGENT", "VERSION", "DRIVER", "CONNECTED", "LAST SEEN", "TASKS"],
       response.agents.map((agent) => [
         agent.backend,
         agent.agentId,
         agent.version,
         agent.driver,
-        agent.connectedAt ? pythonIso(agent.connectedAt) : "",
-        agent.lastSeenAt ? pythonIso(agent.lastSeenAt) : "",
+        timeCell(agent.connectedAt, now, ctx.io.isTerminal),
+        timeCell(agent.lastSeenAt, now, ctx.io.isTerminal),
         String(agent.activeTaskIds.length),
-        String(agent.inFlightAtConnect.length),
       ]),
     ),
   );

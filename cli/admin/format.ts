@@ -1,6 +1,9 @@
-/** Plain-text rendering for the admin subcommands: aligned tables, upstream's flag lines, times. */
+/**
+ * Plain-text rendering for the admin subcommands: aligned tables that fit a width, upstream's flag
+ * lines, and times (relative ages for people, ISO 8601 for scripts).
+ */
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import type { AdminJob, Flag } from "../../gen/admin/v1/admin_pb.js";
+import type { Flag } from "../../gen/admin/v1/admin_pb.js";
 
 /** Columns padded to their widest cell, two spaces apart, no trailing blanks. */
 export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -11,6 +14,12 @@ export function table(headers: readonly string[], rows: readonly (readonly strin
       .join("  ")
       .trimEnd();
   return [line(headers), ...rows.map(line)].map((text) => `${text}\n`).join("");
+}
+
+/** `text` cut to `width` characters, the last one an ellipsis when something was cut. */
+export function truncate(text: string, width: number): string {
+  if (width <= 0) return "";
+  return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
 }
 
 /** Python's `datetime.utcfromtimestamp(ts).isoformat() + "Z"`: microseconds only when non-zero. */
@@ -26,14 +35,30 @@ export function flagLine(flag: Flag): string {
   return `[${flag.backend}] ${flag.id}=${flag.value ?? "None"} (${when})`;
 }
 
-/** Unix seconds as an ISO time; empty for 0 (not set). */
-export function secondsIso(seconds: bigint): string {
-  return seconds === 0n ? "" : `${new Date(Number(seconds) * 1000).toISOString().slice(0, 19)}Z`;
+/** Unix seconds as ISO 8601 to the second; empty for 0 (not set). */
+export function secondsIso(seconds: bigint | number): string {
+  return Number(seconds) === 0 ? "" : `${new Date(Number(seconds) * 1000).toISOString().slice(0, 19)}Z`;
 }
 
-export function jobsTable(jobs: readonly AdminJob[]): string {
-  return table(
-    ["ID", "BACKEND", "WORKSPACE", "ACTION", "STATE", "STATUS CODE", "CREATED"],
-    jobs.map((job) => [job.id, job.backend, job.workspace, job.action, job.state, job.statusCode, secondsIso(job.createdAt)]),
-  );
+/** A short age: `12s`, `5m`, `3h`, `2d` (never negative: a clock a little ahead shows `0s`). */
+export function age(seconds: bigint | number, now: Date): string {
+  const elapsed = Math.max(0, Math.floor(now.getTime() / 1000 - Number(seconds)));
+  if (elapsed < 60) return `${elapsed}s`;
+  if (elapsed < 3600) return `${Math.floor(elapsed / 60)}m`;
+  if (elapsed < 86_400) return `${Math.floor(elapsed / 3600)}h`;
+  return `${Math.floor(elapsed / 86_400)}d`;
+}
+
+/** A time for people: `5m ago` on a terminal, ISO 8601 otherwise; empty when not set. */
+export function whenCell(seconds: bigint | number, now: Date, terminal: boolean): string {
+  if (Number(seconds) === 0) return "";
+  return terminal ? `${age(seconds, now)} ago` : secondsIso(seconds);
+}
+
+export function timestampSeconds(timestamp: Timestamp | undefined): number {
+  return timestamp ? Number(timestamp.seconds) + timestamp.nanos / 1e9 : 0;
+}
+
+export function timeCell(timestamp: Timestamp | undefined, now: Date, terminal: boolean): string {
+  return whenCell(Math.floor(timestampSeconds(timestamp)), now, terminal);
 }

@@ -4,6 +4,7 @@
  * repository path is made absolute here, since the controller cannot know this shell's directory.
  */
 import path from "node:path";
+import type { AdminJob } from "../../gen/admin/v1/admin_pb.js";
 import {
   AddJobResponseSchema,
   CancelJobResponseSchema,
@@ -11,102 +12,69 @@ import {
   KillJobResponseSchema,
   ListJobsResponseSchema,
 } from "../../gen/admin/v1/admin_pb.js";
-import { type AdminCommandContext, EXIT_OK, printJson, UsageError } from "./admin-cli.js";
-import { jobsTable, secondsIso, table } from "./format.js";
-import { parseCommand, required } from "./parse-command.js";
+import { EXIT_OK } from "../cli-errors.js";
+import { type AdminCommandContext, printJson } from "./admin-cli.js";
+import { jobDetails } from "./job-details.js";
+import { jobsTable } from "./jobs-table.js";
 
-export async function listJobsCommand(ctx: AdminCommandContext, args: readonly string[]): Promise<number> {
-  const { values, positionals } = parseCommand(args, {
-    backend: { type: "string" },
-    "rap-id": { type: "string" },
-    workspace: { type: "string" },
-    state: { type: "string" },
-    action: { type: "string" },
-    "status-code": { type: "string" },
-    limit: { type: "string" },
-  });
-  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-  const limit = values.limit === undefined ? 0 : Number(values.limit);
-  if (!Number.isInteger(limit) || limit < 0) throw new UsageError("--limit must be a whole number");
+export interface ListJobsOptions {
+  readonly backend?: string;
+  readonly rapId?: string;
+  readonly workspace?: string;
+  readonly state?: string;
+  readonly action?: string;
+  readonly statusCode?: string;
+  readonly limit?: number;
+  readonly json?: boolean;
+}
+
+/** The table's width: the terminal's, or 100 columns when output is not a terminal. */
+export const DEFAULT_WIDTH = 100;
+
+export async function listJobsCommand(
+  ctx: AdminCommandContext,
+  options: ListJobsOptions,
+  width = DEFAULT_WIDTH,
+): Promise<number> {
   const response = await ctx.client.listJobs(
     {
-      backend: values.backend ?? "",
-      rapId: values["rap-id"] ?? "",
-      workspace: values.workspace ?? "",
-      state: values.state ?? "",
-      action: values.action ?? "",
-      statusCode: values["status-code"] ?? "",
-      limit,
+      backend: options.backend ?? "",
+      rapId: options.rapId ?? "",
+      workspace: options.workspace ?? "",
+      state: options.state ?? "",
+      action: options.action ?? "",
+      statusCode: options.statusCode ?? "",
+      limit: options.limit ?? 0,
     },
     ctx.callOptions,
   );
-  if (values.json) printJson(ctx.io, ListJobsResponseSchema, response);
-  else ctx.io.stdout(response.jobs.length === 0 ? "no jobs\n" : jobsTable(response.jobs));
+  if (options.json) printJson(ctx.io, ListJobsResponseSchema, response);
+  else ctx.io.stdout(response.jobs.length === 0 ? "no jobs\n" : jobsTable(response.jobs, ctx.now(), width));
   return EXIT_OK;
 }
 
-export async function getJobCommand(ctx: AdminCommandContext, args: readonly string[]): Promise<number> {
-  const { values, positionals } = parseCommand(args, {});
-  if (positionals.length !== 1) throw new UsageError("give exactly one job id");
-  const response = await ctx.client.getJob({ id: positionals[0] }, ctx.callOptions);
-  if (values.json) {
-    printJson(ctx.io, GetJobResponseSchema, response);
-    return EXIT_OK;
-  }
-  const job = response.job!;
-  const fields: [string, string][] = [
-    ["id", job.id],
-    ["rap id", job.rapId],
-    ["backend", job.backend],
-    ["workspace", job.workspace],
-    ["action", job.action],
-    ["state", job.state],
-    ["status code", job.statusCode],
-    ["status message", job.statusMessage],
-    ["run command", job.runCommand],
-    ["repo", job.repoUrl],
-    ["commit", job.commit],
-    ["requires db", String(job.requiresDb)],
-    ["cancelled", String(job.cancelled)],
-    ["created", secondsIso(job.createdAt)],
-    ["started", secondsIso(job.startedAt)],
-    ["completed", secondsIso(job.completedAt)],
-  ];
-  ctx.io.stdout(fields.map(([name, value]) => `${`${name}:`.padEnd(16)}${value}\n`).join(""));
-  if (response.tasks.length > 0) {
-    ctx.io.stdout(
-      `\n${table(
-        ["TASK", "TYPE", "ACTIVE", "STAGE", "COMPLETE", "CREATED", "FINISHED"],
-        response.tasks.map((task) => [
-          task.id,
-          task.type,
-          String(task.active),
-          task.agentStage,
-          String(task.agentComplete),
-          secondsIso(task.createdAt),
-          secondsIso(task.finishedAt),
-        ]),
-      )}`,
-    );
-  }
+export async function getJobCommand(ctx: AdminCommandContext, id: string, options: { json?: boolean }): Promise<number> {
+  const response = await ctx.client.getJob({ id }, ctx.callOptions);
+  if (options.json) printJson(ctx.io, GetJobResponseSchema, response);
+  else ctx.io.stdout(jobDetails(response, ctx.now()));
   return EXIT_OK;
 }
 
-export async function cancelJobCommand(ctx: AdminCommandContext, args: readonly string[]): Promise<number> {
-  const { values, positionals } = parseCommand(args, {});
-  if (positionals.length !== 1) throw new UsageError("give exactly one job id");
-  const response = await ctx.client.cancelJob({ id: positionals[0] }, ctx.callOptions);
-  if (values.json) printJson(ctx.io, CancelJobResponseSchema, response);
-  else ctx.io.stdout(`job ${response.job!.id} (${response.job!.action}) cancelled\n`);
+function slug(job: AdminJob | undefined): string {
+  return job ? `job ${job.id} (${job.action})` : "job";
+}
+
+export async function cancelJobCommand(ctx: AdminCommandContext, id: string, options: { json?: boolean }): Promise<number> {
+  const response = await ctx.client.cancelJob({ id }, ctx.callOptions);
+  if (options.json) printJson(ctx.io, CancelJobResponseSchema, response);
+  else ctx.io.stdout(`${slug(response.job)} cancelled\n`);
   return EXIT_OK;
 }
 
-export async function killJobCommand(ctx: AdminCommandContext, args: readonly string[]): Promise<number> {
-  const { values, positionals } = parseCommand(args, {});
-  if (positionals.length !== 1) throw new UsageError("give exactly one job id");
-  const response = await ctx.client.killJob({ id: positionals[0] }, ctx.callOptions);
-  if (values.json) printJson(ctx.io, KillJobResponseSchema, response);
-  else ctx.io.stdout(`job ${response.job!.id} (${response.job!.action}) killed: ${response.job!.statusCode}\n`);
+export async function killJobCommand(ctx: AdminCommandContext, id: string, options: { json?: boolean }): Promise<number> {
+  const response = await ctx.client.killJob({ id }, ctx.callOptions);
+  if (options.json) printJson(ctx.io, KillJobResponseSchema, response);
+  else ctx.io.stdout(`${slug(response.job)} killed: ${response.job?.statusCode ?? ""}\n`);
   return EXIT_OK;
 }
 
@@ -115,35 +83,41 @@ export function absoluteRepo(repo: string, cwd: string): string {
   return /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(repo) ? repo : path.resolve(cwd, repo);
 }
 
-export async function addJobCommand(ctx: AdminCommandContext, args: readonly string[], cwd: string): Promise<number> {
-  const { values, positionals } = parseCommand(args, {
-    backend: { type: "string" },
-    commit: { type: "string" },
-    branch: { type: "string" },
-    workspace: { type: "string" },
-    database: { type: "string" },
-    "force-run-dependencies": { type: "boolean", short: "f" },
-  });
-  const [repo, ...actions] = positionals;
-  if (repo === undefined || actions.length === 0) throw new UsageError("give a repository and at least one action");
+export interface AddJobOptions {
+  readonly backend: string;
+  readonly commit?: string;
+  readonly branch: string;
+  readonly workspace: string;
+  readonly database: string;
+  readonly forceRunDependencies?: boolean;
+  readonly json?: boolean;
+}
+
+export async function addJobCommand(
+  ctx: AdminCommandContext,
+  repo: string,
+  actions: readonly string[],
+  options: AddJobOptions,
+  cwd: string,
+): Promise<number> {
   const response = await ctx.client.addJob(
     {
       repoUrl: absoluteRepo(repo, cwd),
-      actions,
-      backend: required(values.backend, "--backend").toLowerCase(),
-      commit: values.commit ?? "",
-      branch: values.branch ?? "main",
-      workspace: values.workspace ?? "test",
-      database: values.database ?? "default",
-      forceRunDependencies: values["force-run-dependencies"] ?? false,
+      actions: [...actions],
+      backend: options.backend.toLowerCase(),
+      commit: options.commit ?? "",
+      branch: options.branch,
+      workspace: options.workspace,
+      database: options.database,
+      forceRunDependencies: options.forceRunDependencies ?? false,
     },
     ctx.callOptions,
   );
-  if (values.json) {
+  if (options.json) {
     printJson(ctx.io, AddJobResponseSchema, response);
   } else {
     ctx.io.stdout(`rap id ${response.rapId} at commit ${response.commit}: created ${response.jobs.length} new jobs\n`);
-    ctx.io.stdout(jobsTable(response.jobs));
+    ctx.io.stdout(jobsTable(response.jobs, ctx.now(), DEFAULT_WIDTH));
   }
   return EXIT_OK;
 }

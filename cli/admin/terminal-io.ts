@@ -1,10 +1,11 @@
 /** The real terminal for admin commands: stdout, stderr, and a y/N question read from stdin. */
 import { once } from "node:events";
 import { createInterface } from "node:readline/promises";
-import type { CliIo } from "./admin-cli.js";
+import type { CliIo } from "../cli-runtime.js";
 
 export function terminalIo(): CliIo {
   return {
+    isTerminal: process.stdout.isTTY === true,
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     confirm: async (question) => {

@@ -132,7 +132,7 @@ export function localJobDefinition(
     attributes: {},
     agentStage: null,
     agentComplete: false,
-    agentResults: null,
+    agentResult: null,
     agentTimestampNs: null,
     lastSeq: 0,
   });

@@ -7,8 +7,9 @@
 import type { Job } from "../../controller/jobs/job.js";
 import { MESSAGES, type StatusCode } from "../../controller/jobs/status.js";
 import { outcomeOf } from "../../controller/scheduling/outcome.js";
+import { resultFromProto } from "../../controller/rpc/agent-convert.js";
+import { jobTaskResult } from "../../agent/convert.js";
 import type { Executor, JobDefinition, JobStatus } from "../../runtime-drivers/index.js";
-import { redactResultsForController } from "../../runtime-drivers/index.js";
 import { LineSplitter } from "./line-splitter.js";
 
 export interface JobOutcome {
@@ -61,7 +62,8 @@ function outcomeFrom(job: Job, status: JobStatus): Omit<JobOutcome, "startedAtMs
     const message = typeof error?.message === "string" ? error.message : MESSAGES.internalError;
     return { state: "failed", statusCode: "internal_error", statusMessage: message, outputs, logWritten: false };
   }
-  const outcome = outcomeOf(job, redactResultsForController(metadata));
+  // The same conversions a backend makes: the agent's result, then the controller's reading of it.
+  const outcome = outcomeOf(job, resultFromProto(job.id, jobTaskResult(status)));
   return {
     state: outcome.code === "succeeded" ? "succeeded" : "failed",
     statusCode: outcome.code,

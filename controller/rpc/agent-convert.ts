@@ -88,7 +88,7 @@ export function taskToProto(task: Task): ProtoTask {
   });
 }
 
-function resultFromProto(taskId: string, result: ProtoTaskResult): TaskResult {
+export function resultFromProto(taskId: string, result: ProtoTaskResult): TaskResult {
   const metrics = result.jobMetrics;
   const fields = {
     exitCode: result.exitCode ?? null,

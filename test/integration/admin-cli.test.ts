@@ -63,11 +63,29 @@ describe("rap admin subcommands", () => {
     const bare = await rap(["flags", "set", "--backend", "test", "paused"]);
     expect([bare.code, bare.stderr.split("\n")[0]]).toEqual([
       2,
-      "rap flags: argument flags: invalid parse_cli_flag value: 'paused'",
+      "rap flags set: invalid flag 'paused': give NAME=VALUE, or NAME= to clear it (e.g. paused=true)",
     ]);
   });
 
-  it("prepare-for-reboot --status prints the report; without -y and no answer nothing happens", async () => {
+  it("prepare-for-reboot --status prints the report (exit 0 only when safe); without -y and no answer nothing happens", async () => {
+    expect((await rap(["pause", "off", "test"])).code).toBe(0);
+    const unpaused = await rap(["prepare-for-reboot", "--backend", "test", "--status"]);
+    expect(unpaused.code).toBe(1);
+    expect(unpaused.stdout).toContain("1) backend 'test' is not paused");
+    const timedOut = await rap([
+      "prepare-for-reboot",
+      "--backend",
+      "test",
+      "--status",
+      "--wait",
+      "--interval",
+      "1",
+      "--timeout",
+      "1",
+    ]);
+    expect(timedOut.code).toBe(1);
+    expect(timedOut.stderr).toBe("waiting: 0 running, 0 being stopped, backend not paused\n");
+    expect((await rap(["pause", "on", "test"])).code).toBe(0);
     const status = await rap(["prepare-for-reboot", "--backend", "test", "-s"]);
     expect(status).toMatchObject({
       code: 0,
@@ -95,12 +113,14 @@ describe("rap admin subcommands", () => {
     const generate = jobId(response.rapId, "generate");
 
     const listed = await rap(["jobs", "--workspace", "cli"]);
-    expect(listed.stdout.split("\n")[0]).toMatch(/^ID\s+BACKEND\s+WORKSPACE\s+ACTION\s+STATE\s+STATUS CODE\s+CREATED$/);
+    expect(listed.stdout.split("\n")[0]).toMatch(/^ID\s+RAP ID\s+ACTION\s+STATUS\s+AGE\s+MESSAGE$/);
     expect(listed.stdout).toContain(generate);
 
     const shown = await rap(["job", generate]);
     expect(shown.stdout).toMatch(/^id:\s+\S+\nrap id:/);
     expect(shown.stdout).toContain(`action:         generate\n`);
+    const shownJson = JSON.parse((await rap(["job", generate, "--json"])).stdout) as { job: { createdAt: string } };
+    expect(shownJson.job.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
 
     const killed = await rap(["kill-job", generate]);
     expect([killed.code, killed.stdout]).toEqual([0, `job ${generate} (generate) killed: killed_by_admin\n`]);
@@ -114,11 +134,12 @@ describe("rap admin subcommands", () => {
   it("exits 1 when the token is wrong or missing, 2 on bad usage, and lists agents", async () => {
     expect(await rap(["agents"], { token: "nope" })).toMatchObject({
       code: 1,
-      stderr: "rap agents: PermissionDenied: this token may not call AdminService\n",
+      stderr:
+        "rap agents: PermissionDenied: this token may not call AdminService\nhint: RAP_ADMIN_TOKEN is not the controller's admin token\n",
     });
     expect(await rap(["agents"], { token: null })).toMatchObject({
       code: 1,
-      stderr: "rap agents: Unauthenticated: admin token required\n",
+      stderr: "rap agents: Unauthenticated: admin token required\nhint: set RAP_ADMIN_TOKEN to the controller's admin token\n",
     });
     expect((await rap(["jobs", "--bogus"])).code).toBe(2);
     expect(await rap(["agents"])).toMatchObject({ code: 0, stdout: "no agents connected\n" });

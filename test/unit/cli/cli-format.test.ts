@@ -5,7 +5,7 @@
 import { create } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { FlagSchema } from "../../../gen/admin/v1/admin_pb.js";
-import { UsageError } from "../../../cli/admin/admin-cli.js";
+import { UsageError } from "../../../cli/cli-errors.js";
 import { parseAssignment } from "../../../cli/admin/flag-commands.js";
 import { flagLine, table } from "../../../cli/admin/format.js";
 import { absoluteRepo } from "../../../cli/admin/job-commands.js";
@@ -30,7 +30,10 @@ describe("flag assignments", () => {
     expect(parseAssignment("mode=")).toEqual({ id: "mode" });
     expect(parseAssignment("a=b=c")).toEqual({ id: "a", value: "b=c" });
     expect(() => parseAssignment("paused")).toThrow(UsageError);
-    expect(() => parseAssignment("paused")).toThrow("argument flags: invalid parse_cli_flag value: 'paused'");
+    expect(() => parseAssignment("paused")).toThrow(
+      "invalid flag 'paused': give NAME=VALUE, or NAME= to clear it (e.g. paused=true)",
+    );
+    expect(() => parseAssignment("=true")).toThrow("invalid flag '=true'");
   });
 });
 

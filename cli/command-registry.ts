@@ -1,0 +1,26 @@
+/**
+ * Every command group of `rap`, in the order `rap --help` lists them. To add a command: write
+ * cli/commands/<group>.ts exporting `register…(program, kit)` (description, arguments, options,
+ * examples; the action through `kit.action`, reading configuration only when it runs) and add it
+ * here. test/unit/cli/help.test.ts then checks its --help automatically.
+ */
+import type { RegisterCommands } from "./cli-program.js";
+import { registerAgentsCommand } from "./commands/agents-command.js";
+import { registerCompletionCommand } from "./commands/completion-command.js";
+import { registerFlagCommands } from "./commands/flag-commands.js";
+import { registerJobCommands } from "./commands/job-commands.js";
+import { registerRebootCommand } from "./commands/reboot-command.js";
+import { registerRunCommand } from "./commands/run-command.js";
+import { registerServiceCommands } from "./commands/service-commands.js";
+import { registerValidateCommand } from "./commands/validate-command.js";
+
+export const COMMAND_GROUPS: readonly RegisterCommands[] = [
+  registerServiceCommands,
+  registerValidateCommand,
+  registerRunCommand,
+  registerJobCommands,
+  registerFlagCommands,
+  registerRebootCommand,
+  registerAgentsCommand,
+  registerCompletionCommand,
+];
