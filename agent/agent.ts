@@ -45,7 +45,7 @@ export class Agent {
     databaseTasks?: DatabaseTaskRunner,
   ) {
     this.outbox = new Outbox(`${config.workdir}/outbox.sqlite`);
-    this.databaseTasks = databaseTasks ?? createDatabaseTaskRunner(config, log);
+    this.databaseTasks = databaseTasks ?? createDatabaseTaskRunner(config, executor);
   }
 
   get currentState(): AgentState {
@@ -122,6 +122,7 @@ export class Agent {
   async close(): Promise<void> {
     this.stopTasks.abort();
     await Promise.allSettled([...this.running.values()].map((task) => task.done));
+    await this.executor.close?.();
     this.outbox.close();
   }
 

@@ -8,8 +8,9 @@ import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { parse } from "yaml";
 import type { StorageLayout } from "../runtime-drivers/index.js";
+import { parseKubernetesSection, type KubernetesSection } from "./kubernetes-config.js";
 
-export type DriverKind = "docker" | "podman";
+export type DriverKind = "docker" | "podman" | "kubernetes";
 
 export interface AgentConfig {
   readonly backend: string;
@@ -36,6 +37,10 @@ export interface AgentConfig {
     readonly imageMap: Readonly<Record<string, string>>;
     readonly databaseNetwork: string;
   };
+  /** The `kubernetes:` section, resolved, when the driver is kubernetes. */
+  readonly kubernetes: KubernetesSection | undefined;
+  /** The YAML file this config was read from (AGENT_CONFIG), if any. */
+  readonly configFile: string | undefined;
   readonly storage: StorageLayout;
   /** Dummy-data backends give database jobs no secrets and no network isolation (as upstream). */
   readonly dummyDataBackend: boolean;
@@ -95,8 +100,9 @@ export function defaultUser(): { user: string; owner: { uid: number; gid: number
   return { user: `${uid}:${gid}`, owner: undefined };
 }
 
-export function agentConfigFrom(env: Env, file: FileConfig = {}): AgentConfig {
-  const driverFile = section(file, "driver");
+export function agentConfigFrom(env: Env, file: FileConfig = {}, configFile?: string): AgentConfig {
+  // `driver: kubernetes` names just the driver; `driver: {kind: …, …}` names it with its options.
+  const driverFile = typeof file.driver === "string" ? { kind: file.driver } : section(file, "driver");
   const storageFile = section(file, "storage");
   const backend = env.BACKEND ?? str(file.backend);
   if (!backend) throw new AgentConfigError("BACKEND (or `backend:` in the agent config file) is required");
@@ -106,8 +112,18 @@ export function agentConfigFrom(env: Env, file: FileConfig = {}): AgentConfig {
   if (!token) throw new AgentConfigError("AGENT_TOKEN (or `token:`) is required");
   const workdir = path.resolve(env.AGENT_WORKDIR ?? str(file.workdir) ?? path.join(env.WORKDIR ?? "workdir", `agent-${backend}`));
   const kind = (env.AGENT_DRIVER ?? str(driverFile.kind) ?? "docker") as DriverKind;
-  if (kind !== "docker" && kind !== "podman") {
-    throw new AgentConfigError(`driver '${String(kind)}' is not available; choose docker or podman`);
+  if (kind !== "docker" && kind !== "podman" && kind !== "kubernetes") {
+    throw new AgentConfigError(`driver '${String(kind)}' is not available; choose docker, podman or kubernetes`);
+  }
+  let kubernetes: KubernetesSection | undefined;
+  if (kind === "kubernetes") {
+    try {
+      kubernetes = parseKubernetesSection(file.kubernetes);
+    } catch (error) {
+      throw new AgentConfigError(error instanceof Error ? error.message : String(error));
+    }
+  } else if (file.kubernetes !== undefined) {
+    throw new AgentConfigError(`a kubernetes: section needs driver: kubernetes (the driver is ${kind})`);
   }
   const high = path.resolve(
     env.HIGH_PRIVACY_STORAGE_BASE ?? str(storageFile.high_privacy_dir) ?? path.join(env.WORKDIR ?? "workdir", "high_privacy"),
@@ -155,6 +171,8 @@ export function agentConfigFrom(env: Env, file: FileConfig = {}): AgentConfig {
       imageMap: Object.freeze(stringMap(driverFile.image_map)),
       databaseNetwork: env.DATABASE_ACCESS_NETWORK ?? str(driverFile.database_network) ?? "jobrunner-db",
     }),
+    kubernetes,
+    configFile,
     storage: Object.freeze({
       highPrivacyDir: high,
       mediumPrivacyDir: medium,
@@ -174,7 +192,7 @@ export function agentConfigFrom(env: Env, file: FileConfig = {}): AgentConfig {
 
 /** Reads AGENT_CONFIG (if set) and the environment. */
 export function loadAgentConfig(env: Env = process.env): AgentConfig {
-  return agentConfigFrom(env, readAgentConfigFile(env.AGENT_CONFIG));
+  return agentConfigFrom(env, readAgentConfigFile(env.AGENT_CONFIG), env.AGENT_CONFIG);
 }
 
 /** The agent config file as a mapping; {} when no file is named. */

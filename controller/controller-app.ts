@@ -81,7 +81,7 @@ export class ControllerApp {
     holder.sessions = sessions;
     const backendsToPush = new Set<string>();
     const jobEvents = new JobEvents();
-    const sink: ChangeSink = {
+    const published: ChangeSink = {
       jobChanged: (job: Job, previous?: Job) => {
         jobEvents.publish(job);
         if (previous) telemetry.jobChanged(job, previous);
@@ -103,7 +103,16 @@ export class ControllerApp {
       config.workdir,
       config.backends.map((backend) => backend.slug),
     );
-    const scheduler = new Scheduler(() => holder.deps!, sink, weightOfJobs(weights));
+    const scheduler = new Scheduler(() => holder.deps!, published, weightOfJobs(weights));
+    // Writers other than the scheduler (admin commands, scheduled tasks) report through this sink,
+    // so the scheduler hears of the jobs they change.
+    const sink: ChangeSink = {
+      jobChanged: (job, previous) => {
+        published.jobChanged(job, previous);
+        scheduler.jobStored(job);
+      },
+      tasksChanged: (backend) => published.tasksChanged(backend),
+    };
     const deps: ControllerDeps = {
       config,
       db,
@@ -164,7 +173,7 @@ export class ControllerApp {
     const scheduledTasks = new ScheduledTasks(
       () => ready,
       sink,
-      () => scheduler.wake(),
+      () => scheduler.poke(),
     );
     scheduler.addPass(() => scheduledTasks.run());
     stopScheduler.signal.addEventListener("abort", () => scheduledTasks.stop(), { once: true });

@@ -5,6 +5,7 @@
  * channel to carry data off the backend, and an invalid answer is never echoed back.
  */
 import type { CommandRunner } from "./exec.js";
+import type { DatabaseCheckResults } from "./types.js";
 
 export type DatabaseTaskKind = "dbstatus" | "dbdatacheck";
 
@@ -26,9 +27,7 @@ export interface DatabaseTaskSpec {
 }
 
 /** What the agent reports: upstream's `{"results": {"status": …}, "error": null}` or the error form. */
-export type DatabaseTaskResults =
-  | { readonly results: { readonly status: string }; readonly error: null }
-  | { readonly results: null; readonly error: { readonly type: string; readonly message: string } };
+export type DatabaseTaskResults = DatabaseCheckResults;
 
 /** Allowed last lines and the status each one reports. */
 const ANSWERS: Readonly<Record<DatabaseTaskKind, ReadonlyMap<string, string>>> = {
@@ -62,10 +61,14 @@ export function parseDatabaseTaskOutput(kind: DatabaseTaskKind, stdout: string):
   return status;
 }
 
+/** Upstream's command for a check when the task gives none. */
+export function databaseTaskDefaultArgs(kind: DatabaseTaskKind, hesExpectedActivityMonth: string | undefined): string[] {
+  return kind === "dbstatus" ? ["in_maintenance_mode"] : ["hes_cutoff_date_check", hesExpectedActivityMonth ?? ""];
+}
+
 /** `docker run --rm -e DATABASE_URL --network … <image> <args>` for one task. */
 export function databaseTaskArgv(spec: DatabaseTaskSpec): string[] {
-  const defaults =
-    spec.kind === "dbstatus" ? ["in_maintenance_mode"] : ["hes_cutoff_date_check", spec.hesExpectedActivityMonth ?? ""];
+  const defaults = databaseTaskDefaultArgs(spec.kind, spec.hesExpectedActivityMonth);
   const argv = ["run", "--rm", "--label", "job-runner-db-task"];
   if (spec.pullNever) argv.push("--pull=never");
   if (spec.databaseUrl !== undefined) argv.push("-e", "DATABASE_URL");

@@ -4,7 +4,9 @@
  * This folder imports nothing from the rest of the project.
  */
 export type {
+  DatabaseCheckRequest,
   DriverMetrics,
+  DatabaseCheckResults,
   Executor,
   ExecutorFailure,
   ExecutorState,
@@ -22,3 +24,11 @@ export { PrepareError } from "./prepare-volume.js";
 export { redactResultsForController } from "./job-files/index.js";
 export { runDatabaseStatus, type DatabaseTaskKind, type DatabaseTaskResults, type DatabaseTaskSpec } from "./database-status.js";
 export { mapImage } from "./image-map.js";
+export {
+  ClientNodeApi,
+  KubernetesCounters,
+  KubernetesExecutor,
+  KubernetesExecutorError,
+  type KubernetesDriverOptions,
+  type KubernetesMetricsSink,
+} from "./kubernetes/index.js";

@@ -93,6 +93,26 @@ export interface FinalizeOptions {
   readonly error?: ExecutorFailure | undefined;
 }
 
+/** A DBSTATUS / DBDATACHECK check, as the agent asks a driver to run it. */
+export interface DatabaseCheckRequest {
+  readonly kind: "dbstatus" | "dbdatacheck";
+  /** Image reference (before the driver's image map). */
+  readonly image: string;
+  /** Arguments for the image; empty: upstream's command for the kind. */
+  readonly args: readonly string[];
+  readonly hesExpectedActivityMonth?: string | undefined;
+  readonly databaseName: string;
+  /** The database URL, for drivers that pass it from the agent (docker, podman); undefined: none. */
+  readonly databaseUrl?: string | undefined;
+  /** Dummy-data backends: no database network and no secret. */
+  readonly dummyData: boolean;
+}
+
+/** What the agent reports: upstream's `{"results": {"status": …}, "error": null}` or the error form. */
+export type DatabaseCheckResults =
+  | { readonly results: { readonly status: string }; readonly error: null }
+  | { readonly results: null; readonly error: { readonly type: string; readonly message: string } };
+
 /**
  * One job-level interface for every runtime. Every method is idempotent and takes an AbortSignal;
  * a method called in the wrong state is a no-op that returns the current status.
@@ -123,6 +143,10 @@ export interface Executor {
   reapFinished(signal: AbortSignal): Promise<string[]>;
   /** Takes one CPU/memory sample of every running job, folded into its job_metrics. */
   sampleMetrics(signal: AbortSignal): Promise<void>;
+  /** Runs one database check in a throw-away container of the runtime and reduces its answer. */
+  runDatabaseCheck(request: DatabaseCheckRequest, signal: AbortSignal): Promise<DatabaseCheckResults>;
+  /** Releases what the executor holds open (watch connections); the agent calls it when it stops. */
+  close?(): Promise<void>;
   /**
    * The output of a job's container so far, as the runtime holds it, and with `follow` everything it
    * writes after, until the container stops. Ends at once when the job has no container (see

@@ -18,7 +18,17 @@ import {
   type ContainerFacts,
 } from "../job-files/index.js";
 import { assertNotArchived, prepareVolume } from "../prepare-volume.js";
-import type { Executor, FinalizeOptions, JobDefinition, JobStatus, Logger, StorageLayout } from "../types.js";
+import { runDatabaseStatus } from "../database-status.js";
+import type {
+  DatabaseCheckRequest,
+  DatabaseCheckResults,
+  Executor,
+  FinalizeOptions,
+  JobDefinition,
+  JobStatus,
+  Logger,
+  StorageLayout,
+} from "../types.js";
 import * as argv from "./argv.js";
 import { mapImage } from "../image-map.js";
 import { MetricsStore } from "../job-metrics.js";
@@ -356,6 +366,29 @@ export class ContainerCliExecutor implements Executor {
       };
       await this.metrics.record(jobId, sample, now, startedAtMs);
     }
+  }
+
+  /**
+   * A one-off container of the database-utils image on the database network with DATABASE_URL, or
+   * with no network and no secret on a dummy-data backend.
+   */
+  runDatabaseCheck(request: DatabaseCheckRequest, signal: AbortSignal): Promise<DatabaseCheckResults> {
+    const network = request.dummyData ? undefined : this.options.databaseNetwork;
+    return runDatabaseStatus(
+      this.options.runner,
+      this.options.binary,
+      {
+        kind: request.kind,
+        image: this.resolveImage(request.image),
+        args: request.args,
+        hesExpectedActivityMonth: request.hesExpectedActivityMonth,
+        network: network?.name ?? "none",
+        extraNetworkArgs: network?.extraArgs ?? [],
+        databaseUrl: request.dummyData ? undefined : request.databaseUrl,
+        pullNever: !this.options.pullMissingImages,
+      },
+      signal,
+    );
   }
 
   async *streamLogs(jobId: string, options: { readonly follow: boolean }, signal: AbortSignal): AsyncIterable<Uint8Array> {

@@ -25,6 +25,8 @@ export interface ContainerFacts {
   labels: Record<string, string>;
   /** Raw inspect JSON; its environment is redacted here before it is stored. */
   inspect: Record<string, unknown>;
+  /** Why the runtime stopped the job, when it did (see statusMessageFor). */
+  message?: string | undefined;
 }
 
 export interface FinalizeJobFilesInput {

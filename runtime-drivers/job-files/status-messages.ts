@@ -31,7 +31,15 @@ export function outOfMemoryMessage(memoryLimitBytes: number): string {
 
 export interface StatusMessageInput {
   /** Undefined when no container existed. */
-  readonly container: { readonly exitCode: number; readonly oomKilled: boolean; readonly memoryLimitBytes: number } | undefined;
+  readonly container:
+    | {
+        readonly exitCode: number;
+        readonly oomKilled: boolean;
+        readonly memoryLimitBytes: number;
+        /** The runtime's own explanation of a failure (a Kubernetes deadline, an image that cannot be pulled). */
+        readonly message?: string | undefined;
+      }
+    | undefined;
   readonly cancelled: boolean;
   readonly errored: boolean;
   readonly outputCount: number;
@@ -64,5 +72,6 @@ export function statusMessageFor(input: StatusMessageInput): StatusMessage {
   if (exitCode === 137 && input.cancelled) return { message: CANCELLED_MESSAGE, hint: null };
   // Docker's OOMKilled flag is known to be unreliable, hence the generic 137 text below.
   if (exitCode === 137 && container.oomKilled) return { message: outOfMemoryMessage(container.memoryLimitBytes), hint: null };
+  if (exitCode !== 0 && container.message) return { message: container.message, hint: null };
   return { message: EXIT_CODE_MESSAGES[exitCode] ?? null, hint: null };
 }

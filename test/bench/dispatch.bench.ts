@@ -40,6 +40,7 @@ function recording(inner: Executor | undefined, heldAt: Map<string, number>, fin
       return status;
     },
     prepare: (job, signal) => inner!.prepare(job, signal),
+    runDatabaseCheck: (request, signal) => inner!.runDatabaseCheck(request, signal),
     execute: (job, signal) => inner!.execute(job, signal),
     waitForExit: (job, signal) => inner!.waitForExit(job, signal),
     finalize: async (job, options, signal) => {

@@ -50,14 +50,71 @@ function projectYaml(actions: Readonly<Record<string, Action>>): Record<string, 
   return { "project.yaml": `${lines.join("\n")}\n`, ...files };
 }
 
-export function describeDriverContract(driver: "docker" | "podman"): void {
+/**
+ * What the contract needs to know about a runtime beyond the agent's settings: how to look into it
+ * (is anything of a job left?) and how to plant another attempt's leftovers. Docker and podman
+ * are looked at through their CLI; other runtimes (kubernetes) bring their own.
+ */
+export interface ContractRuntime {
+  readonly driver: "docker" | "podman" | "kubernetes";
+  /** Starts what the runtime needs and returns the agent's settings (env overrides) for it. */
+  setup(): Promise<Record<string, string>>;
+  /** Checks the runtime holds nothing of the suite any more (after the agent stopped), then stops it. */
+  teardown(): Promise<void>;
+  /** True when the runtime has nothing left of job `id` (containers, Jobs, pods). */
+  isGone(id: string): Promise<boolean>;
+  /** Leaves a finished leftover of another attempt (task `taskId`) of job `id` in the runtime. */
+  leaveOtherAttempt(id: string, taskId: string): Promise<void>;
+  /** The status message of a job killed for exceeding its 64 MB memory limit. */
+  readonly oomMessage: string;
+}
+
+function containerCliRuntime(driver: "docker" | "podman"): ContractRuntime {
+  return {
+    driver,
+    setup: () => Promise.resolve({}),
+    teardown: () => Promise.resolve(),
+    isGone: (id) => {
+      const names = execFileSync(driver, ["container", "ls", "--all", "--format", "{{.Names}}"], { encoding: "utf8" });
+      return Promise.resolve(!names.includes(`os-job-${id}`));
+    },
+    leaveOtherAttempt: (id, taskId) => {
+      execFileSync(driver, [
+        "run",
+        "--name",
+        `os-job-${id}`,
+        "--label",
+        "job-runner",
+        "--label",
+        `task-id=${taskId}`,
+        "--network",
+        "none",
+        standinImage("python:v2"),
+        "-c",
+        "true",
+      ]);
+      return Promise.resolve();
+    },
+    // podman 4.3 on cgroup v1 never sets State.OOMKilled, so its OOM kill reads as upstream's
+    // message for an exit 137 without that flag (upstream calls the flag unreliable too).
+    oomMessage:
+      driver === "docker"
+        ? "Job exited with an error: Job ran out of memory (limit was 0.06GB)"
+        : "Job exited with an error: Job killed by OpenSAFELY admin or memory limits",
+  };
+}
+
+export function describeDriverContract(which: "docker" | "podman" | ContractRuntime): void {
+  const runtime = typeof which === "string" ? containerCliRuntime(which) : which;
+  const driver = runtime.driver;
   describe(`${driver} driver contract`, () => {
     let controller: ControllerHarness;
     let agent: AgentHarness;
     let rapCounter = 0;
-    const AGENT_SETTINGS = { AGENT_DRIVER: driver, STATS_POLL_INTERVAL: "2" };
+    let AGENT_SETTINGS: Record<string, string> = {};
 
     beforeAll(async () => {
+      AGENT_SETTINGS = { ...(await runtime.setup()), AGENT_DRIVER: driver, STATS_POLL_INTERVAL: "2" };
       // A small memory limit so the OOM scenario is quick; the other jobs need a few MB.
       controller = await startController({ env: { TEST_JOB_MEMORY_LIMIT: "64m", TEST_MAX_WORKERS: "4" } });
       agent = startAgent(agentConfig(controller.url, AGENT_SETTINGS));
@@ -66,6 +123,7 @@ export function describeDriverContract(driver: "docker" | "podman"): void {
     afterAll(async () => {
       await agent.stop();
       await controller.dispose();
+      await runtime.teardown();
     });
 
     const store = () => agent.config.storage;
@@ -214,13 +272,7 @@ export function describeDriverContract(driver: "docker" | "podman"): void {
         },
       });
       expect([byAction.hungry?.status, byAction.hungry?.status_code]).toEqual(["failed", "nonzero_exit"]);
-      // podman 4.3 on cgroup v1 never sets State.OOMKilled, so its OOM kill reads as upstream's
-      // message for an exit 137 without that flag (upstream calls the flag unreliable too).
-      expect(byAction.hungry?.status_message).toBe(
-        driver === "docker"
-          ? "Job exited with an error: Job ran out of memory (limit was 0.06GB)"
-          : "Job exited with an error: Job killed by OpenSAFELY admin or memory limits",
-      );
+      expect(byAction.hungry?.status_message).toBe(runtime.oomMessage);
     });
 
     it("reports the job's CPU and memory metrics to the controller", async () => {
@@ -284,13 +336,10 @@ export function describeDriverContract(driver: "docker" | "podman"): void {
       await waitFor(async () => (await jobs()).find((job) => job.status_code === "cancelled_by_user"), {
         message: "cancelled_by_user",
       });
-      await waitFor(
-        () => {
-          const names = execFileSync(driver, ["container", "ls", "--all", "--format", "{{.Names}}"], { encoding: "utf8" });
-          return !names.includes(`os-job-${id}`) && !existsSync(path.join(store().volumesDir, id));
-        },
-        { timeoutMs: 30_000, message: "container and working directory to be removed" },
-      );
+      await waitFor(async () => (await runtime.isGone(id)) && !existsSync(path.join(store().volumesDir, id)), {
+        timeoutMs: 30_000,
+        message: "container and working directory to be removed",
+      });
       const [final] = await jobs();
       expect([final?.status, final?.status_code, final?.status_message]).toEqual([
         "failed",
@@ -300,7 +349,7 @@ export function describeDriverContract(driver: "docker" | "podman"): void {
     });
 
     it("finishes a job exactly once when its agent is SIGKILLed mid-run and started again", async () => {
-      const config: AgentConfig = agentConfig(controller.url, { AGENT_DRIVER: driver });
+      const config: AgentConfig = agentConfig(controller.url, { ...AGENT_SETTINGS, STATS_POLL_INTERVAL: "10" });
       // Swap the in-process agent for one in its own process, which the test can kill.
       await agent.stop();
       let child = spawnAgent(config);
@@ -349,20 +398,7 @@ export function describeDriverContract(driver: "docker" | "podman"): void {
       // Same deterministic name, another attempt's task id, already exited with no output.
       const rapId = randomBytes(8).toString("hex");
       const id = jobId(rapId, "fresh");
-      execFileSync(driver, [
-        "run",
-        "--name",
-        `os-job-${id}`,
-        "--label",
-        "job-runner",
-        "--label",
-        `task-id=${id}-000`,
-        "--network",
-        "none",
-        standinImage("python:v2"),
-        "-c",
-        "true",
-      ]);
+      await runtime.leaveOtherAttempt(id, `${id}-000`);
       const workspace = `ws-${driver}-fresh`;
       const study = createStudyRepo(
         projectYaml({

@@ -1,8 +1,9 @@
 /** A real agent in-process, with the real docker (or podman) executor and its own temp workdir. */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Agent } from "../../agent/agent.js";
+import { parse } from "yaml";
 import { agentConfigFrom, type AgentConfig } from "../../agent/config.js";
 import { createExecutor } from "../../agent/executor-factory.js";
 import { createAgentLogger } from "../../agent/logger.js";
@@ -19,8 +20,14 @@ export interface AgentHarness {
   stop(): Promise<void>;
 }
 
+/** An agent config from test settings; AGENT_CONFIG names a YAML file read as the agent reads it. */
 export function agentConfig(controllerUrl: string, overrides: Record<string, string> = {}): AgentConfig {
   const workdir = overrides.AGENT_WORKDIR ?? mkdtempSync(path.join(tmpdir(), "rap-agent-"));
+  const file = overrides.AGENT_CONFIG;
+  // A runtime with its own config file (kubernetes) writes the stand-in image map into it.
+  const fileConfig = file
+    ? (parse(readFileSync(file, "utf8")) as Record<string, unknown>)
+    : { driver: { image_map: STANDIN_IMAGE_MAP } };
   return agentConfigFrom(
     {
       PATH: process.env.PATH,
@@ -36,7 +43,8 @@ export function agentConfig(controllerUrl: string, overrides: Record<string, str
       AGENT_ID: `agent-${path.basename(workdir)}`,
       ...overrides,
     },
-    { driver: { image_map: STANDIN_IMAGE_MAP } },
+    fileConfig,
+    file,
   );
 }
 

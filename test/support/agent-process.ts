@@ -36,6 +36,7 @@ export function spawnAgent(config: AgentConfig): AgentProcess {
       MEDIUM_PRIVACY_STORAGE_BASE: config.storage.mediumPrivacyDir,
       PULL_MISSING_IMAGES: "false",
       LOGLEVEL: "info",
+      ...(config.configFile ? { AGENT_CONFIG: config.configFile } : {}),
     },
   });
   let output = "";
