@@ -8,6 +8,12 @@ import type { Job } from "../jobs/job.js";
 import type { State } from "../jobs/status.js";
 import { JOB_COLUMNS as COLUMNS, jobFromRow, jobToRow, type JobRow } from "./rows.js";
 
+export interface StatusChange {
+  readonly statusCode: string;
+  readonly statusMessage: string;
+  readonly atMs: number;
+}
+
 export class JobStore {
   private readonly insertStatement: Statement;
   private readonly byIdStatement: Statement<[string], JobRow>;
@@ -119,6 +125,16 @@ export class JobStore {
       previous_cancelled: previous.cancelled ? 1 : 0,
     });
     return result.changes === 1;
+  }
+
+  /** The job's status changes, oldest first (recorded by the job_status_history triggers). */
+  history(id: string): StatusChange[] {
+    return this.db
+      .prepare<[string], { status_code: string; status_message: string; at_ms: number }>(
+        "SELECT status_code, status_message, at_ms FROM job_status_history WHERE job_id = ? ORDER BY at_ms, rowid",
+      )
+      .all(id)
+      .map((row) => ({ statusCode: row.status_code, statusMessage: row.status_message, atMs: row.at_ms }));
   }
 
   /** Bumps updated_at without a status change (the heartbeat clients see on live jobs). */
