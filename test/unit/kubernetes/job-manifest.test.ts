@@ -94,7 +94,7 @@ describe("kubernetes names", () => {
       parseCpuQuantity("500000000n"),
       parseMemoryQuantity("64Mi"),
       parseMemoryQuantity("1G"),
-    ]).toEqual([0.25, 0.123456789, 67108864, 1e9]);
+    ]).toEqual([0.25, 0.5, 67108864, 1e9]);
   });
 });
 
