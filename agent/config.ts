@@ -42,6 +42,15 @@ export interface AgentConfig {
   /** The YAML file this config was read from (AGENT_CONFIG), if any. */
   readonly configFile: string | undefined;
   readonly storage: StorageLayout;
+  /** The operators' local service (`rap logs`, `rap exec`, `rap agent status`) on a unix socket. */
+  readonly local: {
+    /** AGENT_LOCAL_SOCKET, `local.socket`; default `<workdir>/agent.sock`. Owner-only permissions. */
+    readonly socketPath: string;
+    /** AGENT_EXEC_ENABLED, `local.exec_enabled`; off unless set. */
+    readonly execEnabled: boolean;
+    /** AGENT_EXEC_AUDIT_LOG, `local.audit_log`; default `<workdir>/exec-audit.log` (JSON lines). */
+    readonly auditLogPath: string;
+  };
   /** Dummy-data backends give database jobs no secrets and no network isolation (as upstream). */
   readonly dummyDataBackend: boolean;
   /** Seconds between CPU/memory samples of running jobs (upstream's STATS_POLL_INTERVAL; at least 2). */
@@ -104,6 +113,7 @@ export function agentConfigFrom(env: Env, file: FileConfig = {}, configFile?: st
   // `driver: kubernetes` names just the driver; `driver: {kind: …, …}` names it with its options.
   const driverFile = typeof file.driver === "string" ? { kind: file.driver } : section(file, "driver");
   const storageFile = section(file, "storage");
+  const localFile = section(file, "local");
   const backend = env.BACKEND ?? str(file.backend);
   if (!backend) throw new AgentConfigError("BACKEND (or `backend:` in the agent config file) is required");
   const controllerUrl = env.CONTROLLER_URL ?? env.CONTROLLER_TASK_API_ENDPOINT ?? str(file.controller_url);
@@ -180,6 +190,11 @@ export function agentConfigFrom(env: Env, file: FileConfig = {}, configFile?: st
       archivesDir: path.resolve(env.HIGH_PRIVACY_ARCHIVE_DIR ?? str(storageFile.archives_dir) ?? path.join(high, "archives")),
       reposDir: path.join(workdir, "repos"),
       tempDir: path.join(workdir, "temp"),
+    }),
+    local: Object.freeze({
+      socketPath: path.resolve(env.AGENT_LOCAL_SOCKET ?? str(localFile.socket) ?? path.join(workdir, "agent.sock")),
+      execEnabled: bool(env.AGENT_EXEC_ENABLED) ?? bool(localFile.exec_enabled) ?? false,
+      auditLogPath: path.resolve(env.AGENT_EXEC_AUDIT_LOG ?? str(localFile.audit_log) ?? path.join(workdir, "exec-audit.log")),
     }),
     dummyDataBackend: bool(env.USING_DUMMY_DATA_BACKEND) ?? bool(file.dummy_data_backend) ?? false,
     statsPollIntervalSeconds: Math.max(2, Number(env.STATS_POLL_INTERVAL ?? str(file.stats_poll_interval) ?? 10) || 10),

@@ -67,6 +67,11 @@ export class Outbox {
   }
 
   /** The controller has persisted everything of this task up to `seq`. */
+  /** How many updates wait for the controller's acknowledgement. */
+  depth(): number {
+    return (this.db.prepare("SELECT COUNT(*) AS n FROM updates").get() as { n: number }).n;
+  }
+
   acknowledge(taskId: string, seq: bigint): void {
     this.db.prepare("DELETE FROM updates WHERE task_id = ? AND seq <= ?").run(taskId, Number(seq));
   }

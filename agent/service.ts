@@ -2,6 +2,7 @@
 import { Agent } from "./agent.js";
 import type { AgentConfig } from "./config.js";
 import { createExecutor } from "./executor-factory.js";
+import { serveAgentLocal } from "./local/serve-agent-local.js";
 import type { Logger } from "./logger.js";
 
 export async function runAgent(config: AgentConfig, log: Logger, signal: AbortSignal): Promise<void> {
@@ -13,9 +14,25 @@ export async function runAgent(config: AgentConfig, log: Logger, signal: AbortSi
     driver: executor.driver,
     controller: config.controllerUrl,
   });
+  // Operators' local socket (rap logs / exec / agent status); it answers even while the controller is unreachable.
+  // Jobs matter more than the operators' socket: if it cannot be served, the agent runs without it.
+  const local = await serveAgentLocal(config, agent, executor, log).then(
+    (server) => {
+      log.info("local service listening", { socket: server.socketPath, exec_enabled: config.local.execEnabled });
+      return server;
+    },
+    (error: unknown) => {
+      log.error("local service not started: rap logs, exec and agent status are unavailable", {
+        error,
+        socket: config.local.socketPath,
+      });
+      return undefined;
+    },
+  );
   try {
     await agent.run(signal);
   } finally {
+    await local?.close();
     await agent.close();
   }
 }

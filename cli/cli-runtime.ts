@@ -10,6 +10,8 @@ export interface CliIo {
   confirm(question: string): Promise<boolean>;
   /** stdout is a terminal: times are shown relative ("5m ago") rather than as ISO 8601. */
   readonly isTerminal: boolean;
+  /** The terminal's width; undefined when stdout is not a terminal. */
+  readonly columns?: number | undefined;
 }
 
 export type CliEnv = Readonly<Record<string, string | undefined>>;

@@ -5,6 +5,7 @@
  * here. test/unit/cli/help.test.ts then checks its --help automatically.
  */
 import type { RegisterCommands } from "./cli-program.js";
+import { registerAgentLocalCommands } from "./commands/agent-local-commands.js";
 import { registerAgentsCommand } from "./commands/agents-command.js";
 import { registerCompletionCommand } from "./commands/completion-command.js";
 import { registerFlagCommands } from "./commands/flag-commands.js";
@@ -18,6 +19,8 @@ export const COMMAND_GROUPS: readonly RegisterCommands[] = [
   registerServiceCommands,
   registerValidateCommand,
   registerRunCommand,
+  // After the service commands: adds `rap agent status`.
+  registerAgentLocalCommands,
   registerJobCommands,
   registerFlagCommands,
   registerRebootCommand,

@@ -57,7 +57,7 @@ export class ControllerApp {
     const sessions = new SessionRegistry(tasks);
     const backendsToPush = new Set<string>();
     const jobEvents = new JobEvents();
-    const sink: ChangeSink = {
+    const published: ChangeSink = {
       jobChanged: (job: Job) => jobEvents.publish(job),
       tasksChanged: (backend) => {
         // Pushed after the current transaction has committed, never from inside it.
@@ -77,7 +77,16 @@ export class ControllerApp {
       config.workdir,
       config.backends.map((backend) => backend.slug),
     );
-    const scheduler = new Scheduler(() => holder.deps!, sink, weightOfJobs(weights));
+    const scheduler = new Scheduler(() => holder.deps!, published, weightOfJobs(weights));
+    // Writers other than the scheduler (admin commands, scheduled tasks) report through this sink,
+    // so the scheduler hears of the jobs they change.
+    const sink: ChangeSink = {
+      jobChanged: (job) => {
+        published.jobChanged(job);
+        scheduler.jobStored(job);
+      },
+      tasksChanged: (backend) => published.tasksChanged(backend),
+    };
     const deps: ControllerDeps = {
       config,
       db,
@@ -136,7 +145,7 @@ export class ControllerApp {
     const scheduledTasks = new ScheduledTasks(
       () => ready,
       sink,
-      () => scheduler.wake(),
+      () => scheduler.poke(),
     );
     scheduler.addPass(() => scheduledTasks.run());
     stopScheduler.signal.addEventListener("abort", () => scheduledTasks.stop(), { once: true });

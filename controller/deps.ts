@@ -12,8 +12,16 @@ export interface Clock {
   nowMs(): number;
 }
 
-/** Wakes the scheduler; it runs soon after, once, however many wakes arrive meanwhile. */
+/**
+ * Tells the scheduler what changed; it runs soon after, once, however many calls arrive meanwhile,
+ * and examines only what it was told about.
+ */
 export interface SchedulerHandle {
+  /** Jobs were created, cancelled, updated by their agent or otherwise changed. */
+  jobsChanged(ids: Iterable<string>): void;
+  /** A backend's flags (paused, mode) changed: every active job of it is examined. */
+  backendChanged(backend: string): void;
+  /** Something changed that the caller cannot name: every active job is examined (slow; rare). */
   wake(): void;
 }
 

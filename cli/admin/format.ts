@@ -40,13 +40,15 @@ export function secondsIso(seconds: bigint | number): string {
   return Number(seconds) === 0 ? "" : `${new Date(Number(seconds) * 1000).toISOString().slice(0, 19)}Z`;
 }
 
-/** A short age: `12s`, `5m`, `3h`, `2d` (never negative: a clock a little ahead shows `0s`). */
+/** A short age: `12s`, `5m`, `3h`, `1h59m`, `2d`, `2d5h` (never negative: a clock a little ahead shows `0s`). */
 export function age(seconds: bigint | number, now: Date): string {
   const elapsed = Math.max(0, Math.floor(now.getTime() / 1000 - Number(seconds)));
   if (elapsed < 60) return `${elapsed}s`;
   if (elapsed < 3600) return `${Math.floor(elapsed / 60)}m`;
-  if (elapsed < 86_400) return `${Math.floor(elapsed / 3600)}h`;
-  return `${Math.floor(elapsed / 86_400)}d`;
+  const two = (big: number, bigUnit: string, small: number, smallUnit: string) =>
+    `${big}${bigUnit}${small > 0 ? `${small}${smallUnit}` : ""}`;
+  if (elapsed < 86_400) return two(Math.floor(elapsed / 3600), "h", Math.floor((elapsed % 3600) / 60), "m");
+  return two(Math.floor(elapsed / 86_400), "d", Math.floor((elapsed % 86_400) / 3600), "h");
 }
 
 /** A time for people: `5m ago` on a terminal, ISO 8601 otherwise; empty when not set. */

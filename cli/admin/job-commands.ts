@@ -16,6 +16,7 @@ import { EXIT_OK } from "../cli-errors.js";
 import { type AdminCommandContext, printJson } from "./admin-cli.js";
 import { jobDetails } from "./job-details.js";
 import { jobsTable } from "./jobs-table.js";
+import { waitReason } from "./wait-reason.js";
 
 export interface ListJobsOptions {
   readonly backend?: string;
@@ -53,10 +54,19 @@ export async function listJobsCommand(
   return EXIT_OK;
 }
 
-export async function getJobCommand(ctx: AdminCommandContext, id: string, options: { json?: boolean }): Promise<number> {
+export async function getJobCommand(
+  ctx: AdminCommandContext,
+  id: string,
+  options: { json?: boolean },
+  width = DEFAULT_WIDTH,
+): Promise<number> {
   const response = await ctx.client.getJob({ id }, ctx.callOptions);
-  if (options.json) printJson(ctx.io, GetJobResponseSchema, response);
-  else ctx.io.stdout(jobDetails(response, ctx.now()));
+  if (options.json) {
+    printJson(ctx.io, GetJobResponseSchema, response);
+    return EXIT_OK;
+  }
+  const reason = response.job ? await waitReason(ctx, response.job) : [];
+  ctx.io.stdout(jobDetails(response, reason, ctx.now(), width));
   return EXIT_OK;
 }
 

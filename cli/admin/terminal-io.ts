@@ -6,6 +6,7 @@ import type { CliIo } from "../cli-runtime.js";
 export function terminalIo(): CliIo {
   return {
     isTerminal: process.stdout.isTTY === true,
+    columns: process.stdout.isTTY ? process.stdout.columns : undefined,
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     confirm: async (question) => {

@@ -32,7 +32,7 @@ export function registerJobCommands(program: Command, kit: CommandKit): void {
     ["rap jobs --state running", "rap jobs --backend tpp --status-code waiting_on_workers --limit 20"],
   ).action(
     kit.action((options: ListJobsOptions) =>
-      listJobsCommand(adminContext(runtime), options, Math.max(DEFAULT_WIDTH, process.stdout.columns ?? 0)),
+      listJobsCommand(adminContext(runtime), options, Math.max(DEFAULT_WIDTH, runtime.io.columns ?? 0)),
     ),
   );
 
@@ -42,7 +42,11 @@ export function registerJobCommands(program: Command, kit: CommandKit): void {
       .description("show one job: status and why, history, task attempts, where its log and outputs are")
       .argument("<job-id>", "the job's id (as `rap jobs` prints it)"),
     ["rap job 5lzhcsbuzmr4nmxg"],
-  ).action(kit.action((id: string, options: { json?: boolean }) => getJobCommand(adminContext(runtime), id, options)));
+  ).action(
+    kit.action((id: string, options: { json?: boolean }) =>
+      getJobCommand(adminContext(runtime), id, options, Math.max(DEFAULT_WIDTH, runtime.io.columns ?? 0)),
+    ),
+  );
 
   operatorCommand(
     program

@@ -5,15 +5,16 @@
  */
 import type { Command } from "commander";
 import { loadAgentConfig } from "../../agent/config.js";
-import { runAgent } from "../../agent/service.js";
 import { loadControllerConfig } from "../../controller/config.js";
-import { runController } from "../../controller/service.js";
-import { migrateDatabase } from "../../controller/store/open-database.js";
 import { EXIT_OK } from "../cli-errors.js";
 import type { CommandKit } from "../cli-program.js";
 import type { CliRuntime } from "../cli-runtime.js";
 import { loadAllInOneConfig } from "../config.js";
 import { agentLogger, controllerLogger } from "../loggers.js";
+
+// The services are loaded only when one runs: every other command (and --help) starts faster.
+const controllerService = () => import("../../controller/service.js");
+const agentService = () => import("../../agent/service.js");
 
 const CONTROLLER_ENV = `
 Configuration comes from the environment (docs/configuration.md lists every variable), e.g.:
@@ -25,6 +26,7 @@ Configuration comes from the environment (docs/configuration.md lists every vari
   WORKDIR, DATABASE_FILE   state directory and SQLite file (default ./workdir/db.sqlite)`;
 
 async function allInOne(runtime: CliRuntime): Promise<number> {
+  const [{ runController }, { runAgent }] = await Promise.all([controllerService(), agentService()]);
   const config = loadAllInOneConfig(runtime.env);
   const log = controllerLogger(config.controller, { component: "controller" });
   const signal = runtime.stopSignal((message) => log.info(message));
@@ -47,6 +49,7 @@ async function allInOne(runtime: CliRuntime): Promise<number> {
 }
 
 async function controller(runtime: CliRuntime): Promise<number> {
+  const { runController } = await controllerService();
   const config = loadControllerConfig(runtime.env);
   const log = controllerLogger(config, {});
   await runController(
@@ -59,6 +62,7 @@ async function controller(runtime: CliRuntime): Promise<number> {
 }
 
 async function agent(runtime: CliRuntime): Promise<number> {
+  const { runAgent } = await agentService();
   const config = loadAgentConfig(runtime.env);
   const log = agentLogger(config, { backend: config.backend });
   await runAgent(
@@ -69,7 +73,8 @@ async function agent(runtime: CliRuntime): Promise<number> {
   return EXIT_OK;
 }
 
-function migrate(runtime: CliRuntime, options: { dbpath?: string }): number {
+async function migrate(runtime: CliRuntime, options: { dbpath?: string }): Promise<number> {
+  const { migrateDatabase } = await import("../../controller/store/open-database.js");
   const path = options.dbpath ?? loadControllerConfig(runtime.env).databasePath;
   const result = migrateDatabase(path);
   if (result.created) runtime.io.stdout(`created new db at ${path}\n`);

@@ -7,8 +7,10 @@
 import type { Job } from "../../controller/jobs/job.js";
 import { MESSAGES, type StatusCode } from "../../controller/jobs/status.js";
 import { outcomeOf } from "../../controller/scheduling/outcome.js";
-import { resultFromProto } from "../../controller/rpc/agent-convert.js";
-import { jobTaskResult } from "../../agent/convert.js";
+import { create } from "@bufbuild/protobuf";
+import { jobTaskResult, STAGES } from "../../agent/convert.js";
+import { reportFromProto } from "../../controller/rpc/agent-convert.js";
+import { TaskUpdateSchema } from "../../gen/agent/v1/agent_pb.js";
 import type { Executor, JobDefinition, JobStatus } from "../../runtime-drivers/index.js";
 import { LineSplitter } from "./line-splitter.js";
 
@@ -53,17 +55,36 @@ async function withinDeadline(work: Promise<void>, controller: AbortController, 
   }
 }
 
-function outcomeFrom(job: Job, status: JobStatus): Omit<JobOutcome, "startedAtMs" | "completedAtMs"> {
-  const metadata = status.results;
-  const outputs = Object.keys((metadata.outputs as Record<string, unknown> | undefined) ?? {});
-  const error = metadata.error as { message?: unknown } | null | undefined;
-  if (status.state === "error" || error) {
-    // On a backend the controller would retry with a new task; locally the person sees why at once.
-    const message = typeof error?.message === "string" ? error.message : MESSAGES.internalError;
-    return { state: "failed", statusCode: "internal_error", statusMessage: message, outputs, logWritten: false };
+/**
+ * The job's outcome as the controller would decide it: the agent's redacted result for the
+ * controller, carried through the agent stream's message and its conversion on the controller.
+ */
+function outcomeFrom(job: Job, definition: JobDefinition, status: JobStatus): Omit<JobOutcome, "startedAtMs" | "completedAtMs"> {
+  const outputs = Object.keys((status.results.outputs as Record<string, unknown> | undefined) ?? {});
+  const report = reportFromProto(
+    create(TaskUpdateSchema, {
+      taskId: definition.taskId,
+      seq: 1n,
+      stage: STAGES[status.state],
+      complete: true,
+      timestampNs: status.timestampNs,
+      result: jobTaskResult(status),
+    }),
+  );
+  if (!report.result) throw new Error("a completed task has a result");
+  if (report.result.outcome === "failed") {
+    // On a backend the controller would end the job (a permanent error) or retry it with a new
+    // task; locally the person sees the reason at once and runs it again when it is fixed.
+    const { type, message } = report.result.error;
+    return {
+      state: "failed",
+      statusCode: "job_error",
+      statusMessage: `${MESSAGES.jobError} ${type}: ${message}`,
+      outputs,
+      logWritten: false,
+    };
   }
-  // The same conversions a backend makes: the agent's result, then the controller's reading of it.
-  const outcome = outcomeOf(job, resultFromProto(job.id, jobTaskResult(status)));
+  const outcome = outcomeOf(job, report.result);
   return {
     state: outcome.code === "succeeded" ? "succeeded" : "failed",
     statusCode: outcome.code,
@@ -96,7 +117,7 @@ export async function runOneJob(
         message: error instanceof Error ? error.message : String(error),
       };
       status = await executor.finalize(definition, { error: failure }, signal);
-      return { ...outcomeFrom(job, status), startedAtMs, completedAtMs: Date.now() };
+      return { ...outcomeFrom(job, definition, status), startedAtMs, completedAtMs: Date.now() };
     }
     status = await executor.execute(definition, signal);
     following = follow(executor, definition.id, onLine, follower.signal);
@@ -104,7 +125,7 @@ export async function runOneJob(
     if (signal.aborted) throw new InterruptedError("interrupted");
     await withinDeadline(following, follower, FOLLOWER_DRAIN_MS);
     status = await executor.finalize(definition, {}, signal);
-    return { ...outcomeFrom(job, status), startedAtMs, completedAtMs: Date.now() };
+    return { ...outcomeFrom(job, definition, status), startedAtMs, completedAtMs: Date.now() };
   } catch (error) {
     if (signal.aborted) throw new InterruptedError("interrupted", { cause: error });
     throw error;

@@ -52,7 +52,7 @@ export function setFlags(deps: ControllerDeps, backend: string, assignments: rea
     }),
   )();
   deps.log.info("flags set by admin", { backend: slug, flags: assignments.map((a) => `${a.id}=${a.value ?? ""}`).join(" ") });
-  deps.scheduler.wake();
+  deps.scheduler.backendChanged(slug);
   return views;
 }
 

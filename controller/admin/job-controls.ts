@@ -41,7 +41,7 @@ export function cancelJob(deps: ControllerDeps, id: string): Job {
     action: cancelled.action,
     workspace: cancelled.workspace,
   });
-  deps.scheduler.wake();
+  deps.scheduler.jobsChanged([id]);
   return cancelled;
 }
 
@@ -53,6 +53,6 @@ export function killJob(deps: ControllerDeps, sink: ChangeSink, id: string): Job
     if (backend) cancelRunTask(deps, sink, job, definitionContext(deps, backend, job));
     return setCode(deps, sink, job, "killed_by_admin", KILLED_BY_ADMIN_MESSAGE);
   })();
-  deps.scheduler.wake();
+  deps.scheduler.jobsChanged([id]);
   return killed;
 }

@@ -63,6 +63,6 @@ export function prepareForReboot(deps: ControllerDeps, sink: ChangeSink, backend
     if (job) reset.push(job);
   }
   deps.log.info("backend prepared for reboot", { backend: slug, reset: reset.length });
-  deps.scheduler.wake();
+  deps.scheduler.backendChanged(slug);
   return reset;
 }

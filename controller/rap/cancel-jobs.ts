@@ -20,6 +20,8 @@ export function cancelJobs(
   rapId: string,
   actions: readonly string[],
 ): CancelResult {
+  // The marked jobs, across every backend, for the scheduler to stop.
+  let touched: string[] = [];
   const result = deps.db.transaction((): CancelResult => {
     const visible = deps.jobs.byRapId(rapId).filter((job) => allowedBackends.includes(job.backend));
     if (visible.length === 0) return { kind: "no_jobs" };
@@ -29,12 +31,17 @@ export function cancelJobs(
     // As upstream: every job of the rap with one of the actions, whatever its state, and the count
     // echoes the request (duplicates included). Each name is bound once, so a list with many repeats
     // cannot exceed SQLite's parameter limit (an HTML 500 upstream).
-    deps.jobs.markCancelled(rapId, [...new Set(actions)], Math.floor(deps.clock.nowMs() / 1000));
+    const names = new Set(actions);
+    deps.jobs.markCancelled(rapId, [...names], Math.floor(deps.clock.nowMs() / 1000));
+    touched = deps.jobs
+      .byRapId(rapId)
+      .filter((job) => names.has(job.action))
+      .map((job) => job.id);
     return { kind: "cancelled", count: actions.length };
   })();
   if (result.kind === "cancelled") {
     deps.log.info("jobs cancelled", { rap_id: rapId, actions: actions.join(",") });
-    deps.scheduler.wake();
+    deps.scheduler.jobsChanged(touched);
   }
   return result;
 }

@@ -111,7 +111,7 @@ export async function createJobs(
   }
   if (result.kind === "created") {
     deps.log.info("jobs created", { rap_id: request.rapId, backend: request.backend, count: result.count });
-    deps.scheduler.wake();
+    deps.scheduler.jobsChanged(result.jobs.map((job) => job.id));
   }
   return result;
 }

@@ -4,6 +4,7 @@ import { type Timestamp, TimestampSchema } from "@bufbuild/protobuf/wkt";
 import {
   type AdminJob,
   AdminJobSchema,
+  AdminOutputSchema,
   type AdminTask,
   AdminTaskSchema,
   type ConnectedAgent,
@@ -12,7 +13,10 @@ import {
   FlagSchema,
   type RebootStatus as ProtoRebootStatus,
   RebootStatusSchema,
+  type StatusChange as ProtoStatusChange,
+  StatusChangeSchema,
 } from "../../gen/admin/v1/admin_pb.js";
+import type { StatusChange } from "../store/job-store.js";
 import type { ConnectedAgentView } from "../admin/connected-agents.js";
 import type { FlagView } from "../admin/flag-commands.js";
 import { rebootReport, type RebootStatus } from "../admin/reboot.js";
@@ -44,6 +48,11 @@ export function adminJob(job: Job): AdminJob {
     startedAt: BigInt(job.startedAt ?? 0),
     completedAt: BigInt(job.completedAt ?? 0),
     waitForJobIds: [...job.waitForJobIds],
+    outputs: Object.entries(job.outputSpec).flatMap(([privacyLevel, outputs]) =>
+      Object.entries(outputs).map(([name, pattern]) => create(AdminOutputSchema, { privacyLevel, name, pattern })),
+    ),
+    branch: job.branch,
+    databaseName: job.databaseName,
   });
 }
 
@@ -57,6 +66,19 @@ export function adminTask(task: Task): AdminTask {
     createdAt: BigInt(task.createdAt),
     finishedAt: BigInt(task.finishedAt ?? 0),
     lastSeq: BigInt(task.lastSeq),
+    outcome: task.agentResult?.outcome ?? "",
+    exitCode: task.agentResult?.exitCode ?? undefined,
+    errorType: task.agentResult?.error?.type ?? "",
+    errorMessage: task.agentResult?.error?.message ?? "",
+    resultMessage: task.agentResult?.statusMessage ?? "",
+  });
+}
+
+export function adminStatusChange(change: StatusChange): ProtoStatusChange {
+  return create(StatusChangeSchema, {
+    statusCode: change.statusCode,
+    statusMessage: change.statusMessage,
+    at: timestampFromSeconds(change.atMs / 1000),
   });
 }
 

@@ -31,7 +31,7 @@ import type { ControllerDeps } from "../deps.js";
 import { UserActionableError } from "../jobs/errors.js";
 import type { ChangeSink } from "../scheduling/job-transitions.js";
 import { requireAdmin } from "./admin-auth.js";
-import { adminAgent, adminFlag, adminJob, adminRebootStatus, adminTask } from "./admin-convert.js";
+import { adminAgent, adminFlag, adminJob, adminRebootStatus, adminStatusChange, adminTask } from "./admin-convert.js";
 
 export interface AdminServiceParts {
   readonly sessions: SessionRegistry;
@@ -79,7 +79,11 @@ export function adminService(deps: ControllerDeps, parts: AdminServiceParts): Se
         const tasks = [...deps.tasks.forJob(job.id, "runjob"), ...deps.tasks.forJob(job.id, "canceljob")].sort((a, b) =>
           a.id < b.id ? -1 : 1,
         );
-        return create(GetJobResponseSchema, { job: adminJob(job), tasks: tasks.map(adminTask) });
+        return create(GetJobResponseSchema, {
+          job: adminJob(job),
+          tasks: tasks.map(adminTask),
+          history: deps.jobs.history(job.id).map(adminStatusChange),
+        });
       }),
     cancelJob: (request, context) =>
       guarded(deps, context, () => create(CancelJobResponseSchema, { job: adminJob(cancelJob(deps, request.id)) })),

@@ -58,7 +58,9 @@ function handleRequest(deps: ControllerDeps, session: AgentSession, request: Con
           return fresh;
         })()
       ) {
-        deps.scheduler.wake();
+        // A job's update concerns that job; a database-status result may change the backend's mode.
+        if (task.jobId !== null) deps.scheduler.jobsChanged([task.jobId]);
+        if (task.type === "dbstatus") deps.scheduler.backendChanged(task.backend);
       }
       // Acknowledged after the write (or when it is a duplicate/unknown), so the agent may forget it.
       session.send(

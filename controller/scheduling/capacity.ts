@@ -4,6 +4,7 @@
  */
 import type { BackendConfig } from "../config.js";
 import type { Job } from "../jobs/job.js";
+import { poolKey } from "./ready-set.js";
 
 /** A job's weight; 1 unless configured otherwise. */
 export type WeightOf = (job: Job) => number;
@@ -20,17 +21,22 @@ export class Capacity {
   }
 
   private key(job: Job): string {
-    return `${job.backend}\u0000${job.requiresDb ? "db" : "job"}`;
+    return poolKey(job.backend, job.requiresDb);
   }
 
-  private limit(job: Job): number {
-    const backend = this.backends.get(job.backend);
+  private limit(backendSlug: string, requiresDb: boolean): number {
+    const backend = this.backends.get(backendSlug);
     if (!backend) return 0;
-    return job.requiresDb ? backend.maxDbWorkers : backend.maxWorkers;
+    return requiresDb ? backend.maxDbWorkers : backend.maxWorkers;
   }
 
   fits(job: Job, weight: number): boolean {
-    return (this.usage.get(this.key(job)) ?? 0) + weight <= this.limit(job);
+    return this.fitsIn(job.backend, job.requiresDb, weight);
+  }
+
+  /** Whether a job of this weight would fit the backend's database or non-database pool now. */
+  fitsIn(backend: string, requiresDb: boolean, weight: number): boolean {
+    return (this.usage.get(poolKey(backend, requiresDb)) ?? 0) + weight <= this.limit(backend, requiresDb);
   }
 
   add(job: Job, weight: number): void {

@@ -49,13 +49,29 @@ function startJob(deps: ControllerDeps, sink: ChangeSink, backend: BackendConfig
   return setCode(deps, sink, job, "initiated", MESSAGES.initiated);
 }
 
-function handlePending(deps: ControllerDeps, sink: ChangeSink, backend: BackendConfig, job: Job, capacity: Capacity): Job {
+/** Where a pending job's dependencies stand: one failed, some still to finish, or all succeeded. */
+function dependencyState(deps: ControllerDeps, job: Job): "failed" | "waiting" | "done" {
   const states = deps.jobs.statesById(job.waitForJobIds);
   const awaited = job.waitForJobIds.map((id) => states.get(id));
-  if (awaited.some((state) => state === "failed")) {
-    return setCode(deps, sink, job, "dependency_failed", MESSAGES.dependencyFailed);
-  }
-  if (awaited.some((state) => state !== "succeeded")) {
+  if (awaited.some((state) => state === "failed")) return "failed";
+  if (awaited.some((state) => state !== "succeeded")) return "waiting";
+  return "done";
+}
+
+/**
+ * Whether handleJob, given this job now, would come to the capacity check: the scheduler keeps
+ * such jobs in its ready set, and only they can start. Mirrors the order of checks below.
+ */
+export function awaitsOnlyCapacity(deps: ControllerDeps, flags: BackendFlags, job: Job): boolean {
+  if (job.state !== "pending" || job.cancelled || flags.paused) return false;
+  if (flags.dbMaintenance && job.requiresDb) return false;
+  return dependencyState(deps, job) === "done";
+}
+
+function handlePending(deps: ControllerDeps, sink: ChangeSink, backend: BackendConfig, job: Job, capacity: Capacity): Job {
+  const dependencies = dependencyState(deps, job);
+  if (dependencies === "failed") return setCode(deps, sink, job, "dependency_failed", MESSAGES.dependencyFailed);
+  if (dependencies === "waiting") {
     return setCode(deps, sink, job, "waiting_on_dependencies", MESSAGES.waitingOnDependencies);
   }
   const weight = capacity.weightOf(job);

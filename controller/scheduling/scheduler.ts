@@ -1,123 +1,283 @@
 /**
- * The event-driven scheduler. A create, a cancel, an agent update or a flag change calls wake();
- * the scheduler then runs once on the next turn of the event loop, however many wakes arrived. A
- * slow safety tick covers anything no event announces (the 60 s updated_at heartbeat).
+ * The event-driven, incremental scheduler. Callers say what changed (jobs created, cancelled or
+ * updated by their agent; a backend's flags), and the scheduler examines only those jobs, their
+ * dependants and the ready jobs of pools with room (scheduling-round.ts), so an event costs the same
+ * with ten or ten thousand jobs waiting. Rounds run on a later turn of the event loop, however many
+ * events arrived meanwhile, and are split into slices of a few milliseconds so that no request waits
+ * behind them.
  *
- * One run follows upstream's fair order (reference/jobrunner.md §4.3): running jobs first, then
- * pending jobs of workspaces with fewer running jobs, database jobs before others, oldest first.
+ * A slow safety tick refreshes the updated_at of live jobs in bulk (the 60 s heartbeat clients
+ * watch) and, every so many ticks, re-examines every active job from scratch, in slices too. wake()
+ * asks for that same full re-examination at once: it is for callers that cannot say what changed.
  */
 import type { ControllerDeps, SchedulerHandle } from "../deps.js";
 import type { Job } from "../jobs/job.js";
-import { Capacity, type WeightOf } from "./capacity.js";
-import { handleJob, type BackendFlags } from "./handle-job.js";
+import { HEARTBEAT_INTERVAL_SECONDS } from "../jobs/set-code.js";
+import type { WeightOf } from "./capacity.js";
 import type { ChangeSink } from "./job-transitions.js";
+import { ReadySet } from "./ready-set.js";
+import { schedulingRound, type SchedulerState } from "./scheduling-round.js";
 
-function flagsFor(deps: ControllerDeps, backend: string): BackendFlags {
-  return {
-    paused: (deps.flags.get(backend, "paused")?.value ?? "").toLowerCase() === "true",
-    dbMaintenance: deps.flags.get(backend, "mode")?.value === "db-maintenance",
-  };
+/** How long one slice of a round may hold the event loop. */
+const SLICE_MS = 8;
+/** Jobs refreshed per statement by the bulk heartbeat. */
+const REFRESH_BATCH = 2000;
+/** The full re-examination runs every this many safety ticks (5 minutes at the default 5 s tick). */
+const FULL_PASS_EVERY_TICKS = 60;
+
+export interface SchedulerOptions {
+  /** Tests drive rounds themselves (runOnce, settle): nothing is scheduled on the event loop. */
+  readonly manual?: boolean;
 }
 
-function workspaceKey(job: Job): string {
-  return `${job.backend}\u0000${job.workspace}`;
-}
-
-/** Index of the next pending job by upstream's sort key. */
-function nextPendingIndex(pending: readonly Job[], runningPerWorkspace: ReadonlyMap<string, number>): number {
-  let best = 0;
-  const key = (job: Job) => [runningPerWorkspace.get(workspaceKey(job)) ?? 0, job.requiresDb ? 0 : 1, job.createdAt] as const;
-  for (let index = 1; index < pending.length; index++) {
-    const a = key(pending[index]!);
-    const b = key(pending[best]!);
-    if (a[0] < b[0] || (a[0] === b[0] && (a[1] < b[1] || (a[1] === b[1] && a[2] < b[2])))) best = index;
-  }
-  return best;
-}
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class Scheduler implements SchedulerHandle {
+  private readonly state: SchedulerState = { ready: new ReadySet(), dependants: new Map() };
+  private touched = new Set<string>();
+  private touchedBackends = new Set<string>();
+  private fullDue = true;
+  private heartbeatDue = false;
+  private pokes = 0;
+  private driving = false;
   private scheduled = false;
-  /** Further passes run after every job pass (scheduled DBSTATUS tasks). */
+  private stopped = false;
+  private collecting: Set<string> | null = null;
+  /** True while the scheduler itself writes, so its own changes are not fed back as events. */
+  private writing = false;
+  /** Further passes run after every round (scheduled DBSTATUS tasks). */
   private readonly passes: (() => void)[] = [];
+  /** The sink every scheduler write reports to, with the scheduler's own bookkeeping in front. */
+  private readonly ownSink: ChangeSink;
 
   constructor(
     private readonly deps: () => ControllerDeps,
-    private readonly sink: ChangeSink,
+    sink: ChangeSink,
     private readonly weightOf: WeightOf = () => 1,
-  ) {}
-
-  wake(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      this.runSafely();
-    });
+    private readonly options: SchedulerOptions = {},
+  ) {
+    this.ownSink = {
+      jobChanged: (job) => {
+        sink.jobChanged(job);
+        this.jobStored(job);
+      },
+      tasksChanged: (backend) => sink.tasksChanged(backend),
+    };
   }
 
-  /** Adds a pass that runs after each pass over the jobs. */
+  /** Re-examine every active job (for callers that cannot say what changed). */
+  wake(): void {
+    this.fullDue = true;
+    this.kick();
+  }
+
+  jobsChanged(ids: Iterable<string>): void {
+    for (const id of ids) this.touched.add(id);
+    this.kick();
+  }
+
+  backendChanged(backend: string): void {
+    this.touchedBackends.add(backend);
+    this.kick();
+  }
+
+  /** Runs the extra passes soon even if no job changed (a scheduled task fell due). */
+  poke(): void {
+    this.pokes++;
+    this.kick();
+  }
+
+  /**
+   * Every stored job change, whoever made it (the scheduler, admin commands): a job that ends
+   * brings its dependants up for examination, and a live job changed by someone else is examined.
+   */
+  jobStored(job: Job): void {
+    if (job.state !== "pending") this.state.ready.remove(job.id);
+    if (job.state === "succeeded" || job.state === "failed") {
+      const waiting = this.state.dependants.get(job.id);
+      this.state.dependants.delete(job.id);
+      for (const id of waiting ?? []) (this.collecting ?? this.touched).add(id);
+      if (waiting && !this.collecting) this.kick();
+    } else if (!this.writing) {
+      this.touched.add(job.id);
+      this.kick();
+    }
+  }
+
+  /** Adds a pass that runs after each round. */
   addPass(pass: () => void): void {
     this.passes.push(pass);
   }
 
-  /** Wakes on the safety tick until the signal aborts. */
+  /** Ticks until the signal aborts; the first round (a full one) starts at once. */
   start(signal: AbortSignal): void {
-    const timer = setInterval(() => this.wake(), this.deps().config.safetyTickMs);
+    let ticks = 0;
+    const timer = setInterval(() => {
+      this.heartbeatDue = true;
+      if (++ticks % FULL_PASS_EVERY_TICKS === 0) this.fullDue = true;
+      this.kick();
+    }, this.deps().config.safetyTickMs);
     timer.unref();
-    signal.addEventListener("abort", () => clearInterval(timer), { once: true });
-    this.wake();
+    signal.addEventListener(
+      "abort",
+      () => {
+        this.stopped = true;
+        clearInterval(timer);
+      },
+      { once: true },
+    );
+    this.kick();
   }
 
-  private runSafely(): void {
-    try {
-      this.runOnce();
-      for (const pass of this.passes) pass();
-    } catch (error) {
-      // Upstream crash-loops the whole controller here; we log, keep serving, and retry on the next wake.
-      this.deps().log.error("scheduler run failed", { error });
-    }
-  }
-
-  /** One pass over every active job. Each job is handled in its own transaction. */
+  /** Tests and tools: one full round now, synchronously (the decisions of one pass of upstream's loop). */
   runOnce(): void {
-    const deps = this.deps();
-    const backends = new Map(deps.config.backends.map((backend) => [backend.slug, backend]));
-    const flags = new Map<string, BackendFlags>();
-    const flagsOf = (slug: string) => {
-      let found = flags.get(slug);
-      if (!found) flags.set(slug, (found = flagsFor(deps, slug)));
-      return found;
-    };
-    const active = deps.jobs.active();
-    const runningPerWorkspace = new Map<string, number>();
-    const handle = (job: Job, capacity: Capacity): Job | undefined => {
-      const backend = backends.get(job.backend);
-      if (!backend) return undefined;
-      try {
-        return deps.db.transaction(() => handleJob(deps, this.sink, backend, flagsOf(job.backend), job, capacity))();
-      } catch (error) {
-        deps.log.error("could not handle job", { job_id: job.id, rap_id: job.rapId, action: job.action, error });
-        return undefined;
-      }
-    };
+    this.fullDue = true;
+    this.runRoundSync();
+  }
 
-    const running = active.filter((job) => job.state === "running");
-    const noCapacity = new Capacity(backends, this.weightOf, []);
-    const stillRunning: Job[] = [];
-    for (const job of running) {
-      const after = handle(job, noCapacity) ?? job;
-      if (after.state === "running") stillRunning.push(after);
+  /** Tests: rounds until nothing is left to examine (bounded), then the bulk heartbeat. */
+  settle(maxRounds = 100): number {
+    let rounds = 0;
+    while (this.hasWork() && rounds < maxRounds) {
+      this.runRoundSync();
+      rounds++;
     }
-    for (const job of stillRunning) {
-      runningPerWorkspace.set(workspaceKey(job), (runningPerWorkspace.get(workspaceKey(job)) ?? 0) + 1);
+    this.refreshHeartbeats();
+    return rounds;
+  }
+
+  /** Tests: jobs in the ready set (they wait only for a worker). */
+  get readyCount(): number {
+    return this.state.ready.size;
+  }
+
+  private hasWork(): boolean {
+    return this.fullDue || this.touched.size > 0 || this.touchedBackends.size > 0 || this.pokes > 0;
+  }
+
+  private kick(): void {
+    if (this.options.manual || this.scheduled || this.driving || this.stopped) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.drive();
+    });
+  }
+
+  private async drive(): Promise<void> {
+    if (this.driving) return;
+    this.driving = true;
+    try {
+      while (!this.stopped && (this.hasWork() || this.heartbeatDue)) {
+        // After a failed round the next safety tick tries again, rather than a tight loop of failures.
+        if (this.hasWork() && !(await this.runRoundSliced())) break;
+        if (this.heartbeatDue) await this.refreshHeartbeatsSliced();
+      }
+    } finally {
+      this.driving = false;
     }
-    const capacity = new Capacity(backends, this.weightOf, stillRunning);
-    const pending = active.filter((job) => job.state === "pending");
-    while (pending.length > 0) {
-      const [job] = pending.splice(nextPendingIndex(pending, runningPerWorkspace), 1);
-      const after = job && handle(job, capacity);
-      if (after?.state === "running") {
-        runningPerWorkspace.set(workspaceKey(after), (runningPerWorkspace.get(workspaceKey(after)) ?? 0) + 1);
+  }
+
+  /** Takes what the next round must examine. */
+  private takeRound() {
+    const full = this.fullDue;
+    const ids = this.touched;
+    const backends = this.touchedBackends;
+    this.fullDue = false;
+    this.touched = new Set();
+    this.touchedBackends = new Set();
+    this.pokes = 0;
+    const deps = this.deps();
+    if (!full) for (const backend of backends) for (const job of deps.jobs.activeIdsOf(backend)) ids.add(job);
+    const steps = schedulingRound(
+      deps,
+      this.ownSink,
+      this.weightOf,
+      this.state,
+      { ids, full },
+      {
+        collect: (into) => (this.collecting = into),
+        later: (id) => this.touched.add(id),
+      },
+    );
+    return { full, steps };
+  }
+
+  private runRoundSync(): void {
+    const { full, steps } = this.takeRound();
+    this.guard(full, () => this.deps().db.transaction(() => this.writingDo(() => [...steps]))());
+    this.runPasses();
+  }
+
+  /** Returns false if the round failed. */
+  private async runRoundSliced(): Promise<boolean> {
+    const { full, steps } = this.takeRound();
+    const deps = this.deps();
+    let done = false;
+    while (!done && !this.stopped) {
+      const until = performance.now() + SLICE_MS;
+      // One transaction per slice: each job's own (nested) transaction is a savepoint inside it.
+      const ok = this.guard(full, () =>
+        deps.db.transaction(() =>
+          this.writingDo(() => {
+            while (!done && performance.now() < until) done = steps.next().done === true;
+          }),
+        )(),
+      );
+      if (!ok) return false;
+      if (!done) await nextTurn();
+    }
+    this.runPasses();
+    return true;
+  }
+
+  private async refreshHeartbeatsSliced(): Promise<void> {
+    this.heartbeatDue = false;
+    while (!this.stopped && this.refreshHeartbeatBatch() === REFRESH_BATCH) await nextTurn();
+  }
+
+  private refreshHeartbeats(): void {
+    while (this.refreshHeartbeatBatch() === REFRESH_BATCH);
+  }
+
+  /** One bulk statement; watchers see each refreshed job as they saw the per-job refresh. */
+  private refreshHeartbeatBatch(): number {
+    const deps = this.deps();
+    const nowSeconds = Math.floor(deps.clock.nowMs() / 1000);
+    const refreshed = deps.jobs.refreshLive(nowSeconds, nowSeconds - HEARTBEAT_INTERVAL_SECONDS, REFRESH_BATCH);
+    this.writingDo(() => {
+      for (const job of refreshed) this.ownSink.jobChanged(job);
+    });
+    return refreshed.length;
+  }
+
+  private writingDo<T>(work: () => T): T {
+    this.writing = true;
+    try {
+      return work();
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  private guard(full: boolean, work: () => void): boolean {
+    try {
+      work();
+      return true;
+    } catch (error) {
+      // Upstream crash-loops the whole controller here; we log, keep serving, and look at everything again.
+      this.deps().log.error("scheduler round failed", { error, full });
+      this.fullDue = true;
+      return false;
+    }
+  }
+
+  private runPasses(): void {
+    for (const pass of this.passes) {
+      try {
+        pass();
+      } catch (error) {
+        this.deps().log.error("scheduler pass failed", { error });
       }
     }
   }

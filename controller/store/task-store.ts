@@ -1,4 +1,5 @@
 /** Synchronous task repository: tasks are what the controller pushes to agents. */
+import { StatementCache } from "./statement-cache.js";
 import type { Database, Statement } from "better-sqlite3";
 import type { Task, TaskType } from "../jobs/job.js";
 import type { TaskDefinition } from "../jobs/task-definition.js";
@@ -30,15 +31,18 @@ export class TaskStore {
   private readonly byIdStatement: Statement<[string], TaskRow>;
   private readonly activeStatement: Statement<[string], TaskRow>;
 
+  private readonly statements: StatementCache;
+
   constructor(private readonly db: Database) {
+    this.statements = new StatementCache(db);
     this.byIdStatement = db.prepare("SELECT * FROM tasks WHERE id = ?");
     // Database-status tasks first, so a maintenance result is acted on before job results (upstream #893).
     this.activeStatement = db.prepare("SELECT * FROM tasks WHERE backend = ? AND active = 1 ORDER BY type != 'dbstatus', rowid");
   }
 
   insert(task: NewTask): void {
-    this.db
-      .prepare(
+    this.statements
+      .get(
         `INSERT INTO tasks (id, backend, type, job_id, definition, active, created_at, attributes)
          VALUES (?, ?, ?, ?, ?, 1, ?, ?)`,
       )
@@ -64,16 +68,16 @@ export class TaskStore {
 
   /** The backend's most recently inserted task of one type (scheduled tasks look at the last one). */
   latestOfType(backend: string, type: TaskType): Task | undefined {
-    const row = this.db
-      .prepare<[string, string], TaskRow>("SELECT * FROM tasks WHERE backend = ? AND type = ? ORDER BY rowid DESC LIMIT 1")
+    const row = this.statements
+      .get<[string, string], TaskRow>("SELECT * FROM tasks WHERE backend = ? AND type = ? ORDER BY rowid DESC LIMIT 1")
       .get(backend, type);
     return row && taskFromRow(row);
   }
 
   /** The job's tasks of one type, newest (lexically greatest id) last. */
   forJob(jobId: string, type: TaskType): Task[] {
-    return this.db
-      .prepare<[string, string], TaskRow>("SELECT * FROM tasks WHERE job_id = ? AND type = ? ORDER BY id")
+    return this.statements
+      .get<[string, string], TaskRow>("SELECT * FROM tasks WHERE job_id = ? AND type = ? ORDER BY id")
       .all(jobId, type)
       .map(taskFromRow);
   }
@@ -81,8 +85,8 @@ export class TaskStore {
   /** Marks a task inactive; returns false if it already was. */
   deactivate(id: string, finishedAt: number): boolean {
     return (
-      this.db.prepare("UPDATE tasks SET active = 0, finished_at = ? WHERE id = ? AND active = 1").run(finishedAt, id).changes ===
-      1
+      this.statements.get("UPDATE tasks SET active = 0, finished_at = ? WHERE id = ? AND active = 1").run(finishedAt, id)
+        .changes === 1
     );
   }
 
@@ -91,8 +95,8 @@ export class TaskStore {
    * reconnect). Returns whether it was new.
    */
   recordReport(report: AgentReport, now: number): boolean {
-    const result = this.db
-      .prepare(
+    const result = this.statements
+      .get(
         `UPDATE tasks SET agent_stage = @stage, agent_results = COALESCE(@results, agent_results), agent_complete = @complete,
            agent_timestamp_ns = COALESCE(@timestamp, agent_timestamp_ns), last_seq = @seq,
            active = CASE WHEN @complete = 1 THEN 0 ELSE active END,
@@ -120,8 +124,8 @@ export class TaskStore {
     }
     if (filter.activeOnly) clauses.push("active = 1");
     const where = clauses.length > 0 ? `WHERE ${clauses.join(" AND ")}` : "";
-    return this.db
-      .prepare<(string | number)[], TaskRow>(`SELECT * FROM tasks ${where} ORDER BY rowid DESC LIMIT ?`)
+    return this.statements
+      .get<(string | number)[], TaskRow>(`SELECT * FROM tasks ${where} ORDER BY rowid DESC LIMIT ?`)
       .all(...params, filter.limit)
       .map(taskFromRow);
   }

@@ -124,6 +124,10 @@ describe("rap admin subcommands", () => {
 
     const killed = await rap(["kill-job", generate]);
     expect([killed.code, killed.stdout]).toEqual([0, `job ${generate} (generate) killed: killed_by_admin\n`]);
+    const afterKill = (await rap(["job", generate])).stdout;
+    expect(afterKill).toMatch(/\nhistory:\n {2}TIME +AGE +STATUS +MESSAGE\n {2}\S+Z +\S+ +created +Created\n/);
+    expect(afterKill).toMatch(/ {2}\S+Z +\S+ +killed_by_admin +An OpenSAFELY admin manually killed this job\n/);
+    expect(afterKill).toContain(`\non the backend:\n  log       $HIGH_PRIVACY_STORAGE_BASE/logs/`);
     const again = await rap(["kill-job", generate]);
     expect([again.code, again.stderr]).toEqual([
       1,

@@ -1,8 +1,9 @@
 /**
  * The controller's real dependencies without a server: SQLite in a temp WORKDIR (migrated), the
  * real JobStore/TaskStore/FlagStore, real git sources, and a real Scheduler whose runs the test
- * drives with runOnce(). Only the clock is injected, and `deps.scheduler` merely counts wakes, so a
- * create never starts a background run that would race the test's own assertions.
+ * drives with runOnce() (a full round) or settle() (incremental rounds). Only the clock is injected;
+ * `deps.scheduler` counts wakes and passes them to the scheduler, which in manual mode never starts
+ * a background run that would race the test's own assertions.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -106,14 +107,28 @@ export function buildTestController(options: TestControllerOptions = {}): TestCo
     }),
     actionRepos: new ActionRepos({ ...gitOptions, base: config.actionsRepoBase }),
     clock,
-    scheduler: { wake: () => void wakes++ },
+    // Each call counts as a wake and is handed to the real scheduler, which runs only when the test says.
+    scheduler: {
+      jobsChanged: (ids) => {
+        wakes++;
+        scheduler.jobsChanged(ids);
+      },
+      backendChanged: (backend) => {
+        wakes++;
+        scheduler.backendChanged(backend);
+      },
+      wake: () => {
+        wakes++;
+        scheduler.wake();
+      },
+    },
     log: quietLogger(),
   };
   const weights = loadResourceWeights(
     workdir,
     config.backends.map((backend) => backend.slug),
   );
-  const scheduler = new Scheduler(() => deps, sink, weightOfJobs(weights));
+  const scheduler: Scheduler = new Scheduler(() => deps, sink, weightOfJobs(weights), { manual: true });
   return {
     deps,
     scheduler,

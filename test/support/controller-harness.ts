@@ -31,7 +31,7 @@ export function quietLogger(): Logger {
 }
 
 export async function startController(
-  options: { env?: Record<string, string>; workdir?: string; port?: number } = {},
+  options: { env?: Record<string, string>; workdir?: string; port?: number; log?: Logger } = {},
 ): Promise<ControllerHarness> {
   const workdir = options.workdir ?? mkdtempSync(path.join(tmpdir(), "rap-controller-"));
   const config = loadControllerConfig({
@@ -48,7 +48,7 @@ export async function startController(
     ALLOW_LOCAL_GIT_REPOS: "true",
     ...options.env,
   });
-  const app = await ControllerApp.start({ config, log: quietLogger(), autoMigrate: true });
+  const app = await ControllerApp.start({ config, log: options.log ?? quietLogger(), autoMigrate: true });
   let stopped = false;
   const stop = async () => {
     if (stopped) return;

@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file admin/v1/admin.proto.
  */
 export const file_admin_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("ChRhZG1pbi92MS9hZG1pbi5wcm90bxIIYWRtaW4udjEiiAEKD0xpc3RKb2JzUmVxdWVzdBIPCgdiYWNrZW5kGAEgASgJEg4KBnJhcF9pZBgCIAEoCRIRCgl3b3Jrc3BhY2UYAyABKAkSDQoFc3RhdGUYBCABKAkSDQoFbGltaXQYBSABKA0SDgoGYWN0aW9uGAYgASgJEhMKC3N0YXR1c19jb2RlGAcgASgJIjQKEExpc3RKb2JzUmVzcG9uc2USIAoEam9icxgBIAMoCzISLmFkbWluLnYxLkFkbWluSm9iIhsKDUdldEpvYlJlcXVlc3QSCgoCaWQYASABKAkiVQoOR2V0Sm9iUmVzcG9uc2USHwoDam9iGAEgASgLMhIuYWRtaW4udjEuQWRtaW5Kb2ISIgoFdGFza3MYAiADKAsyEy5hZG1pbi52MS5BZG1pblRhc2si4QIKCEFkbWluSm9iEgoKAmlkGAEgASgJEg4KBnJhcF9pZBgCIAEoCRIPCgdiYWNrZW5kGAMgASgJEhEKCXdvcmtzcGFjZRgEIAEoCRIOCgZhY3Rpb24YBSABKAkSDQoFc3RhdGUYBiABKAkSEwoLc3RhdHVzX2NvZGUYByABKAkSFgoOc3RhdHVzX21lc3NhZ2UYCCABKAkSEwoLcnVuX2NvbW1hbmQYCSABKAkSEAoIcmVwb191cmwYCiABKAkSDgoGY29tbWl0GAsgASgJEhMKC3JlcXVpcmVzX2RiGAwgASgIEhEKCWNhbmNlbGxlZBgNIAEoCBISCgpjcmVhdGVkX2F0GA4gASgDEhIKCnVwZGF0ZWRfYXQYDyABKAMSEgoKc3RhcnRlZF9hdBgQIAEoAxIUCgxjb21wbGV0ZWRfYXQYESABKAMSGAoQd2FpdF9mb3Jfam9iX2lkcxgSIAMoCSKdAQoJQWRtaW5UYXNrEgoKAmlkGAEgASgJEgwKBHR5cGUYAiABKAkSDgoGYWN0aXZlGAMgASgIEhMKC2FnZW50X3N0YWdlGAQgASgJEhYKDmFnZW50X2NvbXBsZXRlGAUgASgIEhIKCmNyZWF0ZWRfYXQYBiABKAMSEwoLZmluaXNoZWRfYXQYByABKAMSEAoIbGFzdF9zZXEYCCABKAQiHgoQQ2FuY2VsSm9iUmVxdWVzdBIKCgJpZBgBIAEoCSI0ChFDYW5jZWxKb2JSZXNwb25zZRIfCgNqb2IYASABKAsyEi5hZG1pbi52MS5BZG1pbkpvYiIcCg5LaWxsSm9iUmVxdWVzdBIKCgJpZBgBIAEoCSIyCg9LaWxsSm9iUmVzcG9uc2USHwoDam9iGAEgASgLMhIuYWRtaW4udjEuQWRtaW5Kb2IiqAEKDUFkZEpvYlJlcXVlc3QSEAoIcmVwb191cmwYASABKAkSDwoHYWN0aW9ucxgCIAMoCRIPCgdiYWNrZW5kGAMgASgJEg4KBmNvbW1pdBgEIAEoCRIOCgZicmFuY2gYBSABKAkSEQoJd29ya3NwYWNlGAYgASgJEhAKCGRhdGFiYXNlGAcgASgJEh4KFmZvcmNlX3J1bl9kZXBlbmRlbmNpZXMYCCABKAgiUgoOQWRkSm9iUmVzcG9uc2USDgoGcmFwX2lkGAEgASgJEg4KBmNvbW1pdBgCIAEoCRIgCgRqb2JzGAMgAygLMhIuYWRtaW4udjEuQWRtaW5Kb2IicQoERmxhZxIPCgdiYWNrZW5kGAEgASgJEgoKAmlkGAIgASgJEhIKBXZhbHVlGAMgASgJSACIAQESLgoKY2hhbmdlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCCAoGX3ZhbHVlIjMKEFNldFBhdXNlZFJlcXVlc3QSDwoHYmFja2VuZBgBIAEoCRIOCgZwYXVzZWQYAiABKAgiMgoRU2V0UGF1c2VkUmVzcG9uc2USHQoFZmxhZ3MYASADKAsyDi5hZG1pbi52MS5GbGFnIk4KF1NldERiTWFpbnRlbmFuY2VSZXF1ZXN0Eg8KB2JhY2tlbmQYASABKAkSCgoCb24YAiABKAgSFgoOZGlzYWJsZV9jaGVja3MYAyABKAgiOQoYU2V0RGJNYWludGVuYW5jZVJlc3BvbnNlEh0KBWZsYWdzGAEgAygLMg4uYWRtaW4udjEuRmxhZyIqChdQcmVwYXJlRm9yUmVib290UmVxdWVzdBIPCgdiYWNrZW5kGAEgASgJImoKGFByZXBhcmVGb3JSZWJvb3RSZXNwb25zZRImCgpyZXNldF9qb2JzGAEgAygLMhIuYWRtaW4udjEuQWRtaW5Kb2ISJgoGc3RhdHVzGAIgASgLMhYuYWRtaW4udjEuUmVib290U3RhdHVzIikKFkdldFJlYm9vdFN0YXR1c1JlcXVlc3QSDwoHYmFja2VuZBgBIAEoCSJBChdHZXRSZWJvb3RTdGF0dXNSZXNwb25zZRImCgZzdGF0dXMYASABKAsyFi5hZG1pbi52MS5SZWJvb3RTdGF0dXMifQoMUmVib290U3RhdHVzEg8KB2JhY2tlbmQYASABKAkSDgoGcGF1c2VkGAIgASgIEhQKDHJ1bm5pbmdfam9icxgDIAEoDRIXCg9jYW5jZWxsaW5nX2pvYnMYBCABKA0SDQoFcmVhZHkYBSABKAgSDgoGcmVwb3J0GAYgASgJIi8KD0dldEZsYWdzUmVxdWVzdBIPCgdiYWNrZW5kGAEgASgJEgsKA2lkcxgCIAMoCSIxChBHZXRGbGFnc1Jlc3BvbnNlEh0KBWZsYWdzGAEgAygLMg4uYWRtaW4udjEuRmxhZyI6Cg5GbGFnQXNzaWdubWVudBIKCgJpZBgBIAEoCRISCgV2YWx1ZRgCIAEoCUgAiAEBQggKBl92YWx1ZSJLCg9TZXRGbGFnc1JlcXVlc3QSDwoHYmFja2VuZBgBIAEoCRInCgVmbGFncxgCIAMoCzIYLmFkbWluLnYxLkZsYWdBc3NpZ25tZW50IjEKEFNldEZsYWdzUmVzcG9uc2USHQoFZmxhZ3MYASADKAsyDi5hZG1pbi52MS5GbGFnIiQKEUxpc3RBZ2VudHNSZXF1ZXN0Eg8KB2JhY2tlbmQYASABKAkiPgoSTGlzdEFnZW50c1Jlc3BvbnNlEigKBmFnZW50cxgBIAMoCzIYLmFkbWluLnYxLkNvbm5lY3RlZEFnZW50IoMCCg5Db25uZWN0ZWRBZ2VudBIPCgdiYWNrZW5kGAEgASgJEhAKCGFnZW50X2lkGAIgASgJEg8KB3ZlcnNpb24YAyABKAkSDgoGZHJpdmVyGAQgASgJEhIKCnNlc3Npb25faWQYBSABKAkSMAoMY29ubmVjdGVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgxsYXN0X3NlZW5fYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhwKFGluX2ZsaWdodF9hdF9jb25uZWN0GAggAygJEhcKD2FjdGl2ZV90YXNrX2lkcxgJIAMoCTL0BgoMQWRtaW5TZXJ2aWNlEkEKCExpc3RKb2JzEhkuYWRtaW4udjEuTGlzdEpvYnNSZXF1ZXN0GhouYWRtaW4udjEuTGlzdEpvYnNSZXNwb25zZRI7CgZHZXRKb2ISFy5hZG1pbi52MS5HZXRKb2JSZXF1ZXN0GhguYWRtaW4udjEuR2V0Sm9iUmVzcG9uc2USRAoJQ2FuY2VsSm9iEhouYWRtaW4udjEuQ2FuY2VsSm9iUmVxdWVzdBobLmFkbWluLnYxLkNhbmNlbEpvYlJlc3BvbnNlEj4KB0tpbGxKb2ISGC5hZG1pbi52MS5LaWxsSm9iUmVxdWVzdBoZLmFkbWluLnYxLktpbGxKb2JSZXNwb25zZRI7CgZBZGRKb2ISFy5hZG1pbi52MS5BZGRKb2JSZXF1ZXN0GhguYWRtaW4udjEuQWRkSm9iUmVzcG9uc2USRAoJU2V0UGF1c2VkEhouYWRtaW4udjEuU2V0UGF1c2VkUmVxdWVzdBobLmFkbWluLnYxLlNldFBhdXNlZFJlc3BvbnNlElkKEFNldERiTWFpbnRlbmFuY2USIS5hZG1pbi52MS5TZXREYk1haW50ZW5hbmNlUmVxdWVzdBoiLmFkbWluLnYxLlNldERiTWFpbnRlbmFuY2VSZXNwb25zZRJZChBQcmVwYXJlRm9yUmVib290EiEuYWRtaW4udjEuUHJlcGFyZUZvclJlYm9vdFJlcXVlc3QaIi5hZG1pbi52MS5QcmVwYXJlRm9yUmVib290UmVzcG9uc2USVgoPR2V0UmVib290U3RhdHVzEiAuYWRtaW4udjEuR2V0UmVib290U3RhdHVzUmVxdWVzdBohLmFkbWluLnYxLkdldFJlYm9vdFN0YXR1c1Jlc3BvbnNlEkEKCEdldEZsYWdzEhkuYWRtaW4udjEuR2V0RmxhZ3NSZXF1ZXN0GhouYWRtaW4udjEuR2V0RmxhZ3NSZXNwb25zZRJBCghTZXRGbGFncxIZLmFkbWluLnYxLlNldEZsYWdzUmVxdWVzdBoaLmFkbWluLnYxLlNldEZsYWdzUmVzcG9uc2USRwoKTGlzdEFnZW50cxIbLmFkbWluLnYxLkxpc3RBZ2VudHNSZXF1ZXN0GhwuYWRtaW4udjEuTGlzdEFnZW50c1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("ChRhZG1pbi92MS9hZG1pbi5wcm90bxIIYWRtaW4udjEiiAEKD0xpc3RKb2JzUmVxdWVzdBIPCgdiYWNrZW5kGAEgASgJEg4KBnJhcF9pZBgCIAEoCRIRCgl3b3Jrc3BhY2UYAyABKAkSDQoFc3RhdGUYBCABKAkSDQoFbGltaXQYBSABKA0SDgoGYWN0aW9uGAYgASgJEhMKC3N0YXR1c19jb2RlGAcgASgJIjQKEExpc3RKb2JzUmVzcG9uc2USIAoEam9icxgBIAMoCzISLmFkbWluLnYxLkFkbWluSm9iIhsKDUdldEpvYlJlcXVlc3QSCgoCaWQYASABKAkifgoOR2V0Sm9iUmVzcG9uc2USHwoDam9iGAEgASgLMhIuYWRtaW4udjEuQWRtaW5Kb2ISIgoFdGFza3MYAiADKAsyEy5hZG1pbi52MS5BZG1pblRhc2sSJwoHaGlzdG9yeRgDIAMoCzIWLmFkbWluLnYxLlN0YXR1c0NoYW5nZSJjCgxTdGF0dXNDaGFuZ2USEwoLc3RhdHVzX2NvZGUYASABKAkSFgoOc3RhdHVzX21lc3NhZ2UYAiABKAkSJgoCYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkMKC0FkbWluT3V0cHV0EhUKDXByaXZhY3lfbGV2ZWwYASABKAkSDAoEbmFtZRgCIAEoCRIPCgdwYXR0ZXJuGAMgASgJIrADCghBZG1pbkpvYhIKCgJpZBgBIAEoCRIOCgZyYXBfaWQYAiABKAkSDwoHYmFja2VuZBgDIAEoCRIRCgl3b3Jrc3BhY2UYBCABKAkSDgoGYWN0aW9uGAUgASgJEg0KBXN0YXRlGAYgASgJEhMKC3N0YXR1c19jb2RlGAcgASgJEhYKDnN0YXR1c19tZXNzYWdlGAggASgJEhMKC3J1bl9jb21tYW5kGAkgASgJEhAKCHJlcG9fdXJsGAogASgJEg4KBmNvbW1pdBgLIAEoCRITCgtyZXF1aXJlc19kYhgMIAEoCBIRCgljYW5jZWxsZWQYDSABKAgSEgoKY3JlYXRlZF9hdBgOIAEoAxISCgp1cGRhdGVkX2F0GA8gASgDEhIKCnN0YXJ0ZWRfYXQYECABKAMSFAoMY29tcGxldGVkX2F0GBEgASgDEhgKEHdhaXRfZm9yX2pvYl9pZHMYEiADKAkSJgoHb3V0cHV0cxgTIAMoCzIVLmFkbWluLnYxLkFkbWluT3V0cHV0Eg4KBmJyYW5jaBgUIAEoCRIVCg1kYXRhYmFzZV9uYW1lGBUgASgJIpcCCglBZG1pblRhc2sSCgoCaWQYASABKAkSDAoEdHlwZRgCIAEoCRIOCgZhY3RpdmUYAyABKAgSEwoLYWdlbnRfc3RhZ2UYBCABKAkSFgoOYWdlbnRfY29tcGxldGUYBSABKAgSEgoKY3JlYXRlZF9hdBgGIAEoAxITCgtmaW5pc2hlZF9hdBgHIAEoAxIQCghsYXN0X3NlcRgIIAEoBBIPCgdvdXRjb21lGAkgASgJEhYKCWV4aXRfY29kZRgKIAEoBUgAiAEBEhIKCmVycm9yX3R5cGUYCyABKAkSFQoNZXJyb3JfbWVzc2FnZRgMIAEoCRIWCg5yZXN1bHRfbWVzc2FnZRgNIAEoCUIMCgpfZXhpdF9jb2RlIh4KEENhbmNlbEpvYlJlcXVlc3QSCgoCaWQYASABKAkiNAoRQ2FuY2VsSm9iUmVzcG9uc2USHwoDam9iGAEgASgLMhIuYWRtaW4udjEuQWRtaW5Kb2IiHAoOS2lsbEpvYlJlcXVlc3QSCgoCaWQYASABKAkiMgoPS2lsbEpvYlJlc3BvbnNlEh8KA2pvYhgBIAEoCzISLmFkbWluLnYxLkFkbWluSm9iIqgBCg1BZGRKb2JSZXF1ZXN0EhAKCHJlcG9fdXJsGAEgASgJEg8KB2FjdGlvbnMYAiADKAkSDwoHYmFja2VuZBgDIAEoCRIOCgZjb21taXQYBCABKAkSDgoGYnJhbmNoGAUgASgJEhEKCXdvcmtzcGFjZRgGIAEoCRIQCghkYXRhYmFzZRgHIAEoCRIeChZmb3JjZV9ydW5fZGVwZW5kZW5jaWVzGAggASgIIlIKDkFkZEpvYlJlc3BvbnNlEg4KBnJhcF9pZBgBIAEoCRIOCgZjb21taXQYAiABKAkSIAoEam9icxgDIAMoCzISLmFkbWluLnYxLkFkbWluSm9iInEKBEZsYWcSDwoHYmFja2VuZBgBIAEoCRIKCgJpZBgCIAEoCRISCgV2YWx1ZRgDIAEoCUgAiAEBEi4KCmNoYW5nZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQggKBl92YWx1ZSIzChBTZXRQYXVzZWRSZXF1ZXN0Eg8KB2JhY2tlbmQYASABKAkSDgoGcGF1c2VkGAIgASgIIjIKEVNldFBhdXNlZFJlc3BvbnNlEh0KBWZsYWdzGAEgAygLMg4uYWRtaW4udjEuRmxhZyJOChdTZXREYk1haW50ZW5hbmNlUmVxdWVzdBIPCgdiYWNrZW5kGAEgASgJEgoKAm9uGAIgASgIEhYKDmRpc2FibGVfY2hlY2tzGAMgASgIIjkKGFNldERiTWFpbnRlbmFuY2VSZXNwb25zZRIdCgVmbGFncxgBIAMoCzIOLmFkbWluLnYxLkZsYWciKgoXUHJlcGFyZUZvclJlYm9vdFJlcXVlc3QSDwoHYmFja2VuZBgBIAEoCSJqChhQcmVwYXJlRm9yUmVib290UmVzcG9uc2USJgoKcmVzZXRfam9icxgBIAMoCzISLmFkbWluLnYxLkFkbWluSm9iEiYKBnN0YXR1cxgCIAEoCzIWLmFkbWluLnYxLlJlYm9vdFN0YXR1cyIpChZHZXRSZWJvb3RTdGF0dXNSZXF1ZXN0Eg8KB2JhY2tlbmQYASABKAkiQQoXR2V0UmVib290U3RhdHVzUmVzcG9uc2USJgoGc3RhdHVzGAEgASgLMhYuYWRtaW4udjEuUmVib290U3RhdHVzIn0KDFJlYm9vdFN0YXR1cxIPCgdiYWNrZW5kGAEgASgJEg4KBnBhdXNlZBgCIAEoCBIUCgxydW5uaW5nX2pvYnMYAyABKA0SFwoPY2FuY2VsbGluZ19qb2JzGAQgASgNEg0KBXJlYWR5GAUgASgIEg4KBnJlcG9ydBgGIAEoCSIvCg9HZXRGbGFnc1JlcXVlc3QSDwoHYmFja2VuZBgBIAEoCRILCgNpZHMYAiADKAkiMQoQR2V0RmxhZ3NSZXNwb25zZRIdCgVmbGFncxgBIAMoCzIOLmFkbWluLnYxLkZsYWciOgoORmxhZ0Fzc2lnbm1lbnQSCgoCaWQYASABKAkSEgoFdmFsdWUYAiABKAlIAIgBAUIICgZfdmFsdWUiSwoPU2V0RmxhZ3NSZXF1ZXN0Eg8KB2JhY2tlbmQYASABKAkSJwoFZmxhZ3MYAiADKAsyGC5hZG1pbi52MS5GbGFnQXNzaWdubWVudCIxChBTZXRGbGFnc1Jlc3BvbnNlEh0KBWZsYWdzGAEgAygLMg4uYWRtaW4udjEuRmxhZyIkChFMaXN0QWdlbnRzUmVxdWVzdBIPCgdiYWNrZW5kGAEgASgJIj4KEkxpc3RBZ2VudHNSZXNwb25zZRIoCgZhZ2VudHMYASADKAsyGC5hZG1pbi52MS5Db25uZWN0ZWRBZ2VudCKDAgoOQ29ubmVjdGVkQWdlbnQSDwoHYmFja2VuZBgBIAEoCRIQCghhZ2VudF9pZBgCIAEoCRIPCgd2ZXJzaW9uGAMgASgJEg4KBmRyaXZlchgEIAEoCRISCgpzZXNzaW9uX2lkGAUgASgJEjAKDGNvbm5lY3RlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMAoMbGFzdF9zZWVuX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIcChRpbl9mbGlnaHRfYXRfY29ubmVjdBgIIAMoCRIXCg9hY3RpdmVfdGFza19pZHMYCSADKAky9AYKDEFkbWluU2VydmljZRJBCghMaXN0Sm9icxIZLmFkbWluLnYxLkxpc3RKb2JzUmVxdWVzdBoaLmFkbWluLnYxLkxpc3RKb2JzUmVzcG9uc2USOwoGR2V0Sm9iEhcuYWRtaW4udjEuR2V0Sm9iUmVxdWVzdBoYLmFkbWluLnYxLkdldEpvYlJlc3BvbnNlEkQKCUNhbmNlbEpvYhIaLmFkbWluLnYxLkNhbmNlbEpvYlJlcXVlc3QaGy5hZG1pbi52MS5DYW5jZWxKb2JSZXNwb25zZRI+CgdLaWxsSm9iEhguYWRtaW4udjEuS2lsbEpvYlJlcXVlc3QaGS5hZG1pbi52MS5LaWxsSm9iUmVzcG9uc2USOwoGQWRkSm9iEhcuYWRtaW4udjEuQWRkSm9iUmVxdWVzdBoYLmFkbWluLnYxLkFkZEpvYlJlc3BvbnNlEkQKCVNldFBhdXNlZBIaLmFkbWluLnYxLlNldFBhdXNlZFJlcXVlc3QaGy5hZG1pbi52MS5TZXRQYXVzZWRSZXNwb25zZRJZChBTZXREYk1haW50ZW5hbmNlEiEuYWRtaW4udjEuU2V0RGJNYWludGVuYW5jZVJlcXVlc3QaIi5hZG1pbi52MS5TZXREYk1haW50ZW5hbmNlUmVzcG9uc2USWQoQUHJlcGFyZUZvclJlYm9vdBIhLmFkbWluLnYxLlByZXBhcmVGb3JSZWJvb3RSZXF1ZXN0GiIuYWRtaW4udjEuUHJlcGFyZUZvclJlYm9vdFJlc3BvbnNlElYKD0dldFJlYm9vdFN0YXR1cxIgLmFkbWluLnYxLkdldFJlYm9vdFN0YXR1c1JlcXVlc3QaIS5hZG1pbi52MS5HZXRSZWJvb3RTdGF0dXNSZXNwb25zZRJBCghHZXRGbGFncxIZLmFkbWluLnYxLkdldEZsYWdzUmVxdWVzdBoaLmFkbWluLnYxLkdldEZsYWdzUmVzcG9uc2USQQoIU2V0RmxhZ3MSGS5hZG1pbi52MS5TZXRGbGFnc1JlcXVlc3QaGi5hZG1pbi52MS5TZXRGbGFnc1Jlc3BvbnNlEkcKCkxpc3RBZ2VudHMSGy5hZG1pbi52MS5MaXN0QWdlbnRzUmVxdWVzdBocLmFkbWluLnYxLkxpc3RBZ2VudHNSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * @generated from message admin.v1.ListJobsRequest
@@ -118,6 +118,13 @@ export type GetJobResponse = Message<"admin.v1.GetJobResponse"> & {
    * @generated from field: repeated admin.v1.AdminTask tasks = 2;
    */
   tasks: AdminTask[];
+
+  /**
+   * Every status the job has had, oldest first (recorded since schema version 2).
+   *
+   * @generated from field: repeated admin.v1.StatusChange history = 3;
+   */
+  history: StatusChange[];
 };
 
 /**
@@ -126,6 +133,64 @@ export type GetJobResponse = Message<"admin.v1.GetJobResponse"> & {
  */
 export const GetJobResponseSchema: GenMessage<GetJobResponse> = /*@__PURE__*/
   messageDesc(file_admin_v1_admin, 3);
+
+/**
+ * @generated from message admin.v1.StatusChange
+ */
+export type StatusChange = Message<"admin.v1.StatusChange"> & {
+  /**
+   * @generated from field: string status_code = 1;
+   */
+  statusCode: string;
+
+  /**
+   * @generated from field: string status_message = 2;
+   */
+  statusMessage: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp at = 3;
+   */
+  at?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message admin.v1.StatusChange.
+ * Use `create(StatusChangeSchema)` to create a new message.
+ */
+export const StatusChangeSchema: GenMessage<StatusChange> = /*@__PURE__*/
+  messageDesc(file_admin_v1_admin, 4);
+
+/**
+ * One output pattern of the action, as declared in project.yaml.
+ *
+ * @generated from message admin.v1.AdminOutput
+ */
+export type AdminOutput = Message<"admin.v1.AdminOutput"> & {
+  /**
+   * highly_sensitive or moderately_sensitive.
+   *
+   * @generated from field: string privacy_level = 1;
+   */
+  privacyLevel: string;
+
+  /**
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string pattern = 3;
+   */
+  pattern: string;
+};
+
+/**
+ * Describes the message admin.v1.AdminOutput.
+ * Use `create(AdminOutputSchema)` to create a new message.
+ */
+export const AdminOutputSchema: GenMessage<AdminOutput> = /*@__PURE__*/
+  messageDesc(file_admin_v1_admin, 5);
 
 /**
  * @generated from message admin.v1.AdminJob
@@ -220,6 +285,21 @@ export type AdminJob = Message<"admin.v1.AdminJob"> & {
    * @generated from field: repeated string wait_for_job_ids = 18;
    */
   waitForJobIds: string[];
+
+  /**
+   * @generated from field: repeated admin.v1.AdminOutput outputs = 19;
+   */
+  outputs: AdminOutput[];
+
+  /**
+   * @generated from field: string branch = 20;
+   */
+  branch: string;
+
+  /**
+   * @generated from field: string database_name = 21;
+   */
+  databaseName: string;
 };
 
 /**
@@ -227,7 +307,7 @@ export type AdminJob = Message<"admin.v1.AdminJob"> & {
  * Use `create(AdminJobSchema)` to create a new message.
  */
 export const AdminJobSchema: GenMessage<AdminJob> = /*@__PURE__*/
-  messageDesc(file_admin_v1_admin, 4);
+  messageDesc(file_admin_v1_admin, 6);
 
 /**
  * @generated from message admin.v1.AdminTask
@@ -272,6 +352,39 @@ export type AdminTask = Message<"admin.v1.AdminTask"> & {
    * @generated from field: uint64 last_seq = 8;
    */
   lastSeq: bigint;
+
+  /**
+   * How the agent said the task ended: finished, failed or cancelled; empty without a result.
+   *
+   * @generated from field: string outcome = 9;
+   */
+  outcome: string;
+
+  /**
+   * The job's exit code; absent when no container ran or there is no result yet.
+   *
+   * @generated from field: optional int32 exit_code = 10;
+   */
+  exitCode?: number | undefined;
+
+  /**
+   * For a failed task: the error's type and message as the agent reported them.
+   *
+   * @generated from field: string error_type = 11;
+   */
+  errorType: string;
+
+  /**
+   * @generated from field: string error_message = 12;
+   */
+  errorMessage: string;
+
+  /**
+   * The executor's explanation of a failed run.
+   *
+   * @generated from field: string result_message = 13;
+   */
+  resultMessage: string;
 };
 
 /**
@@ -279,7 +392,7 @@ export type AdminTask = Message<"admin.v1.AdminTask"> & {
  * Use `create(AdminTaskSchema)` to create a new message.
  */
 export const AdminTaskSchema: GenMessage<AdminTask> = /*@__PURE__*/
-  messageDesc(file_admin_v1_admin, 5);
+  messageDesc(file_admin_v1_admin, 7);
 
 /**
  * @generated from message admin.v1.CancelJobRequest
@@ -296,7 +409,7 @@ export type CancelJobRequest = Message<"admin.v1.CancelJobRequest"> & {
  * Use `create(CancelJobRequestSchema)` to create a new message.
  */
 export const CancelJobRequestSchema: GenMessage<CancelJobRequest> = /*@__PURE__*/
-  messageDesc(file_admin_v1_admin, 6);
+  messageDesc(file_admin_v1_admin, 8);
 
 /**
  * @generated from message admin.v1.CancelJobResponse
@@ -313,7 +426,7 @@ export type CancelJobResponse = Message<"admin.v1.CancelJobResponse"> & {
  * Use `create(CancelJobResponseSchema)` to create a new message.
  */
 export const CancelJobResponseSchema: GenMessage<CancelJobResponse> = /*@__PURE__*/
-  messageDesc(file_admin_v1_admin, 7);
+  messageDesc(file_admin_v1_admin, 9);
 
 /**
  * @generated from message admin.v1.KillJobRequest
@@ -330,7 +443,7 @@ export type KillJobRequest = Message<"admin.v1.KillJobRequest"> & {
  * Use `create(KillJobRequestSchema)` to create a new message.
  */
 export const KillJobRequestSchema: GenMessage<KillJobRequest> = /*@__PURE__*/
-  messageDesc(file_admin_v1_admin, 8);
+  messageDesc(file_admin_v1_admin, 10);
 
 /**
  * @generated from message admin.v1.KillJobResponse
@@ -347,7 +460,7 @@ export type KillJobResponse = Message<"admin.v1.KillJobResponse"> & {
  * Use `create(KillJobResponseSchema)` to create a new message.
  */
 export const KillJobResponseSchema: GenMessage<KillJobResponse> = /*@__PURE__*/
-  messageDesc(file_admin_v1_admin, 9);
+  messageDesc(file_admin_v1_admin, 11);
 
 /**
  * @generated from message admin.v1.AddJobRequest
@@ -412,7 +525,7 @@ export type AddJobRequest = Message<"admin.v1.AddJobRequest"> & {
  * Use `create(AddJobRequestSchema)` to create a new message.
  */
 export const AddJobRequestSchema: GenMessage<AddJobRequest> = /*@__PURE__*/
-  messageDesc(file_admin_v1_admin, 10);
+  messageDesc(file_admin_v1_admin, 12);
 
 /**
  * @generated from message admin.v1.AddJobResponse
@@ -443,7 +556,7 @@ export type AddJobResponse = Message<"admin.v1.AddJobResponse"> & {
  * Use `create(AddJobResponseSchema)` to create a new message.
  */
 export const AddJobResponseSchema: GenMessage<AddJobResponse> = /*@__PURE__*/
-  messageDesc(file_admin_v1_admin, 11);
+  messageDesc(file_admin_v1_admin, 13);
 
 /**
  * A per-backend flag as stored by the controller.
@@ -481,7 +594,7 @@ export type Flag = Message<"admin.v1.Flag"> & {
  * Use `create(FlagSchema)` to create a new message.
  */
 export const FlagSchema: GenMessage<Flag> = /*@__PURE__*/
-  messageDesc(file_admin_v1_admin, 12);
+  messageDesc(file_admin_v1_admin, 14);
 
 /**
  * @generated from message admin.v1.SetPausedRequest
@@ -503,7 +616,7 @@ export type SetPausedRequest = Message<"admin.v1.SetPausedRequest"> & {
  * Use `create(SetPausedRequestSchema)` to create a new message.
  */
 export const SetPausedRequestSchema: GenMessage<SetPausedRequest> = /*@__PURE__*/
-  messageDesc(file_admin_v1_admin, 13);
+  messageDesc(file_admin_v1_admin, 15);
 
 /**
  * @generated from message admin.v1.SetPausedResponse
@@ -520,7 +633,7 @@ export type SetPausedResponse = Message<"admin.v1.SetPausedResponse"> & {
  * Use `create(SetPausedResponseSchema)` to create a new message.
  */
 export const SetPausedResponseSchema: GenMessage<SetPausedResponse> = /*@__PURE__*/
-  messageDesc(file_admin_v1_admin, 14);
+  messageDesc(file_admin_v1_admin, 16);
 
 /**
  * @generated from message admin.v1.SetDbMaintenanceRequest
@@ -551,7 +664,7 @@ export type SetDbMaintenanceRequest = Message<"admin.v1.SetDbMaintenanceRequest"
  * Use `create(SetDbMaintenanceRequestSchema)` to create a new message.
  */
 export const SetDbMaintenanceRequestSchema: GenMessage<SetDbMaintenanceRequest> = /*@__PURE__*/
-  messageDesc(file_admin_v1_admin, 15);
+  messageDesc(file_admin_v1_admin, 17);
 
 /**
  * @generated from message admin.v1.SetDbMaintenanceResponse
@@ -568,7 +681,7 @@ export type SetDbMaintenanceResponse = Message<"admin.v1.SetDbMaintenanceRespons
  * Use `create(SetDbMaintenanceResponseSchema)` to create a new message.
  */
 export const SetDbMaintenanceResponseSchema: GenMessage<SetDbMaintenanceResponse> = /*@__PURE__*/
-  messageDesc(file_admin_v1_admin, 16);
+  messageDesc(file_admin_v1_admin, 18);
 
 /**
  * @generated from message admin.v1.PrepareForRebootRequest
@@ -585,7 +698,7 @@ export type PrepareForRebootRequest = Message<"admin.v1.PrepareForRebootRequest"
  * Use `create(PrepareForRebootRequestSchema)` to create a new message.
  */
 export const PrepareForRebootRequestSchema: GenMessage<PrepareForRebootRequest> = /*@__PURE__*/
-  messageDesc(file_admin_v1_admin, 17);
+  messageDesc(file_admin_v1_admin, 19);
 
 /**
  * @generated from message admin.v1.PrepareForRebootResponse
@@ -609,7 +722,7 @@ export type PrepareForRebootResponse = Message<"admin.v1.PrepareForRebootRespons
  * Use `create(PrepareForRebootResponseSchema)` to create a new message.
  */
 export const PrepareForRebootResponseSchema: GenMessage<PrepareForRebootResponse> = /*@__PURE__*/
-  messageDesc(file_admin_v1_admin, 18);
+  messageDesc(file_admin_v1_admin, 20);
 
 /**
  * @generated from message admin.v1.GetRebootStatusRequest
@@ -626,7 +739,7 @@ export type GetRebootStatusRequest = Message<"admin.v1.GetRebootStatusRequest"> 
  * Use `create(GetRebootStatusRequestSchema)` to create a new message.
  */
 export const GetRebootStatusRequestSchema: GenMessage<GetRebootStatusRequest> = /*@__PURE__*/
-  messageDesc(file_admin_v1_admin, 19);
+  messageDesc(file_admin_v1_admin, 21);
 
 /**
  * @generated from message admin.v1.GetRebootStatusResponse
@@ -643,7 +756,7 @@ export type GetRebootStatusResponse = Message<"admin.v1.GetRebootStatusResponse"
  * Use `create(GetRebootStatusResponseSchema)` to create a new message.
  */
 export const GetRebootStatusResponseSchema: GenMessage<GetRebootStatusResponse> = /*@__PURE__*/
-  messageDesc(file_admin_v1_admin, 20);
+  messageDesc(file_admin_v1_admin, 22);
 
 /**
  * How far a backend is from being safe to reboot.
@@ -693,7 +806,7 @@ export type RebootStatus = Message<"admin.v1.RebootStatus"> & {
  * Use `create(RebootStatusSchema)` to create a new message.
  */
 export const RebootStatusSchema: GenMessage<RebootStatus> = /*@__PURE__*/
-  messageDesc(file_admin_v1_admin, 21);
+  messageDesc(file_admin_v1_admin, 23);
 
 /**
  * @generated from message admin.v1.GetFlagsRequest
@@ -717,7 +830,7 @@ export type GetFlagsRequest = Message<"admin.v1.GetFlagsRequest"> & {
  * Use `create(GetFlagsRequestSchema)` to create a new message.
  */
 export const GetFlagsRequestSchema: GenMessage<GetFlagsRequest> = /*@__PURE__*/
-  messageDesc(file_admin_v1_admin, 22);
+  messageDesc(file_admin_v1_admin, 24);
 
 /**
  * @generated from message admin.v1.GetFlagsResponse
@@ -734,7 +847,7 @@ export type GetFlagsResponse = Message<"admin.v1.GetFlagsResponse"> & {
  * Use `create(GetFlagsResponseSchema)` to create a new message.
  */
 export const GetFlagsResponseSchema: GenMessage<GetFlagsResponse> = /*@__PURE__*/
-  messageDesc(file_admin_v1_admin, 23);
+  messageDesc(file_admin_v1_admin, 25);
 
 /**
  * @generated from message admin.v1.FlagAssignment
@@ -758,7 +871,7 @@ export type FlagAssignment = Message<"admin.v1.FlagAssignment"> & {
  * Use `create(FlagAssignmentSchema)` to create a new message.
  */
 export const FlagAssignmentSchema: GenMessage<FlagAssignment> = /*@__PURE__*/
-  messageDesc(file_admin_v1_admin, 24);
+  messageDesc(file_admin_v1_admin, 26);
 
 /**
  * @generated from message admin.v1.SetFlagsRequest
@@ -780,7 +893,7 @@ export type SetFlagsRequest = Message<"admin.v1.SetFlagsRequest"> & {
  * Use `create(SetFlagsRequestSchema)` to create a new message.
  */
 export const SetFlagsRequestSchema: GenMessage<SetFlagsRequest> = /*@__PURE__*/
-  messageDesc(file_admin_v1_admin, 25);
+  messageDesc(file_admin_v1_admin, 27);
 
 /**
  * @generated from message admin.v1.SetFlagsResponse
@@ -797,7 +910,7 @@ export type SetFlagsResponse = Message<"admin.v1.SetFlagsResponse"> & {
  * Use `create(SetFlagsResponseSchema)` to create a new message.
  */
 export const SetFlagsResponseSchema: GenMessage<SetFlagsResponse> = /*@__PURE__*/
-  messageDesc(file_admin_v1_admin, 26);
+  messageDesc(file_admin_v1_admin, 28);
 
 /**
  * @generated from message admin.v1.ListAgentsRequest
@@ -816,7 +929,7 @@ export type ListAgentsRequest = Message<"admin.v1.ListAgentsRequest"> & {
  * Use `create(ListAgentsRequestSchema)` to create a new message.
  */
 export const ListAgentsRequestSchema: GenMessage<ListAgentsRequest> = /*@__PURE__*/
-  messageDesc(file_admin_v1_admin, 27);
+  messageDesc(file_admin_v1_admin, 29);
 
 /**
  * @generated from message admin.v1.ListAgentsResponse
@@ -833,7 +946,7 @@ export type ListAgentsResponse = Message<"admin.v1.ListAgentsResponse"> & {
  * Use `create(ListAgentsResponseSchema)` to create a new message.
  */
 export const ListAgentsResponseSchema: GenMessage<ListAgentsResponse> = /*@__PURE__*/
-  messageDesc(file_admin_v1_admin, 28);
+  messageDesc(file_admin_v1_admin, 30);
 
 /**
  * @generated from message admin.v1.ConnectedAgent
@@ -898,7 +1011,7 @@ export type ConnectedAgent = Message<"admin.v1.ConnectedAgent"> & {
  * Use `create(ConnectedAgentSchema)` to create a new message.
  */
 export const ConnectedAgentSchema: GenMessage<ConnectedAgent> = /*@__PURE__*/
-  messageDesc(file_admin_v1_admin, 29);
+  messageDesc(file_admin_v1_admin, 31);
 
 /**
  * @generated from service admin.v1.AdminService
