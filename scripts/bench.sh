@@ -1,12 +1,23 @@
 #!/usr/bin/env bash
 # `npm run bench`: every benchmark, one run each; figures as percentiles and ratios (no assertions).
+# `npm run bench -- --json`: the same runs; the scale benchmark's figures go to stdout as one JSON
+# document and everything else (the other benchmarks' text) to stderr, for machines to read.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export npm_config_nodedir="${npm_config_nodedir:-/usr}"
-bash scripts/setup.sh --podman
-echo "== project.yaml: parse + plan run_all of a 300-action project"
-node --import tsx test/bench/plan.bench.ts
-echo "== dispatch latency"
-node --import tsx test/bench/dispatch.bench.ts "${BENCH_DISPATCH_JOBS:-200}"
-echo "== agent-side job overhead vs a bare container run"
-node --import tsx test/bench/executor.bench.ts "${BENCH_EXECUTOR_JOBS:-20}"
+json=false
+for arg in "$@"; do [[ "$arg" == "--json" ]] && json=true; done
+text() { if $json; then "$@" >&2; else "$@"; fi; }
+text bash scripts/setup.sh --podman
+text echo "== project.yaml: parse + plan run_all of a 300-action project"
+text node --import tsx test/bench/plan.bench.ts
+text echo "== dispatch latency"
+text node --import tsx test/bench/dispatch.bench.ts "${BENCH_DISPATCH_JOBS:-200}"
+text echo "== agent-side job overhead vs a bare container run"
+text node --import tsx test/bench/executor.bench.ts "${BENCH_EXECUTOR_JOBS:-20}"
+text echo "== scale: 0, 1,000 and 10,000 waiting jobs"
+if $json; then
+  node --import tsx test/bench/scale.bench.ts --json --points "${BENCH_SCALE_POINTS:-0,1000,10000}"
+else
+  node --import tsx test/bench/scale.bench.ts --points "${BENCH_SCALE_POINTS:-0,1000,10000}"
+fi

@@ -18,20 +18,28 @@ import { BackendBusyError, type SessionRegistry } from "../agents/session-regist
 import type { ControllerDeps } from "../deps.js";
 import { applyDatabaseStatus } from "../scheduling/database-status-result.js";
 import { MalformedReportError, reportFromProto } from "./agent-convert.js";
-import { tokenFromHeader, tokensEqual } from "./token.js";
+import { TokenIndex, tokenFromHeader } from "./token.js";
 
 export const HEARTBEAT_INTERVAL_MS = 10_000;
 /** An agent silent for this long is treated as gone and its session closed. */
 const SILENCE_LIMIT_MS = 3 * HEARTBEAT_INTERVAL_MS;
 
+/** Agent token -> backend slug, built once per (frozen) config. */
+const agentTokens = new WeakMap<ControllerDeps["config"], TokenIndex<string>>();
+
 function backendForToken(deps: ControllerDeps, header: string | null): string {
   const token = tokenFromHeader(header);
   if (token === undefined) throw new ConnectError("No token provided", Code.Unauthenticated);
-  const match = deps.config.backends.find(
-    (backend) => backend.agentToken !== undefined && tokensEqual(token, backend.agentToken),
-  );
-  if (!match) throw new ConnectError("Invalid agent token", Code.Unauthenticated);
-  return match.slug;
+  let index = agentTokens.get(deps.config);
+  if (!index) {
+    const entries = deps.config.backends.flatMap((backend) =>
+      backend.agentToken === undefined ? [] : [[backend.agentToken, backend.slug] as const],
+    );
+    agentTokens.set(deps.config, (index = new TokenIndex(entries)));
+  }
+  const match = index.find(token);
+  if (match === undefined) throw new ConnectError("Invalid agent token", Code.Unauthenticated);
+  return match;
 }
 
 function recordSeen(deps: ControllerDeps, session: AgentSession): void {
@@ -47,7 +55,7 @@ function handleRequest(deps: ControllerDeps, session: AgentSession, request: Con
   switch (request.message.case) {
     case "taskUpdate": {
       const report = readReport(request.message.value);
-      const task = deps.tasks.get(report.taskId);
+      const task = deps.tasks.owner(report.taskId);
       if (!task || task.backend !== session.identity.backend) {
         deps.log.warn("update for a task this agent does not own", { task_id: report.taskId, backend: session.identity.backend });
       } else if (
@@ -55,6 +63,7 @@ function handleRequest(deps: ControllerDeps, session: AgentSession, request: Con
           const fresh = deps.tasks.recordReport(report, Math.floor(deps.clock.nowMs() / 1000));
           // A DBSTATUS result sets the backend's maintenance mode in the same transaction.
           if (fresh && task.type === "dbstatus") applyDatabaseStatus(deps, task.backend, report.result);
+          deps.telemetry?.taskUpdated(report.taskId, task.type, task.backend, fresh, report.timestampNs);
           return fresh;
         })()
       ) {
@@ -123,6 +132,7 @@ export function agentService(deps: ControllerDeps, registry: SessionRegistry): S
         throw error;
       }
       const log = deps.log.child({ backend, agent: hello.agentId, session: session.identity.sessionId });
+      deps.telemetry?.agentConnected(backend);
       log.info("agent connected", { version: hello.version, driver: hello.driver, in_flight: hello.inFlight.length });
       recordSeen(deps, session);
       session.send(

@@ -16,3 +16,20 @@ export function tokenFromHeader(header: string | null | undefined): string | und
   if (value === "") return undefined;
   return value.startsWith("Bearer ") ? value.slice("Bearer ".length).trim() : value;
 }
+
+/**
+ * Finds the owner of a presented token by the token's digest: one hash and one map lookup, not a
+ * comparison against every backend's token (1,000 agents connecting at once would scan 1,000 each).
+ * Comparing digests leaks nothing about the tokens themselves.
+ */
+export class TokenIndex<Owner> {
+  private readonly owners = new Map<string, Owner>();
+
+  constructor(entries: Iterable<readonly [token: string, owner: Owner]>) {
+    for (const [token, owner] of entries) this.owners.set(digest(token).toString("hex"), owner);
+  }
+
+  find(presented: string): Owner | undefined {
+    return this.owners.get(digest(presented).toString("hex"));
+  }
+}

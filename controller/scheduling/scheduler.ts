@@ -21,7 +21,7 @@ import { schedulingRound, type SchedulerState } from "./scheduling-round.js";
 /** How long one slice of a round may hold the event loop. */
 const SLICE_MS = 8;
 /** Jobs refreshed per statement by the bulk heartbeat. */
-const REFRESH_BATCH = 2000;
+const REFRESH_BATCH = 500;
 /** The full re-examination runs every this many safety ticks (5 minutes at the default 5 s tick). */
 const FULL_PASS_EVERY_TICKS = 60;
 
@@ -57,8 +57,8 @@ export class Scheduler implements SchedulerHandle {
     private readonly options: SchedulerOptions = {},
   ) {
     this.ownSink = {
-      jobChanged: (job) => {
-        sink.jobChanged(job);
+      jobChanged: (job, previous) => {
+        sink.jobChanged(job, previous);
         this.jobStored(job);
       },
       tasksChanged: (backend) => sink.tasksChanged(backend),

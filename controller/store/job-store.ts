@@ -44,7 +44,7 @@ export class JobStore {
     );
     this.refreshLiveStatement = db.prepare(
       `UPDATE job SET updated_at = ? WHERE rowid IN (
-         SELECT rowid FROM job WHERE state IN ('pending', 'running') AND updated_at <= ? LIMIT ?
+         SELECT rowid FROM job INDEXED BY job_live_updated WHERE state IN ('pending', 'running') AND updated_at <= ? LIMIT ?
        ) RETURNING *`,
     );
     this.touchStatement = db.prepare("UPDATE job SET updated_at = ? WHERE id = ?");

@@ -57,6 +57,16 @@ export class TaskStore {
       );
   }
 
+  /** Who a task belongs to, without reading its definition (the agent stream asks on every update). */
+  owner(id: string): { backend: string; type: TaskType; jobId: string | null } | undefined {
+    const row = this.statements
+      .get<[string], { backend: string; type: TaskType; job_id: string | null }>(
+        "SELECT backend, type, job_id FROM tasks WHERE id = ?",
+      )
+      .get(id);
+    return row && { backend: row.backend, type: row.type, jobId: row.job_id };
+  }
+
   get(id: string): Task | undefined {
     const row = this.byIdStatement.get(id);
     return row && taskFromRow(row);

@@ -8,53 +8,14 @@
 import { performance } from "node:perf_hooks";
 import { createExecutor } from "../../agent/executor-factory.js";
 import { createAgentLogger } from "../../agent/logger.js";
-import type { Executor, JobDefinition, JobStatus } from "../../runtime-drivers/index.js";
 import { agentConfig, startAgent } from "../support/agent-harness.js";
 import { createBody, rest, startController } from "../support/controller-harness.js";
 import { createStudyRepo } from "../support/study-repo.js";
 import { waitFor } from "../support/wait-for.js";
+import { recording } from "./recording-executor.js";
 import { summary } from "./stats.js";
 
 const N = Number(process.argv[2] ?? 200);
-
-/** Records when the agent first touches each job, then delegates (or finishes at once). */
-function recording(inner: Executor | undefined, heldAt: Map<string, number>, finished: Set<string>): Executor {
-  const done = (job: JobDefinition): JobStatus => ({
-    state: "finalized",
-    timestampNs: BigInt(Date.now()) * 1_000_000n,
-    results: { exit_code: 0, status_message: "Completed successfully", job_definition_id: job.id },
-  });
-  const note = (job: JobDefinition) => {
-    if (!heldAt.has(job.id)) heldAt.set(job.id, performance.now());
-  };
-  return {
-    driver: inner?.driver ?? "noop",
-    getStatus: async (job, options, signal) => {
-      note(job);
-      if (!inner) {
-        finished.add(job.id);
-        return done(job);
-      }
-      const status = await inner.getStatus(job, options, signal);
-      if (status.state === "finalized" || status.state === "error") finished.add(job.id);
-      return status;
-    },
-    prepare: (job, signal) => inner!.prepare(job, signal),
-    runDatabaseCheck: (request, signal) => inner!.runDatabaseCheck(request, signal),
-    execute: (job, signal) => inner!.execute(job, signal),
-    waitForExit: (job, signal) => inner!.waitForExit(job, signal),
-    finalize: async (job, options, signal) => {
-      const status = await inner!.finalize(job, options, signal);
-      if (status.state === "finalized" || status.state === "error") finished.add(job.id);
-      return status;
-    },
-    terminate: (job, signal) => inner!.terminate(job, signal),
-    cleanup: (job, signal) => inner!.cleanup(job, signal),
-    listJobIds: (signal) => inner?.listJobIds(signal) ?? Promise.resolve([]),
-    sampleMetrics: (signal) => inner?.sampleMetrics(signal) ?? Promise.resolve(),
-    reapFinished: (signal) => inner?.reapFinished(signal) ?? Promise.resolve([]),
-  };
-}
 
 async function measure(label: string, withDocker: boolean): Promise<number[]> {
   const controller = await startController({ env: { TEST_MAX_WORKERS: "10000" } });
