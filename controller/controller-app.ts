@@ -31,12 +31,20 @@ import { FlagStore } from "./store/flag-store.js";
 import { JobStore } from "./store/job-store.js";
 import { openDatabase } from "./store/open-database.js";
 import { TaskStore } from "./store/task-store.js";
+import { ControllerMetrics } from "./telemetry/controller-metrics.js";
+import { ControllerTelemetry } from "./telemetry/controller-telemetry.js";
+import { countRequests, serveMetrics } from "./telemetry/http-metrics.js";
+import type { JobSpanIds } from "./telemetry/job-span-ids.js";
+import { JobTracing } from "./telemetry/job-tracing.js";
+import type { TracerProvider } from "@opentelemetry/api";
 
 export interface ControllerOptions {
   readonly config: ControllerConfig;
   readonly log: Logger;
   /** Migrate a missing or old database at start (all-in-one, tests) instead of refusing to start. */
   readonly autoMigrate: boolean;
+  /** Where job traces go (built with JobSpanIds so JOB root spans keep their stored ids); none: no traces. */
+  readonly tracing?: { readonly provider: TracerProvider; readonly ids: JobSpanIds };
 }
 
 export class ControllerApp {
@@ -48,17 +56,36 @@ export class ControllerApp {
     readonly port: number,
     /** Job changes as WatchJobs streams them (tests watch its subscribers come and go). */
     readonly jobEvents: JobEvents,
+    /** Metrics (and traces) of this controller. */
+    readonly telemetry: ControllerTelemetry,
   ) {}
 
   static async start(options: ControllerOptions): Promise<ControllerApp> {
     const { config, log } = options;
     const db = openDatabase(config.databasePath, { autoMigrate: options.autoMigrate });
     const tasks = new TaskStore(db);
-    const sessions = new SessionRegistry(tasks);
+    const flags = new FlagStore(db);
+    const clock = { nowMs: () => Date.now() };
+    // Built first: the session registry and every hook below report to it.
+    const holder: { deps?: ControllerDeps; sessions?: SessionRegistry } = {};
+    const metrics = new ControllerMetrics({
+      db,
+      backends: config.backends.map((backend) => backend.slug),
+      connectedAgent: (backend) => holder.sessions?.get(backend),
+      flag: (backend, id) => flags.get(backend, id),
+      nowMs: clock.nowMs,
+    });
+    const tracing = options.tracing ? new JobTracing(options.tracing.provider, options.tracing.ids, log) : undefined;
+    const telemetry = new ControllerTelemetry(metrics, clock.nowMs, tracing);
+    const sessions = new SessionRegistry(tasks, (taskId, backend) => telemetry.taskPushed(taskId, backend));
+    holder.sessions = sessions;
     const backendsToPush = new Set<string>();
     const jobEvents = new JobEvents();
     const published: ChangeSink = {
-      jobChanged: (job: Job) => jobEvents.publish(job),
+      jobChanged: (job: Job, previous?: Job) => {
+        jobEvents.publish(job);
+        if (previous) telemetry.jobChanged(job, previous);
+      },
       tasksChanged: (backend) => {
         // Pushed after the current transaction has committed, never from inside it.
         if (backendsToPush.size === 0) {
@@ -71,7 +98,6 @@ export class ControllerApp {
       },
     };
     // The scheduler and the deps refer to each other; the scheduler reads deps lazily.
-    const holder: { deps?: ControllerDeps } = {};
     // Resource weights are read once, here: a restart reloads an edited weights file.
     const weights = loadResourceWeights(
       config.workdir,
@@ -81,8 +107,8 @@ export class ControllerApp {
     // Writers other than the scheduler (admin commands, scheduled tasks) report through this sink,
     // so the scheduler hears of the jobs they change.
     const sink: ChangeSink = {
-      jobChanged: (job) => {
-        published.jobChanged(job);
+      jobChanged: (job, previous) => {
+        published.jobChanged(job, previous);
         scheduler.jobStored(job);
       },
       tasksChanged: (backend) => published.tasksChanged(backend),
@@ -92,7 +118,7 @@ export class ControllerApp {
       db,
       jobs: new JobStore(db),
       tasks,
-      flags: new FlagStore(db),
+      flags,
       projects: new ProjectSource({
         allowLocalGitRepos: config.allowLocalGitRepos,
         allowedGithubOrgs: config.allowedGithubOrgs,
@@ -108,9 +134,10 @@ export class ControllerApp {
         privateRepoAccessToken: config.privateRepoAccessToken,
         env: config.childEnv,
       }),
-      clock: { nowMs: () => Date.now() },
+      clock,
       scheduler,
       log,
+      telemetry,
     };
     holder.deps = deps;
     const ready = deps;
@@ -123,6 +150,7 @@ export class ControllerApp {
       },
       readMaxBytes: config.maxRequestBodyBytes,
       fallback: (request, response) => {
+        if (serveMetrics(metrics, request, response)) return;
         handleRest(ready, request, response).then(
           (handled) => {
             if (!handled) sendJson(response, 404, { error: "Not found", details: `No such path: ${request.url ?? ""}` });
@@ -135,7 +163,7 @@ export class ControllerApp {
         );
       },
     });
-    const server = createOnePortServer(handler);
+    const server = createOnePortServer(countRequests(metrics, handler));
     await new Promise<void>((resolve, reject) => {
       server.server.once("error", reject);
       server.server.listen(config.port, config.host, () => resolve());
@@ -151,7 +179,7 @@ export class ControllerApp {
     stopScheduler.signal.addEventListener("abort", () => scheduledTasks.stop(), { once: true });
     scheduler.start(stopScheduler.signal);
     log.info("controller listening", { host: config.host, port, backends: config.backends.map((b) => b.slug).join(",") });
-    return new ControllerApp(ready, sessions, server, stopScheduler, port, jobEvents);
+    return new ControllerApp(ready, sessions, server, stopScheduler, port, jobEvents, telemetry);
   }
 
   async stop(): Promise<void> {
