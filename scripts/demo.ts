@@ -6,9 +6,11 @@
  */
 import { spawn } from "node:child_process";
 import { execFileSync } from "node:child_process";
-import { cpSync, createWriteStream, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
+import { cpSync, createWriteStream, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
+import { stringify } from "yaml";
+import { startFakeKubernetes } from "./fake-kubernetes-cluster.js";
 
 const root = path.resolve(import.meta.dirname, "..");
 const workdir = path.resolve(process.env.WORKDIR ?? path.join(root, "workdir"));
@@ -34,6 +36,36 @@ function prepareStudy(): { repo: string; commit: string } {
   return { repo, commit: git("rev-parse", "HEAD") };
 }
 
+/**
+ * `--driver kubernetes`: the fake Kubernetes API server (no real cluster is available here) with
+ * its pods on the local docker engine, and an agent config that points the kubernetes driver at it.
+ */
+async function startKubernetes(): Promise<{ configFile: string; url: string; stop: () => Promise<void> }> {
+  const dir = path.join(workdir, "fake-kubernetes");
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const jobVolumes = path.join(dir, "job-volumes");
+  const cluster = await startFakeKubernetes({ dir, namespace: "default", jobVolumes });
+  const configFile = path.join(dir, "agent.yaml");
+  writeFileSync(
+    configFile,
+    stringify({
+      driver: { kind: "kubernetes", image_map: { "ghcr.io/opensafely-core/": "rap-standin/" } },
+      kubernetes: {
+        namespace: "default",
+        server: cluster.url,
+        job_volumes_claim: "rap-job-volumes",
+        entrypoints: { default: ["/bin/sh"] },
+      },
+      storage: { volumes_dir: jobVolumes },
+    }),
+  );
+  say(
+    `fake Kubernetes API server (no real cluster) on ${cluster.url}: kubectl --server ${cluster.url} get jobs,pvc,networkpolicies`,
+  );
+  return { configFile, url: cluster.url, stop: () => cluster.dispose() };
+}
+
 async function startAllInOne(): Promise<{ url: string; stop: () => Promise<void> }> {
   mkdirSync(workdir, { recursive: true });
   const logFile = path.join(workdir, "all-in-one.log");
@@ -42,7 +74,7 @@ async function startAllInOne(): Promise<{ url: string; stop: () => Promise<void>
     env: {
       ...process.env,
       WORKDIR: workdir,
-      AGENT_CONFIG: process.env.AGENT_CONFIG ?? path.join(root, "examples/standin-agent.yaml"),
+      AGENT_CONFIG: agentConfigFile ?? process.env.AGENT_CONFIG ?? path.join(root, "examples/standin-agent.yaml"),
       PORT: process.env.PORT ?? "0",
       BACKENDS: backend,
       [`${backend.toUpperCase()}_CLIENT_TOKENS`]: token,
@@ -55,8 +87,9 @@ async function startAllInOne(): Promise<{ url: string; stop: () => Promise<void>
     child.stderr.on("data", (chunk: Buffer) => {
       log.write(chunk);
       seen += chunk.toString();
-      const match = /controller listening .*port=(\d+)/.exec(seen);
-      if (match) resolve(Number(match[1]));
+      // The log is JSON lines (`"port":N,…,"msg":"controller listening"`) or pretty (`controller listening … port=N`).
+      const match = /"port":(\d+)[^\n]*"msg":"controller listening"|controller listening .*port=(\d+)/.exec(seen);
+      if (match) resolve(Number(match[1] ?? match[2]));
     });
     child.once("exit", (code) => reject(new Error(`all-in-one exited with ${code}; see ${logFile}`)));
   });
@@ -103,10 +136,21 @@ function listFiles(dir: string): string[] {
   }
 }
 
+let agentConfigFile: string | undefined;
+
 async function main(): Promise<number> {
+  const driverIndex = process.argv.indexOf("--driver");
+  const driver = driverIndex >= 0 ? process.argv[driverIndex + 1] : undefined;
+  if (driver !== undefined && driver !== "docker" && driver !== "kubernetes")
+    throw new Error(`--driver must be docker or kubernetes, got ${driver}`);
+  const kubernetes = driver === "kubernetes" ? await startKubernetes() : undefined;
+  agentConfigFile = kubernetes?.configFile;
   const study = prepareStudy();
   say(`example study: ${path.relative(root, study.repo)} @ ${study.commit.slice(0, 12)}`);
-  const server = await startAllInOne();
+  const server = await startAllInOne().catch(async (error: unknown) => {
+    await kubernetes?.stop();
+    throw error;
+  });
   try {
     const rapId = randomBytes(8).toString("hex");
     const workspace = "example";
@@ -159,6 +203,7 @@ async function main(): Promise<number> {
     }
   } finally {
     await server.stop();
+    await kubernetes?.stop();
   }
 }
 
