@@ -16,6 +16,7 @@ import { ProjectSource } from "./git/project-source.js";
 import type { Job } from "./jobs/job.js";
 import type { Logger } from "./logger.js";
 import { JobEvents } from "./rap/job-events.js";
+import { renderJob, type RenderedJob } from "./rap/rendered-job.js";
 import { handleRest } from "./rest/rest-gateway.js";
 import { sendJson } from "./rest/http-io.js";
 import { adminService } from "./rpc/admin-service.js";
@@ -47,7 +48,7 @@ export class ControllerApp {
     private readonly stopScheduler: AbortController,
     readonly port: number,
     /** Job changes as WatchJobs streams them (tests watch its subscribers come and go). */
-    readonly jobEvents: JobEvents,
+    readonly jobEvents: JobEvents<RenderedJob>,
   ) {}
 
   static async start(options: ControllerOptions): Promise<ControllerApp> {
@@ -56,7 +57,9 @@ export class ControllerApp {
     const tasks = new TaskStore(db);
     const sessions = new SessionRegistry(tasks);
     const backendsToPush = new Set<string>();
-    const jobEvents = new JobEvents();
+    // Rendered from the deps, which exist by the time the first change is delivered.
+    const holder: { deps?: ControllerDeps } = {};
+    const jobEvents = new JobEvents<RenderedJob>((job) => renderJob(holder.deps!, job));
     const published: ChangeSink = {
       jobChanged: (job: Job) => jobEvents.publish(job),
       tasksChanged: (backend) => {
@@ -71,7 +74,6 @@ export class ControllerApp {
       },
     };
     // The scheduler and the deps refer to each other; the scheduler reads deps lazily.
-    const holder: { deps?: ControllerDeps } = {};
     // Resource weights are read once, here: a restart reloads an edited weights file.
     const weights = loadResourceWeights(
       config.workdir,
