@@ -31,6 +31,10 @@ export class Agent {
   private readonly stopTasks = new AbortController();
   readonly outbox: Outbox;
   private state: AgentState = "starting";
+  /** Told of every state change (metrics count reconnects from it). */
+  onStateChange: ((state: AgentState) => void) | undefined;
+  /** Told when a job task's handler starts; the function it returns is called when the handler ends. */
+  onJobTask: ((task: Task, job: JobDefinition) => () => void) | undefined;
 
   private readonly databaseTasks: DatabaseTaskRunner;
 
@@ -57,6 +61,7 @@ export class Agent {
     if (state === this.state) return;
     this.log.info("agent state changed", { from: this.state, to: state });
     this.state = state;
+    this.onStateChange?.(state);
   }
 
   /**
@@ -176,9 +181,11 @@ export class Agent {
         }
       }
     };
+    const handled = this.onJobTask?.(task, job);
     const done = retrying().finally(() => {
       this.stopTasks.signal.removeEventListener("abort", abort);
       this.running.delete(task.id);
+      handled?.();
     });
     this.running.set(task.id, { jobId: job.id, controller, done });
   }

@@ -1,13 +1,18 @@
 /** Runs one agent until the signal aborts (used by agent/main.ts and the all-in-one mode). */
-import { Agent } from "./agent.js";
+import type { TracerProvider } from "@opentelemetry/api";
 import type { AgentConfig } from "./config.js";
 import { createExecutor } from "./executor-factory.js";
 import { serveAgentLocal } from "./local/serve-agent-local.js";
 import type { Logger } from "./logger.js";
+import { observedAgent } from "./telemetry/agent-telemetry.js";
 
-export async function runAgent(config: AgentConfig, log: Logger, signal: AbortSignal): Promise<void> {
-  const executor = createExecutor(config, log);
-  const agent = new Agent(config, executor, log);
+export async function runAgent(
+  config: AgentConfig,
+  log: Logger,
+  signal: AbortSignal,
+  tracerProvider?: TracerProvider,
+): Promise<void> {
+  const { agent, executor, server } = await observedAgent(config, createExecutor(config, log), log, tracerProvider);
   log.info("agent starting", {
     backend: config.backend,
     agent_id: config.agentId,
@@ -34,5 +39,6 @@ export async function runAgent(config: AgentConfig, log: Logger, signal: AbortSi
   } finally {
     await local?.close();
     await agent.close();
+    await server?.close();
   }
 }

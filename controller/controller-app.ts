@@ -32,12 +32,20 @@ import { FlagStore } from "./store/flag-store.js";
 import { JobStore } from "./store/job-store.js";
 import { openDatabase } from "./store/open-database.js";
 import { TaskStore } from "./store/task-store.js";
+import { ControllerMetrics } from "./telemetry/controller-metrics.js";
+import { ControllerTelemetry } from "./telemetry/controller-telemetry.js";
+import { countRequests, serveMetrics } from "./telemetry/http-metrics.js";
+import type { JobSpanIds } from "./telemetry/job-span-ids.js";
+import { JobTracing } from "./telemetry/job-tracing.js";
+import type { TracerProvider } from "@opentelemetry/api";
 
 export interface ControllerOptions {
   readonly config: ControllerConfig;
   readonly log: Logger;
   /** Migrate a missing or old database at start (all-in-one, tests) instead of refusing to start. */
   readonly autoMigrate: boolean;
+  /** Where job traces go (built with JobSpanIds so JOB root spans keep their stored ids); none: no traces. */
+  readonly tracing?: { readonly provider: TracerProvider; readonly ids: JobSpanIds };
 }
 
 export class ControllerApp {
@@ -49,19 +57,37 @@ export class ControllerApp {
     readonly port: number,
     /** Job changes as WatchJobs streams them (tests watch its subscribers come and go). */
     readonly jobEvents: JobEvents<RenderedJob>,
+    /** Metrics (and traces) of this controller. */
+    readonly telemetry: ControllerTelemetry,
   ) {}
 
   static async start(options: ControllerOptions): Promise<ControllerApp> {
     const { config, log } = options;
     const db = openDatabase(config.databasePath, { autoMigrate: options.autoMigrate });
     const tasks = new TaskStore(db);
-    const sessions = new SessionRegistry(tasks);
+    const flags = new FlagStore(db);
+    const clock = { nowMs: () => Date.now() };
+    // Built first: the session registry and every hook below report to it.
+    const holder: { deps?: ControllerDeps; sessions?: SessionRegistry } = {};
+    const metrics = new ControllerMetrics({
+      db,
+      backends: config.backends.map((backend) => backend.slug),
+      connectedAgent: (backend) => holder.sessions?.get(backend),
+      flag: (backend, id) => flags.get(backend, id),
+      nowMs: clock.nowMs,
+    });
+    const tracing = options.tracing ? new JobTracing(options.tracing.provider, options.tracing.ids, log) : undefined;
+    const telemetry = new ControllerTelemetry(metrics, clock.nowMs, tracing);
+    const sessions = new SessionRegistry(tasks, (taskId, backend) => telemetry.taskPushed(taskId, backend));
+    holder.sessions = sessions;
     const backendsToPush = new Set<string>();
     // Rendered from the deps, which exist by the time the first change is delivered.
-    const holder: { deps?: ControllerDeps } = {};
     const jobEvents = new JobEvents<RenderedJob>((job) => renderJob(holder.deps!, job));
     const published: ChangeSink = {
-      jobChanged: (job: Job) => jobEvents.publish(job),
+      jobChanged: (job: Job, previous?: Job) => {
+        jobEvents.publish(job);
+        if (previous) telemetry.jobChanged(job, previous);
+      },
       tasksChanged: (backend) => {
         // Pushed after the current transaction has committed, never from inside it.
         if (backendsToPush.size === 0) {
@@ -83,8 +109,8 @@ export class ControllerApp {
     // Writers other than the scheduler (admin commands, scheduled tasks) report through this sink,
     // so the scheduler hears of the jobs they change.
     const sink: ChangeSink = {
-      jobChanged: (job) => {
-        published.jobChanged(job);
+      jobChanged: (job, previous) => {
+        published.jobChanged(job, previous);
         scheduler.jobStored(job);
       },
       tasksChanged: (backend) => published.tasksChanged(backend),
@@ -94,7 +120,7 @@ export class ControllerApp {
       db,
       jobs: new JobStore(db),
       tasks,
-      flags: new FlagStore(db),
+      flags,
       projects: new ProjectSource({
         allowLocalGitRepos: config.allowLocalGitRepos,
         allowedGithubOrgs: config.allowedGithubOrgs,
@@ -110,9 +136,10 @@ export class ControllerApp {
         privateRepoAccessToken: config.privateRepoAccessToken,
         env: config.childEnv,
       }),
-      clock: { nowMs: () => Date.now() },
+      clock,
       scheduler,
       log,
+      telemetry,
     };
     holder.deps = deps;
     const ready = deps;
@@ -125,6 +152,7 @@ export class ControllerApp {
       },
       readMaxBytes: config.maxRequestBodyBytes,
       fallback: (request, response) => {
+        if (serveMetrics(metrics, request, response)) return;
         handleRest(ready, request, response).then(
           (handled) => {
             if (!handled) sendJson(response, 404, { error: "Not found", details: `No such path: ${request.url ?? ""}` });
@@ -137,7 +165,7 @@ export class ControllerApp {
         );
       },
     });
-    const server = createOnePortServer(handler);
+    const server = createOnePortServer(countRequests(metrics, handler));
     await new Promise<void>((resolve, reject) => {
       server.server.once("error", reject);
       server.server.listen(config.port, config.host, () => resolve());
@@ -153,7 +181,7 @@ export class ControllerApp {
     stopScheduler.signal.addEventListener("abort", () => scheduledTasks.stop(), { once: true });
     scheduler.start(stopScheduler.signal);
     log.info("controller listening", { host: config.host, port, backends: config.backends.map((b) => b.slug).join(",") });
-    return new ControllerApp(ready, sessions, server, stopScheduler, port, jobEvents);
+    return new ControllerApp(ready, sessions, server, stopScheduler, port, jobEvents, telemetry);
   }
 
   async stop(): Promise<void> {

@@ -7,6 +7,7 @@ import type { Logger } from "./logger.js";
 import type { FlagStore } from "./store/flag-store.js";
 import type { JobStore } from "./store/job-store.js";
 import type { TaskStore } from "./store/task-store.js";
+import type { TelemetryHooks } from "./telemetry/telemetry-hooks.js";
 
 export interface Clock {
   nowMs(): number;
@@ -37,4 +38,6 @@ export interface ControllerDeps {
   readonly clock: Clock;
   readonly scheduler: SchedulerHandle;
   readonly log: Logger;
+  /** Metrics, traces and job history; absent in unit tests. */
+  readonly telemetry?: TelemetryHooks;
 }

@@ -1,15 +1,15 @@
 /** Runs the controller until the signal aborts (used by controller/main.ts and the all-in-one mode). */
 import type { ControllerConfig } from "./config.js";
-import { ControllerApp } from "./controller-app.js";
+import { ControllerApp, type ControllerOptions } from "./controller-app.js";
 import type { Logger } from "./logger.js";
 
 export async function runController(
   config: ControllerConfig,
   log: Logger,
   signal: AbortSignal,
-  options: { autoMigrate: boolean; onListening?: (app: ControllerApp) => void },
+  options: { autoMigrate: boolean; onListening?: (app: ControllerApp) => void; tracing?: ControllerOptions["tracing"] },
 ): Promise<void> {
-  const app = await ControllerApp.start({ config, log, autoMigrate: options.autoMigrate });
+  const app = await ControllerApp.start({ config, log, autoMigrate: options.autoMigrate, tracing: options.tracing });
   options.onListening?.(app);
   await new Promise<void>((resolve) => {
     if (signal.aborted) resolve();

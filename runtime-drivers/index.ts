@@ -5,6 +5,7 @@
  */
 export type {
   DatabaseCheckRequest,
+  DriverMetrics,
   DatabaseCheckResults,
   Executor,
   ExecutorFailure,

@@ -161,3 +161,12 @@ export interface Executor {
   /** Whether the job has a running container right now. */
   isRunning?(jobId: string, signal: AbortSignal): Promise<boolean>;
 }
+
+/**
+ * Counters a driver may bump for its own events (the agent backs them with Prometheus metrics);
+ * drivers never import a metrics library. Names are the driver's own, without prefix, e.g. the
+ * Kubernetes driver's `kubernetes_job_create_calls`.
+ */
+export interface DriverMetrics {
+  count(name: string, labels?: Readonly<Record<string, string>>): void;
+}

@@ -11,6 +11,7 @@ import type { CommandKit } from "../cli-program.js";
 import type { CliRuntime } from "../cli-runtime.js";
 import { loadAllInOneConfig } from "../config.js";
 import { agentLogger, controllerLogger } from "../loggers.js";
+import { agentTracing, controllerTracing } from "../tracing.js";
 
 // The services are loaded only when one runs: every other command (and --help) starts faster.
 const controllerService = () => import("../../controller/service.js");
@@ -28,48 +29,60 @@ Configuration comes from the environment (docs/configuration.md lists every vari
 async function allInOne(runtime: CliRuntime): Promise<number> {
   const [{ runController }, { runAgent }] = await Promise.all([controllerService(), agentService()]);
   const config = loadAllInOneConfig(runtime.env);
-  const log = controllerLogger(config.controller, { component: "controller" });
+  const tracing = controllerTracing(runtime.env, config.controller);
+  const log = controllerLogger(config.controller, { component: "controller" }, tracing?.secrets);
   const signal = runtime.stopSignal((message) => log.info(message));
   const agentStop = new AbortController();
   signal.addEventListener("abort", () => agentStop.abort(), { once: true });
   let agentRun: Promise<void> | undefined;
+  let stopAgentTracing: (() => Promise<void>) | undefined;
   await runController(config.controller, log, signal, {
     autoMigrate: true,
+    tracing,
     onListening: (app) => {
       const agentConfig = config.agent(app.port);
-      const agentLog = agentLogger(agentConfig, { component: "agent", backend: agentConfig.backend });
-      agentRun = runAgent(agentConfig, agentLog, agentStop.signal).catch((error: unknown) => {
+      const agentTraces = agentTracing(runtime.env, agentConfig);
+      stopAgentTracing = agentTraces ? () => agentTraces.shutdown() : undefined;
+      const agentLog = agentLogger(agentConfig, { component: "agent", backend: agentConfig.backend }, agentTraces?.secrets);
+      agentRun = runAgent(agentConfig, agentLog, agentStop.signal, agentTraces?.provider).catch((error: unknown) => {
         agentLog.error("agent stopped", { error });
       });
     },
   });
   agentStop.abort();
   await agentRun;
+  // Spans still batched are sent before the process exits.
+  await Promise.all([tracing?.shutdown(), stopAgentTracing?.()]);
   return EXIT_OK;
 }
 
 async function controller(runtime: CliRuntime): Promise<number> {
   const { runController } = await controllerService();
   const config = loadControllerConfig(runtime.env);
-  const log = controllerLogger(config, {});
+  const tracing = controllerTracing(runtime.env, config);
+  const log = controllerLogger(config, {}, tracing?.secrets);
   await runController(
     config,
     log,
     runtime.stopSignal((m) => log.info(m)),
-    { autoMigrate: false },
+    { autoMigrate: false, tracing },
   );
+  await tracing?.shutdown();
   return EXIT_OK;
 }
 
 async function agent(runtime: CliRuntime): Promise<number> {
   const { runAgent } = await agentService();
   const config = loadAgentConfig(runtime.env);
-  const log = agentLogger(config, { backend: config.backend });
+  const tracing = agentTracing(runtime.env, config);
+  const log = agentLogger(config, { backend: config.backend }, tracing?.secrets);
   await runAgent(
     config,
     log,
     runtime.stopSignal((m) => log.info(m)),
+    tracing?.provider,
   );
+  await tracing?.shutdown();
   return EXIT_OK;
 }
 

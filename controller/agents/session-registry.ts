@@ -16,7 +16,11 @@ export class BackendBusyError extends Error {
 export class SessionRegistry {
   private readonly sessions = new Map<string, AgentSession>();
 
-  constructor(private readonly tasks: TaskStore) {}
+  constructor(
+    private readonly tasks: TaskStore,
+    /** Told of each task sent (dispatch latency is measured from here). */
+    private readonly onPushed?: (taskId: string, backend: string) => void,
+  ) {}
 
   register(session: AgentSession): void {
     const { backend, agentId } = session.identity;
@@ -55,6 +59,7 @@ export class SessionRegistry {
       if (session.pushedTaskIds.has(task.id)) continue;
       session.pushedTaskIds.add(task.id);
       session.send(create(ConnectResponseSchema, { message: { case: "task", value: taskToProto(task) } }));
+      this.onPushed?.(task.id, backend);
     }
   }
 }

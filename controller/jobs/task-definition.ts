@@ -37,6 +37,8 @@ export interface JobDefinition {
   readonly cpuCount: string;
   readonly memoryLimit: string;
   readonly level4FileTypes: readonly string[];
+  /** The job's W3C trace context, so the agent's spans join its trace (absent in older tasks). */
+  readonly traceContext?: Readonly<Record<string, string>>;
 }
 
 /** A DBSTATUS or DBDATACHECK check. */

@@ -63,6 +63,7 @@ function handleRequest(deps: ControllerDeps, session: AgentSession, request: Con
           const fresh = deps.tasks.recordReport(report, Math.floor(deps.clock.nowMs() / 1000));
           // A DBSTATUS result sets the backend's maintenance mode in the same transaction.
           if (fresh && task.type === "dbstatus") applyDatabaseStatus(deps, task.backend, report.result);
+          deps.telemetry?.taskUpdated(report.taskId, task.type, task.backend, fresh, report.timestampNs);
           return fresh;
         })()
       ) {
@@ -131,6 +132,7 @@ export function agentService(deps: ControllerDeps, registry: SessionRegistry): S
         throw error;
       }
       const log = deps.log.child({ backend, agent: hello.agentId, session: session.identity.sessionId });
+      deps.telemetry?.agentConnected(backend);
       log.info("agent connected", { version: hello.version, driver: hello.driver, in_flight: hello.inFlight.length });
       recordSeen(deps, session);
       session.send(

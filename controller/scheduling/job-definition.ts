@@ -83,6 +83,7 @@ export function buildJobDefinition(job: Job, context: DefinitionContext): JobDef
     cpuCount: context.backend.jobCpuCount,
     memoryLimit: context.backend.jobMemoryLimit,
     level4FileTypes: [...LEVEL4_FILE_TYPES],
+    traceContext: { ...job.traceContext },
   };
 }
 

@@ -10,8 +10,8 @@ import type { StatusCode } from "../jobs/status.js";
 import { buildJobDefinition, type DefinitionContext } from "./job-definition.js";
 
 export interface ChangeSink {
-  /** A job's stored status changed. */
-  jobChanged(job: Job): void;
+  /** A job's stored status changed (`previous`: what it was, when its status code changed). */
+  jobChanged(job: Job, previous?: Job): void;
   /** The backend has new active tasks to push, or tasks were deactivated. */
   tasksChanged(backend: string): void;
 }
@@ -38,7 +38,7 @@ export function setCode(
     throw new Error(`job ${job.id} changed underneath the scheduler (expected ${job.statusCode})`);
   }
   deps.log.info(message, { status: code, workspace: job.workspace, action: job.action, job_id: job.id, rap_id: job.rapId });
-  sink.jobChanged(change.job);
+  sink.jobChanged(change.job, job);
   return change.job;
 }
 

@@ -57,8 +57,8 @@ export class Scheduler implements SchedulerHandle {
     private readonly options: SchedulerOptions = {},
   ) {
     this.ownSink = {
-      jobChanged: (job) => {
-        sink.jobChanged(job);
+      jobChanged: (job, previous) => {
+        sink.jobChanged(job, previous);
         this.jobStored(job);
       },
       tasksChanged: (backend) => sink.tasksChanged(backend),

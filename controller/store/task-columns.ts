@@ -33,6 +33,7 @@ const jobDefinition = z.strictObject({
   cpuCount: z.string(),
   memoryLimit: z.string(),
   level4FileTypes: strings,
+  traceContext: z.record(z.string(), z.string()).optional(),
 });
 
 const databaseTaskDefinition = z.strictObject({

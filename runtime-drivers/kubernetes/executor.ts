@@ -528,10 +528,31 @@ export class KubernetesExecutor implements Executor {
     );
     if (knownName) names.add(knownName);
     for (const name of names) await this.deleteJobAndPods(name, signal);
+    // Pods stop asynchronously: removing the volume under a container still writing to it fails.
+    await this.podsGone(names, signal, 30_000);
     await rm(this.volumeDir({ id: jobId }), { recursive: true, force: true });
     await rm(path.join(this.options.layout.volumesDir, jobStateRootSubPath(jobId)), { recursive: true, force: true });
     await rm(path.join(this.options.layout.tempDir, "kubernetes", jobId), { recursive: true, force: true });
     await this.metrics.forget(jobId);
+  }
+
+  /** Resolves once the informer has seen every pod of these Jobs go (or after `timeoutMs`). */
+  private async podsGone(names: ReadonlySet<string>, signal: AbortSignal, timeoutMs: number): Promise<void> {
+    const remaining = () => [...names].some((name) => this.podsOf(name).length > 0);
+    if (!remaining()) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        unsubscribe();
+        signal.removeEventListener("abort", done);
+        resolve();
+      };
+      const unsubscribe = this.pods.subscribe(() => {
+        if (!remaining()) done();
+      });
+      const timer = setTimeout(done, timeoutMs);
+      signal.addEventListener("abort", done, { once: true });
+    });
   }
 
   async listJobIds(signal: AbortSignal): Promise<string[]> {

@@ -182,7 +182,7 @@ export function nextDeadlineMs(
 
 export function formatEvents(events: readonly KubeObject[]): string {
   const lines = events
-    .filter((event) => event.type === "Warning" || event.reason)
+    .filter((event) => event.type === "Warning")
     .slice(-10)
     .map((event) => `${event.involvedObject?.kind ?? ""} ${event.reason ?? ""}: ${event.message ?? ""}`.trim());
   return lines.length > 0 ? `\nEvents:\n${lines.map((line) => `  ${line}`).join("\n")}` : "";

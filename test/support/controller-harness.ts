@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { loadControllerConfig } from "../../controller/config.js";
-import { ControllerApp } from "../../controller/controller-app.js";
+import { ControllerApp, type ControllerOptions } from "../../controller/controller-app.js";
 import { createLogger, type Logger } from "../../controller/logger.js";
 
 export const CLIENT_TOKEN = "client-token-test";
@@ -31,7 +31,13 @@ export function quietLogger(): Logger {
 }
 
 export async function startController(
-  options: { env?: Record<string, string>; workdir?: string; port?: number; log?: Logger } = {},
+  options: {
+    env?: Record<string, string>;
+    workdir?: string;
+    port?: number;
+    log?: Logger;
+    tracing?: ControllerOptions["tracing"];
+  } = {},
 ): Promise<ControllerHarness> {
   const workdir = options.workdir ?? mkdtempSync(path.join(tmpdir(), "rap-controller-"));
   const config = loadControllerConfig({
@@ -48,7 +54,12 @@ export async function startController(
     ALLOW_LOCAL_GIT_REPOS: "true",
     ...options.env,
   });
-  const app = await ControllerApp.start({ config, log: options.log ?? quietLogger(), autoMigrate: true });
+  const app = await ControllerApp.start({
+    config,
+    log: options.log ?? quietLogger(),
+    autoMigrate: true,
+    tracing: options.tracing,
+  });
   let stopped = false;
   const stop = async () => {
     if (stopped) return;

@@ -10,6 +10,7 @@ import { stringify } from "yaml";
 import { jobName } from "../../../runtime-drivers/kubernetes/names.js";
 import type { ContractRuntime } from "../../drivers/driver-contract.js";
 import { STANDIN_IMAGE_MAP, standinImage } from "../standin-images.js";
+import { waitFor } from "../wait-for.js";
 import { FakeCluster } from "./fake-cluster.js";
 
 export const NAMESPACE = "rap-test";
@@ -71,7 +72,14 @@ export async function startKubernetesTestEnvironment(): Promise<KubernetesTestEn
 export async function assertNothingLeft(env: KubernetesTestEnvironment): Promise<void> {
   const jobs = env.cluster.list("jobs", NAMESPACE, MANAGED).map((job) => job.metadata.name);
   const pods = env.cluster.list("pods", NAMESPACE, MANAGED).map((pod) => pod.metadata.name);
-  const containers = (await env.cluster.containers()).map((container) => container.pod);
+  // The kubelet removes a deleted pod's container just after the pod object goes: allow it that.
+  const containers = await waitFor(
+    async () => {
+      const found = (await env.cluster.containers()).map((container) => container.pod);
+      return found.filter((pod) => !pods.includes(pod)).length === 0 && found;
+    },
+    { timeoutMs: 15_000, message: "deleted pods' containers to be removed" },
+  ).catch(async () => (await env.cluster.containers()).map((container) => container.pod));
   const list = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []);
   const volumes = list(env.volumesDir).filter((name) => name !== ".rap-runner");
   const state = list(path.join(env.volumesDir, ".rap-runner"));

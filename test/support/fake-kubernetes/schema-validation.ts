@@ -4,12 +4,19 @@
  * 1.33's OpenAPI: it has 1.33's `stopSignal` and lacks 1.34's `hostnameOverride`), plus the
  * DNS-1123 name rule the schemas do not express. A failure is the API's 422 Invalid.
  */
+import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { Job } from "kubernetes-models/batch/v1/Job";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
+import { Role } from "kubernetes-models/rbac.authorization.k8s.io/v1/Role";
+import { RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding";
+import { StorageClass } from "kubernetes-models/storage.k8s.io/v1/StorageClass";
+import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { Event } from "kubernetes-models/v1/Event";
+import { Namespace } from "kubernetes-models/v1/Namespace";
 import { PersistentVolumeClaim } from "kubernetes-models/v1/PersistentVolumeClaim";
 import { Pod } from "kubernetes-models/v1/Pod";
 import { Secret } from "kubernetes-models/v1/Secret";
+import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 
 export const SCHEMA_SOURCE = "kubernetes-models 4.5.1 (Kubernetes 1.33 OpenAPI)";
 
@@ -21,7 +28,17 @@ const MODELS: Readonly<Record<string, (data: never) => Validatable>> = {
   NetworkPolicy: (data) => new NetworkPolicy(data),
   Event: (data) => new Event(data),
   Secret: (data) => new Secret(data),
+  // The kinds deploy/kubernetes/ holds, validated by the deploy manifest tests.
+  Namespace: (data) => new Namespace(data),
+  ServiceAccount: (data) => new ServiceAccount(data),
+  Role: (data) => new Role(data),
+  RoleBinding: (data) => new RoleBinding(data),
+  StorageClass: (data) => new StorageClass(data),
+  ConfigMap: (data) => new ConfigMap(data),
+  Deployment: (data) => new Deployment(data),
 };
+
+export const VALIDATED_KINDS: readonly string[] = Object.keys(MODELS);
 
 const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
