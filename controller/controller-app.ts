@@ -16,6 +16,7 @@ import { ProjectSource } from "./git/project-source.js";
 import type { Job } from "./jobs/job.js";
 import type { Logger } from "./logger.js";
 import { JobEvents } from "./rap/job-events.js";
+import { renderJob, type RenderedJob } from "./rap/rendered-job.js";
 import { handleRest } from "./rest/rest-gateway.js";
 import { sendJson } from "./rest/http-io.js";
 import { adminService } from "./rpc/admin-service.js";
@@ -55,7 +56,7 @@ export class ControllerApp {
     private readonly stopScheduler: AbortController,
     readonly port: number,
     /** Job changes as WatchJobs streams them (tests watch its subscribers come and go). */
-    readonly jobEvents: JobEvents,
+    readonly jobEvents: JobEvents<RenderedJob>,
     /** Metrics (and traces) of this controller. */
     readonly telemetry: ControllerTelemetry,
   ) {}
@@ -80,7 +81,8 @@ export class ControllerApp {
     const sessions = new SessionRegistry(tasks, (taskId, backend) => telemetry.taskPushed(taskId, backend));
     holder.sessions = sessions;
     const backendsToPush = new Set<string>();
-    const jobEvents = new JobEvents();
+    // Rendered from the deps, which exist by the time the first change is delivered.
+    const jobEvents = new JobEvents<RenderedJob>((job) => renderJob(holder.deps!, job));
     const published: ChangeSink = {
       jobChanged: (job: Job, previous?: Job) => {
         jobEvents.publish(job);

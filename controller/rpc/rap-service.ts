@@ -19,6 +19,7 @@ import { cancelJobs } from "../rap/cancel-jobs.js";
 import { authenticateClient } from "../rap/client-auth.js";
 import { createJobs } from "../rap/create-jobs.js";
 import type { JobEvents } from "../rap/job-events.js";
+import type { RenderedJob } from "../rap/rendered-job.js";
 import { jobsStatus } from "../rap/jobs-status.js";
 import { cancelResponse, createResponse, type RapResponse } from "../rap/rap-responses.js";
 import type { Schema } from "../rest/json-schema.js";
@@ -53,7 +54,7 @@ function unlessError(response: RapResponse): RapResponse["body"] {
   return response.body;
 }
 
-export function rapService(deps: ControllerDeps, events: JobEvents): ServiceImpl<typeof RapService> {
+export function rapService(deps: ControllerDeps, events: JobEvents<RenderedJob>): ServiceImpl<typeof RapService> {
   return {
     getBackendStatus(_request, context) {
       const statuses = backendsStatus(deps, backendsOf(deps, context));

@@ -4,9 +4,9 @@
  * polls. Scoped as rap/status is: only jobs on the token's backends.
  */
 import type { ControllerDeps } from "../deps.js";
-import type { Job } from "../jobs/job.js";
 import type { JobEvents } from "../rap/job-events.js";
-import { jobsStatus, toApiJob, type ApiJob } from "../rap/jobs-status.js";
+import { jobsStatus, type ApiJob } from "../rap/jobs-status.js";
+import type { RenderedJob } from "../rap/rendered-job.js";
 
 export interface JobsUpdate {
   readonly jobs: readonly ApiJob[];
@@ -15,19 +15,20 @@ export interface JobsUpdate {
 
 export async function* watchJobs(
   deps: ControllerDeps,
-  events: JobEvents,
+  events: JobEvents<RenderedJob>,
   backends: readonly string[],
   rapIds: readonly string[],
   signal: AbortSignal,
 ): AsyncGenerator<JobsUpdate> {
   const wanted = new Set(rapIds);
-  const changed = new Map<string, Job>();
+  const changed = new Map<string, RenderedJob>();
   let closed = false;
   let wake: (() => void) | undefined;
   // Subscribed before the first snapshot is read, so no change can fall between the two.
   const unsubscribe = events.subscribe({
+    rapIds: wanted,
     jobsChanged: (jobs) => {
-      for (const job of jobs) if (wanted.has(job.rapId) && backends.includes(job.backend)) changed.set(job.id, job);
+      for (const rendered of jobs) if (backends.includes(rendered.job.backend)) changed.set(rendered.job.id, rendered);
       if (changed.size > 0) wake?.();
     },
     closed: () => {
@@ -47,14 +48,10 @@ export async function* watchJobs(
       wake = undefined;
       if (closed || signal.aborted) return;
       const jobs: ApiJob[] = [];
-      for (const id of changed.keys()) {
-        const stored = deps.jobs.get(id);
-        if (!stored) continue;
-        const job = toApiJob(deps, stored);
-        const text = JSON.stringify(job);
-        if (sent.get(id) === text) continue;
-        sent.set(id, text);
-        jobs.push(job);
+      for (const [id, rendered] of changed) {
+        if (sent.get(id) === rendered.text) continue;
+        sent.set(id, rendered.text);
+        jobs.push(rendered.api);
       }
       changed.clear();
       if (jobs.length > 0) yield { jobs, unrecognisedRapIds: [] };
