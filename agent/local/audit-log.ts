@@ -28,10 +28,13 @@ export class AuditLog {
   /** Appends one line; lines are written in call order. */
   write(entry: AuditEntry): Promise<void> {
     const line = `${JSON.stringify(entry)}\n`;
-    this.writing = this.writing.then(async () => {
-      await mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
-      await appendFile(this.file, line, { mode: 0o600 });
-    });
+    // A failed write fails its own session (exec is refused) but not every later one.
+    this.writing = this.writing
+      .catch(() => undefined)
+      .then(async () => {
+        await mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
+        await appendFile(this.file, line, { mode: 0o600 });
+      });
     return this.writing;
   }
 }

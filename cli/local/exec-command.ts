@@ -39,9 +39,12 @@ export async function runExec(options: ExecOptions, terminal: ExecTerminal, sign
   );
   const onInput = (data: Buffer) => requests.push(create(ExecRequestSchema, { message: { case: "input", value: data } }));
   const onResize = () => requests.push(create(ExecRequestSchema, { message: { case: "resize", value: size() } }));
+  // Piped input that ends is an end of file for the program, as Ctrl-D is at a terminal.
+  const onEnd = () => requests.push(create(ExecRequestSchema, { message: { case: "input", value: Buffer.from([4]) } }));
   const raw = stdin.isTTY === true;
   if (raw) stdin.setRawMode(true);
   stdin.on("data", onInput);
+  if (!raw) stdin.once("end", onEnd);
   stdin.resume();
   stdout.on("resize", onResize);
   let code = 1;
@@ -59,6 +62,7 @@ export async function runExec(options: ExecOptions, terminal: ExecTerminal, sign
     requests.end();
     stdout.off("resize", onResize);
     stdin.off("data", onInput);
+    stdin.off("end", onEnd);
     if (raw) stdin.setRawMode(false);
     stdin.pause();
   }

@@ -158,11 +158,12 @@ async function runIn(
 
   const log = stderrLogger(io, config.debug);
   const { executor, runner } = createExecutor(layout, plan.pipeline, options, config, log);
-  const info = await runner.run(options.driver, ["info", "--format", "{{.ServerVersion}}"], { signal, timeoutMs: 30_000 });
+  // `version` talks to the engine (docker's daemon, podman's storage) and prints little.
+  const info = await runner.run(options.driver, ["version"], { signal, timeoutMs: 30_000 });
   if (info.exitCode !== 0) {
     output.error(
       "RuntimeUnavailable",
-      `${options.driver} is not answering (\`${options.driver} info\` failed): ${info.stderr.trim()}`,
+      `${options.driver} is not answering (\`${options.driver} version\` failed): ${info.stderr.trim()}`,
     );
     return 1;
   }

@@ -51,7 +51,10 @@ describe("service commands' --help starts nothing and writes nothing", () => {
     const result = await rapIn(dir, [command, "--help"]);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe("");
-    expect(result.stdout).toMatch(new RegExp(`^Usage: rap ${command} \\[options\\]\\n\\n`));
+    // `rap agent` also has a subcommand (`rap agent status`).
+    expect(result.stdout).toMatch(
+      new RegExp(`^Usage: rap ${command} \\[options\\]${command === "agent" ? " \\[command\\]" : ""}\\n\\n`),
+    );
     expect(result.stdout).not.toContain("listening");
     expect(readdirSync(dir)).toEqual([]);
   });

@@ -160,6 +160,17 @@ describe("rap run", () => {
     expect(readTree(path.join(study, "output"))).toEqual(backend.outputs);
   });
 
+  it("runs the same study with podman (--driver podman)", async () => {
+    const study = copyStudyDir(EXAMPLE);
+    const result = await runRap(["run", "run_all", "--json", "--driver", "podman"], { cwd: study });
+    expect([result.exitCode, result.stderr]).toEqual([0, ""]);
+    expect(summaryOf(result.stdout).map((job) => [job.action, job.status_code])).toEqual([
+      ["generate_dataset", "succeeded"],
+      ["summarise", "succeeded"],
+    ]);
+    expect(readFileSync(path.join(study, "output/summary_by_sex.csv"), "utf8")).toBe("sex,count\nF,50\nM,50\n");
+  });
+
   it("reports an invalid project.yaml with upstream's message and exit 1, running nothing", async () => {
     const study = createStudyDir({ "project.yaml": 'version: "5.0"\nactions:\n  a:\n    run: python:v2 x.sh\n' });
     const result = await runRap(["run", "a"], { cwd: study });
