@@ -7,7 +7,11 @@ import type { AddressInfo } from "node:net";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { AdminService } from "../gen/admin/v1/admin_pb.js";
 import { AgentService } from "../gen/agent/v1/agent_pb.js";
+import { DashboardService } from "../gen/dashboard/v1/dashboard_pb.js";
 import { RapService } from "../gen/rap/v1/rap_pb.js";
+import { handleDashboardRequest } from "./dashboard/dashboard-routes.js";
+import { dashboardService } from "./dashboard/dashboard-service.js";
+import { JobHistoryStore } from "./store/job-history-store.js";
 import { SessionRegistry } from "./agents/session-registry.js";
 import type { ControllerConfig } from "./config.js";
 import type { ControllerDeps } from "./deps.js";
@@ -66,6 +70,7 @@ export class ControllerApp {
     const db = openDatabase(config.databasePath, { autoMigrate: options.autoMigrate });
     const tasks = new TaskStore(db);
     const flags = new FlagStore(db);
+    const history = new JobHistoryStore(db);
     const clock = { nowMs: () => Date.now() };
     // Built first: the session registry and every hook below report to it.
     const holder: { deps?: ControllerDeps; sessions?: SessionRegistry } = {};
@@ -86,7 +91,11 @@ export class ControllerApp {
     const published: ChangeSink = {
       jobChanged: (job: Job, previous?: Job) => {
         jobEvents.publish(job);
-        if (previous) telemetry.jobChanged(job, previous);
+        if (previous) {
+          // In the store transaction of the change, so the history never disagrees with the job.
+          history.record(job, previous);
+          telemetry.jobChanged(job, previous);
+        }
       },
       tasksChanged: (backend) => {
         // Pushed after the current transaction has committed, never from inside it.
@@ -148,11 +157,13 @@ export class ControllerApp {
         router.service(RapService, rapService(ready, jobEvents));
         router.service(AgentService, agentService(ready, sessions));
         router.service(AdminService, adminService(ready, { sessions, sink }));
+        router.service(DashboardService, dashboardService({ deps: ready, sessions, events: jobEvents, history }));
         registerReflection(router, [RapService, AgentService, AdminService]);
       },
       readMaxBytes: config.maxRequestBodyBytes,
       fallback: (request, response) => {
         if (serveMetrics(metrics, request, response)) return;
+        if (handleDashboardRequest(request, response, { token: config.dashboardToken, nowMs: clock.nowMs, log })) return;
         handleRest(ready, request, response).then(
           (handled) => {
             if (!handled) sendJson(response, 404, { error: "Not found", details: `No such path: ${request.url ?? ""}` });

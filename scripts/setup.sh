@@ -29,6 +29,8 @@ packages=()
 command -v dockerd >/dev/null 2>&1 || packages+=(docker.io)
 command -v busybox >/dev/null 2>&1 || [ -x /bin/busybox ] || packages+=(busybox-static)
 [ "$want_podman" = 1 ] && ! command -v podman >/dev/null 2>&1 && packages+=(podman)
+# Debian's chromium for the dashboard's browser tests (playwright-core drives it; no browser download).
+[ "$want_podman" = 1 ] && ! command -v chromium >/dev/null 2>&1 && packages+=(chromium)
 # podman's --init needs catatonit, which Debian only recommends.
 [ "$want_podman" = 1 ] && ! command -v catatonit >/dev/null 2>&1 && packages+=(catatonit)
 need_dockerd=0
@@ -87,4 +89,6 @@ if [ "$want_podman" = 1 ] && ! podman run --rm --network none rap-standin/python
     log "podman cannot run a container here, even with scripts/podman-sandbox.conf"
   fi
 fi
+# 6. The dashboard's static files (esbuild bundle the controller serves under /dashboard/).
+npx tsx scripts/build-dashboard.ts >/dev/null
 log "ready"
