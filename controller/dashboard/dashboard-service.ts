@@ -17,6 +17,7 @@ import type { SessionRegistry } from "../agents/session-registry.js";
 import type { ControllerDeps } from "../deps.js";
 import type { Job } from "../jobs/job.js";
 import type { JobEvents } from "../rap/job-events.js";
+import type { RenderedJob } from "../rap/rendered-job.js";
 import type { JobHistoryStore } from "../store/job-history-store.js";
 import { validSession } from "./dashboard-session.js";
 import { dashboardBackend, dashboardJob, matchesText } from "./dashboard-view.js";
@@ -29,7 +30,7 @@ const STATES = new Set(["", "pending", "running", "succeeded", "failed"]);
 export interface DashboardDeps {
   readonly deps: ControllerDeps;
   readonly sessions: SessionRegistry;
-  readonly events: JobEvents;
+  readonly events: JobEvents<RenderedJob>;
   readonly history: JobHistoryStore;
 }
 
@@ -57,8 +58,8 @@ export function dashboardService(view: DashboardDeps): ServiceImpl<typeof Dashbo
       let wake: (() => void) | undefined;
       // Subscribed before the snapshot is read, so no change can fall between the two.
       const unsubscribe = view.events.subscribe({
-        jobsChanged: (jobs) => {
-          for (const job of jobs) if (!request.backend || job.backend === request.backend) changed.set(job.id, job);
+        jobsChanged: (rendered) => {
+          for (const { job } of rendered) if (!request.backend || job.backend === request.backend) changed.set(job.id, job);
           wake?.();
         },
         closed: () => {

@@ -9,8 +9,8 @@
 import type { Job } from "../jobs/job.js";
 
 export interface JobWatcher<Rendered> {
-  /** The RAPs whose jobs this watcher follows. */
-  readonly rapIds: ReadonlySet<string>;
+  /** The RAPs whose jobs this watcher follows; absent: every job (the dashboard's view). */
+  readonly rapIds?: ReadonlySet<string>;
   /** Jobs that changed, as rendered once for every watcher. */
   jobsChanged(jobs: readonly Rendered[]): void;
   /** The hub closed (the controller is stopping). */
@@ -20,6 +20,7 @@ export interface JobWatcher<Rendered> {
 export class JobEvents<Rendered> {
   private readonly watchers = new Set<JobWatcher<Rendered>>();
   private readonly byRapId = new Map<string, Set<JobWatcher<Rendered>>>();
+  private readonly ofEveryJob = new Set<JobWatcher<Rendered>>();
   private pending = new Map<string, Job>();
   private isClosed = false;
 
@@ -32,7 +33,7 @@ export class JobEvents<Rendered> {
 
   /** Records a change; safe to call inside a transaction. */
   publish(job: Job): void {
-    if (this.isClosed || !this.byRapId.has(job.rapId)) return;
+    if (this.isClosed || (this.ofEveryJob.size === 0 && !this.byRapId.has(job.rapId))) return;
     if (this.pending.size === 0) queueMicrotask(() => this.flush());
     this.pending.set(job.id, job);
   }
@@ -44,14 +45,16 @@ export class JobEvents<Rendered> {
       return () => undefined;
     }
     this.watchers.add(watcher);
-    for (const rapId of watcher.rapIds) {
+    if (!watcher.rapIds) this.ofEveryJob.add(watcher);
+    for (const rapId of watcher.rapIds ?? []) {
       let set = this.byRapId.get(rapId);
       if (!set) this.byRapId.set(rapId, (set = new Set()));
       set.add(watcher);
     }
     return () => {
       this.watchers.delete(watcher);
-      for (const rapId of watcher.rapIds) {
+      this.ofEveryJob.delete(watcher);
+      for (const rapId of watcher.rapIds ?? []) {
         const set = this.byRapId.get(rapId);
         set?.delete(watcher);
         if (set?.size === 0) this.byRapId.delete(rapId);
@@ -65,6 +68,7 @@ export class JobEvents<Rendered> {
     this.pending.clear();
     for (const watcher of this.watchers) watcher.closed();
     this.watchers.clear();
+    this.ofEveryJob.clear();
     this.byRapId.clear();
   }
 
@@ -73,8 +77,8 @@ export class JobEvents<Rendered> {
     this.pending = new Map();
     const batches = new Map<JobWatcher<Rendered>, Rendered[]>();
     for (const job of jobs) {
-      const watchers = this.byRapId.get(job.rapId);
-      if (!watchers) continue;
+      const watchers = [...(this.byRapId.get(job.rapId) ?? []), ...this.ofEveryJob];
+      if (watchers.length === 0) continue;
       const rendered = this.render(job);
       if (rendered === undefined) continue;
       for (const watcher of watchers) {
