@@ -23,7 +23,8 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*/;
 function parseValue(text: string, line: string): number {
   if (text === "+Inf") return Infinity;
   if (text === "-Inf") return -Infinity;
-  if (text === "NaN") return NaN;
+  // Prometheus reads NaN in any letter case; prom-client writes an unsampled gauge as "Nan".
+  if (text.toLowerCase() === "nan") return NaN;
   const value = Number(text);
   if (text === "" || Number.isNaN(value)) throw new Error(`bad sample value in: ${line}`);
   return value;
