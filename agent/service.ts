@@ -1,4 +1,4 @@
-/** Runs one agent until the signal aborts (used by agent/main.ts and the all-in-one mode). */
+/** Runs one agent until the signal aborts (used by `rap agent` and `rap all-in-one`, cli/commands/service-commands.ts). */
 import type { TracerProvider } from "@opentelemetry/api";
 import type { AgentConfig } from "./config.js";
 import { createExecutor } from "./executor-factory.js";

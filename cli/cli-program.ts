@@ -9,18 +9,8 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { Command, CommanderError } from "commander";
 import { CliConfigError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from "./cli-errors.js";
 import type { CliRuntime } from "./cli-runtime.js";
+import type { CommandKit } from "./command-kit.js";
 import { COMMAND_GROUPS } from "./command-registry.js";
-
-/** What a command group's `register` receives. */
-export interface CommandKit {
-  readonly runtime: CliRuntime;
-  /** Sets the exit code, for a command built elsewhere that reports its own (e.g. `rap run`). */
-  exit(code: number): void;
-  /** Wraps an action: its returned number is the exit code; errors become messages and codes. */
-  action<A extends unknown[]>(run: (...args: A) => Promise<number> | number): (...args: A) => Promise<void>;
-}
-
-export type RegisterCommands = (program: Command, kit: CommandKit) => void;
 
 function packageVersion(): string {
   const file = path.resolve(import.meta.dirname, "../package.json");

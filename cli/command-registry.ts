@@ -4,11 +4,11 @@
  * examples; the action through `kit.action`, reading configuration only when it runs) and add it
  * here. test/unit/cli/help.test.ts then checks its --help automatically.
  */
-import type { RegisterCommands } from "./cli-program.js";
+import type { RegisterCommands } from "./command-kit.js";
 import { registerAgentLocalCommands } from "./commands/agent-local-commands.js";
 import { registerAgentsCommand } from "./commands/agents-command.js";
 import { registerCompletionCommand } from "./commands/completion-command.js";
-import { registerFlagCommands } from "./commands/flag-commands.js";
+import { registerFlagCommands } from "./commands/flags-command.js";
 import { registerJobCommands } from "./commands/job-commands.js";
 import { registerRebootCommand } from "./commands/reboot-command.js";
 import { registerRunCommand } from "./commands/run-command.js";

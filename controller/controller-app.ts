@@ -1,6 +1,6 @@
 /**
  * The controller service assembled: database, stores, scheduler, agent sessions and the one-port
- * server with the REST gateway, RapService, AgentService and AdminService. main.ts and the
+ * server with the REST gateway, RapService, AgentService and AdminService. `rap controller` and the
  * all-in-one mode start it; tests start it on 127.0.0.1:0.
  */
 import type { AddressInfo } from "node:net";

@@ -1,4 +1,4 @@
-/** Runs the controller until the signal aborts (used by controller/main.ts and the all-in-one mode). */
+/** Runs the controller until the signal aborts (used by `rap controller` and `rap all-in-one`, cli/commands/service-commands.ts). */
 import type { ControllerConfig } from "./config.js";
 import { ControllerApp, type ControllerOptions } from "./controller-app.js";
 import type { Logger } from "./logger.js";

@@ -22,6 +22,7 @@ run_step "proto breaking (against main's previous contract)" bash scripts/check-
 run_step "generated code is up to date" bash -c 'npx buf generate && git diff --exit-code --stat -- gen/ && test -z "$(git status --porcelain -- gen/)"'
 run_step "typecheck" npx tsc --noEmit -p tsconfig.json
 run_step "typecheck dashboard" npx tsc --noEmit -p dashboard/tsconfig.json
+run_step "layering (dependency-cruiser)" npm run --silent check:layers
 run_step "lint" npx eslint --max-warnings 0 .
 run_step "format" npx prettier --check .
 

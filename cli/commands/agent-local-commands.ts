@@ -5,7 +5,7 @@
  */
 import type { Command } from "commander";
 import { EXIT_USAGE } from "../cli-errors.js";
-import type { CommandKit } from "../cli-program.js";
+import type { CommandKit } from "../command-kit.js";
 import type { CliRuntime } from "../cli-runtime.js";
 import { loadLocalClientConfig } from "../local/config.js";
 import { runExec } from "../local/exec-command.js";

@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { adminContext } from "../admin/admin-cli.js";
 import { type AgentsOptions, agentsCommand } from "../admin/agents-command.js";
-import type { CommandKit } from "../cli-program.js";
+import type { CommandKit } from "../command-kit.js";
 import { operatorCommand } from "./admin-help.js";
 
 export function registerAgentsCommand(program: Command, kit: CommandKit): void {

@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { choiceArgument } from "../cli-options.js";
 import { EXIT_OK } from "../cli-errors.js";
-import type { CommandKit } from "../cli-program.js";
+import type { CommandKit } from "../command-kit.js";
 import { bashCompletion, zshCompletion } from "../completion-script.js";
 
 export function registerCompletionCommand(program: Command, kit: CommandKit): void {

@@ -13,7 +13,7 @@ import {
   listJobsCommand,
 } from "../admin/job-commands.js";
 import { choiceOption, wholeNumber } from "../cli-options.js";
-import type { CommandKit } from "../cli-program.js";
+import type { CommandKit } from "../command-kit.js";
 import { operatorCommand } from "./admin-help.js";
 
 export function registerJobCommands(program: Command, kit: CommandKit): void {

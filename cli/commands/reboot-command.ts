@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { adminContext } from "../admin/admin-cli.js";
 import { prepareForRebootCommand, type RebootOptions } from "../admin/reboot-command.js";
 import { wholeNumber } from "../cli-options.js";
-import type { CommandKit } from "../cli-program.js";
+import type { CommandKit } from "../command-kit.js";
 import { operatorCommand } from "./admin-help.js";
 
 export function registerRebootCommand(program: Command, kit: CommandKit): void {

@@ -1,6 +1,6 @@
 /** `rap run`: a study's actions on this machine (the command is built in cli/run/run-cli.ts). */
 import type { Command } from "commander";
-import type { CommandKit } from "../cli-program.js";
+import type { CommandKit } from "../command-kit.js";
 import { runCommand } from "../run/run-cli.js";
 
 export function registerRunCommand(program: Command, kit: CommandKit): void {

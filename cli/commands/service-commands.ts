@@ -7,7 +7,7 @@ import type { Command } from "commander";
 import { loadAgentConfig } from "../../agent/config.js";
 import { loadControllerConfig } from "../../controller/config.js";
 import { EXIT_OK } from "../cli-errors.js";
-import type { CommandKit } from "../cli-program.js";
+import type { CommandKit } from "../command-kit.js";
 import type { CliRuntime } from "../cli-runtime.js";
 import { loadAllInOneConfig } from "../config.js";
 import { agentLogger, controllerLogger } from "../loggers.js";

@@ -1,7 +1,7 @@
 /** `rap validate`: check a project.yaml (logic in controller/pipeline/validate-command.ts). */
 import type { Command } from "commander";
 import { runValidateCommand } from "../../controller/pipeline/validate-command.js";
-import type { CommandKit } from "../cli-program.js";
+import type { CommandKit } from "../command-kit.js";
 
 export function registerValidateCommand(program: Command, kit: CommandKit): void {
   program

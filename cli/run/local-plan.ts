@@ -17,7 +17,7 @@ import { planJobs } from "../../controller/jobs/plan-jobs.js";
 import { parseProject } from "../../controller/pipeline/parse-project.js";
 import type { Pipeline } from "../../controller/pipeline/types.js";
 import { resolveReusableActions } from "../../controller/rap/reusable-actions.js";
-import { taskToProto } from "../../controller/rpc/agent-convert.js";
+import { taskToProto } from "../../controller/agents/agent-convert.js";
 import { buildJobDefinition } from "../../controller/scheduling/job-definition.js";
 import { jobFromProto } from "../../agent/convert.js";
 import type { JobDefinition } from "../../runtime-drivers/index.js";

@@ -9,7 +9,7 @@ import { MESSAGES, type StatusCode } from "../../controller/jobs/status.js";
 import { outcomeOf } from "../../controller/scheduling/outcome.js";
 import { create } from "@bufbuild/protobuf";
 import { jobTaskResult, STAGES } from "../../agent/convert.js";
-import { reportFromProto } from "../../controller/rpc/agent-convert.js";
+import { reportFromProto } from "../../controller/agents/agent-convert.js";
 import { TaskUpdateSchema } from "../../gen/agent/v1/agent_pb.js";
 import type { Executor, JobDefinition, JobStatus } from "../../runtime-drivers/index.js";
 import { LineSplitter } from "./line-splitter.js";

@@ -29,7 +29,7 @@ function activeJob(deps: ControllerDeps, id: string): Job {
 }
 
 /** Marks one active job cancelled; the scheduler, woken at once, stops it. */
-export function cancelJob(deps: ControllerDeps, id: string): Job {
+export function cancelJobAsAdmin(deps: ControllerDeps, id: string): Job {
   const cancelled = deps.db.transaction(() => {
     const job = activeJob(deps, id);
     if (!job.cancelled) deps.jobs.markCancelled(job.rapId, [job.action], Math.floor(deps.clock.nowMs() / 1000));

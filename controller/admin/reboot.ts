@@ -11,7 +11,7 @@ import { MESSAGES } from "../jobs/status.js";
 import { definitionContext } from "../scheduling/handle-job.js";
 import { cancelRunTask, setCode, type ChangeSink } from "../scheduling/job-transitions.js";
 import { requireBackend } from "./admin-errors.js";
-import { setPaused } from "./flag-commands.js";
+import { setPaused } from "./flag-operations.js";
 
 export interface RebootStatus {
   readonly backend: string;

@@ -6,7 +6,7 @@
 import { create } from "@bufbuild/protobuf";
 import { ConnectResponseSchema } from "../../gen/agent/v1/agent_pb.js";
 import type { TaskStore } from "../store/task-store.js";
-import { taskToProto } from "../rpc/agent-convert.js";
+import { taskToProto } from "./agent-convert.js";
 import type { AgentSession } from "./agent-session.js";
 
 export class BackendBusyError extends Error {

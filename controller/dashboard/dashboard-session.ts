@@ -6,7 +6,7 @@
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { readBody, type NodeRequest, type NodeResponse } from "../rest/http-io.js";
-import { tokensEqual } from "../rpc/token.js";
+import { tokensEqual } from "../auth/token.js";
 
 export const SESSION_COOKIE = "rap_dashboard";
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;

@@ -2,7 +2,7 @@
  * Rendering values the way Python's `str()` / `repr()` would, since upstream's messages are
  * built with f-strings over Python objects (e.g. a version of 3 is shown as `3.0`).
  */
-import type { YamlValue } from "./yaml-value.js";
+import type { YamlValue } from "./yaml-types.js";
 
 /** Python's `repr(float)`: shortest round-trip digits, exponent form outside 1e-4 <= |x| < 1e16. */
 export function pyFloatRepr(x: number): string {

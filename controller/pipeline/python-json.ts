@@ -4,7 +4,7 @@
  * Used for the `--config` argument and for the CLI's `--json` output.
  */
 import { pyFloatRepr } from "./python-format.js";
-import type { YamlValue } from "./yaml-value.js";
+import type { YamlValue } from "./yaml-types.js";
 
 /** Thrown for a mapping key json.dumps cannot encode (a list or mapping used as a key). */
 export class JsonKeyError extends Error {

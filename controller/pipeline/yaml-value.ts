@@ -1,14 +1,14 @@
 /**
- * The shape of a loaded YAML document. Integers and floats are kept apart (bigint vs number)
- * because upstream is Python: `1` and `1.0` print differently in messages and in `--config` JSON.
- * Mappings are Maps so that file order and non-string keys survive.
+ * Narrowing the yaml package's output to our YAML value shape (yaml-types.ts), and the helpers that
+ * read it. Integers and floats are kept apart (bigint vs number) because upstream is Python: `1` and
+ * `1.0` print differently in messages and in `--config` JSON. Mappings are Maps so that file order
+ * and non-string keys survive.
  */
 import { pyJsonKey } from "./python-json.js";
 import { ProjectValidationError } from "./types.js";
+import type { YamlMap, YamlScalar, YamlValue } from "./yaml-types.js";
 
-export type YamlScalar = null | boolean | string | number | bigint;
-export type YamlValue = YamlScalar | YamlValue[] | YamlMap;
-export type YamlMap = Map<YamlValue, YamlValue>;
+export type { YamlMap, YamlScalar, YamlValue };
 
 /** Narrow the yaml package's untyped output to YamlValue. */
 export function toYamlValue(value: unknown): YamlValue {

@@ -1,11 +1,8 @@
 /** Reading bounded request bodies and writing JSON responses on node's http and http2 objects. */
-import type { ConnectNodeAdapterOptions } from "@connectrpc/connect-node";
+import type { NodeRequest, NodeResponse } from "../node-http.js";
 import { pythonJson } from "./python-json.js";
 
-/** Node's HTTP/1.1 or HTTP/2 request and response, as connect-node hands them to a fallback. */
-type Fallback = NonNullable<ConnectNodeAdapterOptions["fallback"]>;
-export type NodeRequest = Parameters<Fallback>[0];
-export type NodeResponse = Parameters<Fallback>[1];
+export type { NodeRequest, NodeResponse };
 
 export class BodyTooLargeError extends Error {
   override readonly name = "BodyTooLargeError";

@@ -7,7 +7,7 @@
 import type { ControllerDeps } from "../deps.js";
 import { backendsStatus } from "../rap/backend-status.js";
 import { cancelJobs } from "../rap/cancel-jobs.js";
-import { authenticateClient } from "../rap/client-auth.js";
+import { authenticateClient } from "../auth/client-auth.js";
 import { createJobs } from "../rap/create-jobs.js";
 import { jobsStatus } from "../rap/jobs-status.js";
 import { cancelResponse, createResponse, type RapResponse } from "../rap/rap-responses.js";

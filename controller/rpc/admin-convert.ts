@@ -18,7 +18,7 @@ import {
 } from "../../gen/admin/v1/admin_pb.js";
 import type { StatusChange } from "../store/job-store.js";
 import type { ConnectedAgentView } from "../admin/connected-agents.js";
-import type { FlagView } from "../admin/flag-commands.js";
+import type { FlagView } from "../admin/flag-operations.js";
 import { rebootReport, type RebootStatus } from "../admin/reboot.js";
 import type { Job, Task } from "../jobs/job.js";
 

@@ -23,14 +23,14 @@ import {
 import { addJob } from "../admin/add-job.js";
 import { AdminError, type AdminErrorKind } from "../admin/admin-errors.js";
 import { connectedAgents } from "../admin/connected-agents.js";
-import { getFlags, setDbMaintenance, setFlags, setPaused } from "../admin/flag-commands.js";
-import { cancelJob, killJob } from "../admin/job-controls.js";
+import { getFlags, setDbMaintenance, setFlags, setPaused } from "../admin/flag-operations.js";
+import { cancelJobAsAdmin, killJob } from "../admin/job-controls.js";
 import { prepareForReboot, rebootStatus } from "../admin/reboot.js";
 import type { SessionRegistry } from "../agents/session-registry.js";
 import type { ControllerDeps } from "../deps.js";
 import { UserActionableError } from "../jobs/errors.js";
 import type { ChangeSink } from "../scheduling/job-transitions.js";
-import { requireAdmin } from "./admin-auth.js";
+import { requireAdmin } from "../auth/admin-auth.js";
 import { adminAgent, adminFlag, adminJob, adminRebootStatus, adminStatusChange, adminTask } from "./admin-convert.js";
 
 export interface AdminServiceParts {
@@ -86,7 +86,7 @@ export function adminService(deps: ControllerDeps, parts: AdminServiceParts): Se
         });
       }),
     cancelJob: (request, context) =>
-      guarded(deps, context, () => create(CancelJobResponseSchema, { job: adminJob(cancelJob(deps, request.id)) })),
+      guarded(deps, context, () => create(CancelJobResponseSchema, { job: adminJob(cancelJobAsAdmin(deps, request.id)) })),
     killJob: (request, context) =>
       guarded(deps, context, () => create(KillJobResponseSchema, { job: adminJob(killJob(deps, sink, request.id)) })),
     addJob: (request, context) =>

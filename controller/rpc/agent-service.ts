@@ -15,32 +15,14 @@ import {
 } from "../../gen/agent/v1/agent_pb.js";
 import { AgentSession } from "../agents/agent-session.js";
 import { BackendBusyError, type SessionRegistry } from "../agents/session-registry.js";
+import { backendForAgentToken } from "../auth/agent-auth.js";
 import type { ControllerDeps } from "../deps.js";
 import { applyDatabaseStatus } from "../scheduling/database-status-result.js";
-import { MalformedReportError, reportFromProto } from "./agent-convert.js";
-import { TokenIndex, tokenFromHeader } from "./token.js";
+import { MalformedReportError, reportFromProto } from "../agents/agent-convert.js";
 
 export const HEARTBEAT_INTERVAL_MS = 10_000;
 /** An agent silent for this long is treated as gone and its session closed. */
 const SILENCE_LIMIT_MS = 3 * HEARTBEAT_INTERVAL_MS;
-
-/** Agent token -> backend slug, built once per (frozen) config. */
-const agentTokens = new WeakMap<ControllerDeps["config"], TokenIndex<string>>();
-
-function backendForToken(deps: ControllerDeps, header: string | null): string {
-  const token = tokenFromHeader(header);
-  if (token === undefined) throw new ConnectError("No token provided", Code.Unauthenticated);
-  let index = agentTokens.get(deps.config);
-  if (!index) {
-    const entries = deps.config.backends.flatMap((backend) =>
-      backend.agentToken === undefined ? [] : [[backend.agentToken, backend.slug] as const],
-    );
-    agentTokens.set(deps.config, (index = new TokenIndex(entries)));
-  }
-  const match = index.find(token);
-  if (match === undefined) throw new ConnectError("Invalid agent token", Code.Unauthenticated);
-  return match;
-}
 
 function recordSeen(deps: ControllerDeps, session: AgentSession): void {
   const now = deps.clock.nowMs();
@@ -110,7 +92,7 @@ async function readHello(iterator: AsyncIterator<ConnectRequest>) {
 export function agentService(deps: ControllerDeps, registry: SessionRegistry): ServiceImpl<typeof AgentService> {
   return {
     async *connect(requests: AsyncIterable<ConnectRequest>, context: HandlerContext): AsyncGenerator<ConnectResponse> {
-      const backend = backendForToken(deps, context.requestHeader.get("authorization"));
+      const backend = backendForAgentToken(deps.config, context.requestHeader.get("authorization"));
       const iterator = requests[Symbol.asyncIterator]();
       const hello = await readHello(iterator);
       if (hello.backend !== backend) {

@@ -16,7 +16,7 @@ import {
 import type { ControllerDeps } from "../deps.js";
 import { backendsStatus } from "../rap/backend-status.js";
 import { cancelJobs } from "../rap/cancel-jobs.js";
-import { authenticateClient } from "../rap/client-auth.js";
+import { authenticateClient } from "../auth/client-auth.js";
 import { createJobs } from "../rap/create-jobs.js";
 import type { JobEvents } from "../rap/job-events.js";
 import type { RenderedJob } from "../rap/rendered-job.js";

@@ -3,7 +3,7 @@
  * Wraps the one request handler both HTTP faces share, so nothing in the handlers themselves changes.
  */
 import { performance } from "node:perf_hooks";
-import type { NodeRequest, NodeResponse } from "../rest/http-io.js";
+import type { NodeRequest, NodeResponse } from "../node-http.js";
 import { apiEndpoint } from "./api-endpoint.js";
 import type { ControllerMetrics } from "./controller-metrics.js";
 

@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AdminError } from "../../../controller/admin/admin-errors.js";
-import { cancelJob, killJob } from "../../../controller/admin/job-controls.js";
+import { cancelJobAsAdmin, killJob } from "../../../controller/admin/job-controls.js";
 import { buildTestController, type TestController } from "../../support/controller-deps.js";
 import { insertJob, reload } from "../../support/job-factory.js";
 
@@ -84,7 +84,7 @@ describe("cancel", () => {
     const sibling = insertJob(tc.deps, { rapId: job.rapId, action: "other" });
     tc.scheduler.runOnce();
     const before = tc.wakes();
-    const marked = cancelJob(tc.deps, job.id);
+    const marked = cancelJobAsAdmin(tc.deps, job.id);
     expect(marked.cancelled).toBe(true);
     expect(tc.wakes()).toBe(before + 1);
     tc.scheduler.runOnce();
@@ -99,8 +99,8 @@ describe("cancel", () => {
 
   it("refuses finished jobs", () => {
     const job = insertJob(tc.deps);
-    cancelJob(tc.deps, job.id);
+    cancelJobAsAdmin(tc.deps, job.id);
     tc.scheduler.runOnce();
-    expect(refusal(() => cancelJob(tc.deps, job.id))?.[0]).toBe("failed_precondition");
+    expect(refusal(() => cancelJobAsAdmin(tc.deps, job.id))?.[0]).toBe("failed_precondition");
   });
 });

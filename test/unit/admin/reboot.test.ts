@@ -4,7 +4,7 @@
  * report text, and the jobs running again after unpausing. Real SQLite and the real scheduler.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { setPaused } from "../../../controller/admin/flag-commands.js";
+import { setPaused } from "../../../controller/admin/flag-operations.js";
 import { prepareForReboot, rebootReport, rebootStatus } from "../../../controller/admin/reboot.js";
 import { buildTestController, type TestController } from "../../support/controller-deps.js";
 import { insertJob, reload, reportTask, taskResults } from "../../support/job-factory.js";

@@ -3,7 +3,7 @@
  * _in_db_maintenance): the daily HES cut-off check, suspended while the database is in maintenance.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { setDbMaintenance } from "../../../controller/admin/flag-commands.js";
+import { setDbMaintenance } from "../../../controller/admin/flag-operations.js";
 import { ScheduledTasks } from "../../../controller/scheduling/scheduled-tasks.js";
 import { buildTestController, type TestController } from "../../support/controller-deps.js";
 import { databaseResult, reportTask } from "../../support/job-factory.js";

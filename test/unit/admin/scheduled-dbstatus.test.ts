@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadControllerConfig } from "../../../controller/config.js";
 import { applyDatabaseStatus } from "../../../controller/scheduling/database-status-result.js";
 import { databaseStatusTaskId, ScheduledTasks } from "../../../controller/scheduling/scheduled-tasks.js";
-import { setDbMaintenance } from "../../../controller/admin/flag-commands.js";
+import { setDbMaintenance } from "../../../controller/admin/flag-operations.js";
 import { buildTestController, type TestController } from "../../support/controller-deps.js";
 import { databaseResult, failedTaskResult, reportTask } from "../../support/job-factory.js";
 

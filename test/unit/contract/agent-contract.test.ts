@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { databaseTaskResult, failedTaskResult, jobFromProto, jobTaskResult, STAGES } from "../../../agent/convert.js";
 import type { Task } from "../../../controller/jobs/job.js";
 import type { JobDefinition } from "../../../controller/jobs/task-definition.js";
-import { MalformedReportError, reportFromProto, taskToProto } from "../../../controller/rpc/agent-convert.js";
+import { MalformedReportError, reportFromProto, taskToProto } from "../../../controller/agents/agent-convert.js";
 import { parseTaskDefinition, parseTaskResult } from "../../../controller/store/task-columns.js";
 import {
   file_agent_v1_agent,

@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AdminError } from "../../../controller/admin/admin-errors.js";
-import { getFlags, setDbMaintenance, setFlags, setPaused, type FlagView } from "../../../controller/admin/flag-commands.js";
+import { getFlags, setDbMaintenance, setFlags, setPaused, type FlagView } from "../../../controller/admin/flag-operations.js";
 import { adminFlag } from "../../../controller/rpc/admin-convert.js";
 import { flagLine } from "../../../cli/admin/format.js";
 import { buildTestController, DEFAULT_NOW_MS, type TestController } from "../../support/controller-deps.js";

@@ -1,7 +1,7 @@
 /** RAP API client tokens (reference/jobrunner.md §1.1): the raw Authorization value names the backends. */
 import type { ControllerConfig } from "../config.js";
-import { tokenFromHeader, tokensEqual } from "../rpc/token.js";
-import { UNAUTHORIZED_INVALID, UNAUTHORIZED_NO_TOKEN, type RapResponse } from "./rap-responses.js";
+import { tokenFromHeader, tokensEqual } from "./token.js";
+import { UNAUTHORIZED_INVALID, UNAUTHORIZED_NO_TOKEN, type RapResponse } from "../rap/rap-responses.js";
 
 export type ClientAuth =
   { readonly ok: true; readonly backends: readonly string[] } | { readonly ok: false; readonly response: RapResponse };

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { adminContext } from "../admin/admin-cli.js";
 import { dbMaintenanceCommand, getFlagsCommand, pauseCommand, setFlagsCommand } from "../admin/flag-commands.js";
 import { choiceArgument } from "../cli-options.js";
-import type { CommandKit } from "../cli-program.js";
+import type { CommandKit } from "../command-kit.js";
 import { operatorCommand } from "./admin-help.js";
 
 const ON_OFF = ["on", "off"] as const;
