@@ -3,7 +3,17 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "gen/**", "workdir/**", "bin/**", "dashboard/dist/**", "eslint.config.js", ".dependency-cruiser.cjs"] },
+  {
+    ignores: [
+      "node_modules/**",
+      "gen/**",
+      "workdir/**",
+      "bin/**",
+      "dashboard/dist/**",
+      "eslint.config.js",
+      ".dependency-cruiser.cjs",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
