@@ -32,7 +32,7 @@ npx vitest run --config test/vitest.config.ts --reporter=default --reporter=json
 tests_status=$?
 summary=$(node -e '
   const fs = require("node:fs");
-  const [file, checksPassed, checksFailed] = [process.argv[1], Number(process.argv[2]), Number(process.argv[3])];
+  const [file, checksPassed, checksFailed, exitCode] = process.argv.slice(1).map((arg, i) => (i === 0 ? arg : Number(arg)));
   let passed = 0;
   let failed = 1;
   if (fs.existsSync(file)) {
@@ -43,8 +43,10 @@ summary=$(node -e '
     passed = r.numPassedTests;
     failed = failedTests === 0 && !r.success ? 1 : failedTests;
   }
+  // vitest exiting non-zero with no failed test (the run-wide container check, a crash) is a failure too.
+  if (failed === 0 && exitCode !== 0) failed = 1;
   console.log(`${passed + checksPassed} passed, ${failed + checksFailed} failed`);
-' "$report" "$passed_steps" "${#failed_steps[@]}")
+' "$report" "$passed_steps" "${#failed_steps[@]}" "$tests_status")
 
 if [ "${#failed_steps[@]}" -gt 0 ]; then
   printf '\nfailed checks: %s\n' "${failed_steps[*]}"

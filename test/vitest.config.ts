@@ -8,11 +8,15 @@ export default defineConfig({
   test: {
     // Podman in a sandbox with low hard rlimits needs lower default ulimits; the tests bring their own
     // containers.conf rather than relying on one written host-wide (an explicit CONTAINERS_CONF wins).
+    // The whole run is checked for job containers left in docker or podman (and each project's
+    // files, through their set-up file, for servers, sockets and child processes left open).
+    globalSetup: ["test/support/container-teardown-check.ts"],
     env: { CONTAINERS_CONF: process.env.CONTAINERS_CONF ?? path.resolve(import.meta.dirname, "../scripts/podman-sandbox.conf") },
     projects: [
       {
         test: {
           name: "unit",
+          setupFiles: ["test/support/teardown-check.ts"],
           include: ["test/unit/**/*.test.ts"],
           testTimeout: 20_000,
           // Unit tests first (fast feedback), then the slow ones with their own worker limit.
@@ -22,6 +26,7 @@ export default defineConfig({
       {
         test: {
           name: "integration",
+          setupFiles: ["test/support/teardown-check.ts"],
           include: ["test/integration/**/*.test.ts", "test/drivers/**/*.test.ts"],
           testTimeout: 120_000,
           hookTimeout: 120_000,
