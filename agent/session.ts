@@ -35,6 +35,8 @@ export class FatalSessionError extends Error {
 }
 
 const FATAL_CODES = new Set([Code.Unauthenticated, Code.PermissionDenied, Code.Unimplemented]);
+/** Heartbeat intervals of silence after which the controller is taken to be gone. */
+const SILENT_HEARTBEATS = 3;
 
 export class AgentSession {
   private readonly backoff: Backoff;
@@ -79,7 +81,19 @@ export class AgentSession {
     }
   }
 
-  private async stream(client: ReturnType<typeof createClient<typeof AgentService>>, signal: AbortSignal): Promise<void> {
+  private async stream(client: ReturnType<typeof createClient<typeof AgentService>>, attemptSignal: AbortSignal): Promise<void> {
+    // A controller that keeps the connection open but says nothing (a stuck stream behind a proxy,
+    // a wedged handler) would hold this agent forever: after its Welcome, silence longer than
+    // SILENT_HEARTBEATS of its heartbeat intervals ends the attempt, and the agent reconnects.
+    const silence = new AbortController();
+    const signal = AbortSignal.any([attemptSignal, silence.signal]);
+    let silenceLimitMs: number | undefined;
+    let lastHeardMs = Date.now();
+    const silenceWatch = setInterval(() => {
+      if (silenceLimitMs !== undefined && Date.now() - lastHeardMs > silenceLimitMs) {
+        silence.abort(new ConnectError(`controller silent for more than ${silenceLimitMs} ms`, Code.DeadlineExceeded));
+      }
+    }, 250);
     const { outbox } = this.options;
     const sent = new Set<string>();
     let wake: (() => void) | undefined;
@@ -137,8 +151,10 @@ export class AgentSession {
     try {
       const responses = client.connect(requests(), { signal, headers: { authorization: options.token } });
       for await (const response of responses) {
+        lastHeardMs = Date.now();
         switch (response.message.case) {
           case "welcome":
+            silenceLimitMs = SILENT_HEARTBEATS * (response.message.value.heartbeatIntervalMs || 10_000);
             this.backoff.reset();
             options.onConnected?.(true);
             options.log.info("connected to controller", { session: response.message.value.sessionId });
@@ -154,7 +170,13 @@ export class AgentSession {
             break;
         }
       }
+      if (silence.signal.aborted && !attemptSignal.aborted) throw silence.signal.reason;
+    } catch (error) {
+      // The attempt was cut short for silence: report that, not the abort it caused.
+      if (silence.signal.aborted && !attemptSignal.aborted) throw silence.signal.reason;
+      throw error;
     } finally {
+      clearInterval(silenceWatch);
       unsubscribe();
     }
   }
