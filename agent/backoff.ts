@@ -27,16 +27,5 @@ export class Backoff {
   }
 }
 
-/** Resolves after `ms`, or early when the signal aborts. Never rejects. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
+/** Waiting between attempts uses the shared primitive. */
+export { sleep } from "../common/wakeup.js";

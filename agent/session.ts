@@ -8,6 +8,7 @@ import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { AgentService, type ConnectRequest, ConnectRequestSchema, type Task } from "../gen/agent/v1/agent_pb.js";
+import { Wakeup } from "../common/wakeup.js";
 import { Backoff, sleep } from "./backoff.js";
 import type { Logger } from "./logger.js";
 import type { Outbox } from "./outbox.js";
@@ -96,14 +97,10 @@ export class AgentSession {
     }, 250);
     const { outbox } = this.options;
     const sent = new Set<string>();
-    let wake: (() => void) | undefined;
-    // Set by every append, also one that lands while the generator is suspended at a `yield`
-    // (when there is no waiter to wake): the loop then sends again before it waits.
-    let appended = false;
-    const unsubscribe = outbox.onAppend(() => {
-      appended = true;
-      wake?.();
-    });
+    // Woken by every append, also one that lands while the generator is suspended at a `yield`
+    // (the wake is kept): the loop then sends again before it waits.
+    const appended = new Wakeup();
+    const unsubscribe = outbox.onAppend(() => appended.wake());
     const heartbeatMs = this.options.heartbeatIntervalMs ?? 10_000;
     const options = this.options;
 
@@ -122,27 +119,13 @@ export class AgentSession {
         },
       });
       while (!signal.aborted) {
-        appended = false;
         for (const update of outbox.pending()) {
           const key = `${update.taskId}\u0000${update.seq}`;
           if (sent.has(key)) continue;
           sent.add(key);
           yield create(ConnectRequestSchema, { message: { case: "taskUpdate", value: update } });
         }
-        if (appended) continue;
-        const timedOut = await new Promise<boolean>((resolve) => {
-          const timer = setTimeout(() => finish(true), heartbeatMs);
-          const finish = (value: boolean) => {
-            clearTimeout(timer);
-            signal.removeEventListener("abort", onAbort);
-            wake = undefined;
-            resolve(value);
-          };
-          const onAbort = () => finish(false);
-          wake = () => finish(false);
-          signal.addEventListener("abort", onAbort, { once: true });
-        });
-        if (timedOut) {
+        if ((await appended.wait(signal, heartbeatMs)) === "timeout") {
           yield create(ConnectRequestSchema, { message: { case: "heartbeat", value: { sentAtUnixMs: BigInt(Date.now()) } } });
         }
       }

@@ -3,6 +3,7 @@
  * pushed on this stream, and liveness bookkeeping. Messages are queued, never dropped; the handler
  * waits on the queue with the stream's abort signal, so a closed stream releases it at once.
  */
+import { Wakeup } from "../../common/wakeup.js";
 import type { ConnectResponse } from "../../gen/agent/v1/agent_pb.js";
 
 export interface AgentIdentity {
@@ -18,7 +19,7 @@ export interface AgentIdentity {
 
 export class AgentSession {
   private readonly queue: ConnectResponse[] = [];
-  private wakeReader: (() => void) | undefined;
+  private readonly reader = new Wakeup();
   private closed = false;
   private failure: unknown;
   /** Task ids pushed on this stream (a reconnect starts a new session, which pushes them again). */
@@ -32,7 +33,7 @@ export class AgentSession {
   send(message: ConnectResponse): void {
     if (this.closed) return;
     this.queue.push(message);
-    this.wakeReader?.();
+    this.reader.wake();
   }
 
   /** Ends the stream normally (or with an error the handler rethrows). */
@@ -40,7 +41,7 @@ export class AgentSession {
     if (this.closed) return;
     this.closed = true;
     this.failure = failure;
-    this.wakeReader?.();
+    this.reader.wake();
   }
 
   get isClosed(): boolean {
@@ -57,15 +58,7 @@ export class AgentSession {
         return undefined;
       }
       if (signal.aborted) return undefined;
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          signal.removeEventListener("abort", done);
-          this.wakeReader = undefined;
-          resolve();
-        };
-        this.wakeReader = done;
-        signal.addEventListener("abort", done, { once: true });
-      });
+      await this.reader.wait(signal);
     }
   }
 }

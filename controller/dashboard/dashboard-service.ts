@@ -4,6 +4,7 @@
  * backends again every few seconds so agent state stays fresh. GetJob adds a job's status history.
  * Every call needs a valid dashboard session cookie; the admin and client tokens are never accepted.
  */
+import { Wakeup } from "../../common/wakeup.js";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import {
@@ -55,22 +56,18 @@ export function dashboardService(view: DashboardDeps): ServiceImpl<typeof Dashbo
       const limit = Math.min(request.limit || DEFAULT_LIMIT, MAX_LIMIT);
       const changed = new Map<string, Job>();
       let closed = false;
-      let wake: (() => void) | undefined;
+      const wakeup = new Wakeup();
       // Subscribed before the snapshot is read, so no change can fall between the two.
       const unsubscribe = view.events.subscribe({
         jobsChanged: (rendered) => {
           for (const { job } of rendered) if (!request.backend || job.backend === request.backend) changed.set(job.id, job);
-          wake?.();
+          wakeup.wake();
         },
         closed: () => {
           closed = true;
-          wake?.();
+          wakeup.wake();
         },
       });
-      const refresh = setInterval(() => wake?.(), BACKENDS_REFRESH_MS);
-      refresh.unref();
-      const onAbort = () => wake?.();
-      context.signal.addEventListener("abort", onAbort, { once: true });
       try {
         const candidates = deps.jobs.list({
           backend: request.backend || undefined,
@@ -85,8 +82,8 @@ export function dashboardService(view: DashboardDeps): ServiceImpl<typeof Dashbo
           serverTimeUnixMs: BigInt(deps.clock.nowMs()),
         });
         for (;;) {
-          await new Promise<void>((resolve) => (wake = resolve));
-          wake = undefined;
+          // A quiet stream still gets the backends' state (agents' last seen) every so often.
+          await wakeup.wait(context.signal, BACKENDS_REFRESH_MS);
           if (closed || context.signal.aborted) return;
           // Re-read each changed job: what is sent is what was committed. The client applies the
           // state and text filter itself, so a job that leaves the filter is seen leaving it.
@@ -100,8 +97,6 @@ export function dashboardService(view: DashboardDeps): ServiceImpl<typeof Dashbo
           });
         }
       } finally {
-        clearInterval(refresh);
-        context.signal.removeEventListener("abort", onAbort);
         unsubscribe();
       }
     },

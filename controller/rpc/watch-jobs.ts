@@ -3,6 +3,7 @@
  * for as long as the client listens. Changes come from the scheduler through JobEvents, so nothing
  * polls. Scoped as rap/status is: only jobs on the token's backends.
  */
+import { Wakeup } from "../../common/wakeup.js";
 import type { ControllerDeps } from "../deps.js";
 import type { JobEvents } from "../rap/job-events.js";
 import { jobsStatus, type ApiJob } from "../rap/jobs-status.js";
@@ -23,29 +24,26 @@ export async function* watchJobs(
   const wanted = new Set(rapIds);
   const changed = new Map<string, RenderedJob>();
   let closed = false;
-  let wake: (() => void) | undefined;
+  const changes = new Wakeup();
   // Subscribed before the first snapshot is read, so no change can fall between the two.
   const unsubscribe = events.subscribe({
     rapIds: wanted,
     jobsChanged: (jobs) => {
       for (const rendered of jobs) if (backends.includes(rendered.job.backend)) changed.set(rendered.job.id, rendered);
-      if (changed.size > 0) wake?.();
+      if (changed.size > 0) changes.wake();
     },
     closed: () => {
       closed = true;
-      wake?.();
+      changes.wake();
     },
   });
-  const onAbort = () => wake?.();
-  signal.addEventListener("abort", onAbort, { once: true });
   try {
     const first = jobsStatus(deps, backends, rapIds);
     // What the client last saw of each job, so a change it has already seen is not sent again.
     const sent = new Map(first.jobs.map((job) => [job.identifier, JSON.stringify(job)]));
     yield { jobs: first.jobs, unrecognisedRapIds: first.unrecognisedRapIds };
     for (;;) {
-      while (changed.size === 0 && !closed && !signal.aborted) await new Promise<void>((resolve) => (wake = resolve));
-      wake = undefined;
+      while (changed.size === 0 && !closed && !signal.aborted) await changes.wait(signal);
       if (closed || signal.aborted) return;
       const jobs: ApiJob[] = [];
       for (const [id, rendered] of changed) {
@@ -57,7 +55,6 @@ export async function* watchJobs(
       if (jobs.length > 0) yield { jobs, unrecognisedRapIds: [] };
     }
   } finally {
-    signal.removeEventListener("abort", onAbort);
     unsubscribe();
   }
 }
