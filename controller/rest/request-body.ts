@@ -1,12 +1,10 @@
 /**
  * Turning a RAP request body into the plain object the handlers take, with upstream's two 400s on
  * the way: "could not parse JSON from request body", then the schema message with its JSON path.
- * The REST gateway starts from bytes; the Connect face starts from the proto message's JSON form,
- * so both faces reject the same bodies with the same words.
+ * (The Connect face checks its typed requests against the same field rules in rap/request-rules.ts.)
  */
-import type { JsonValue } from "@bufbuild/protobuf";
 import type { YamlValue } from "../pipeline/yaml-value.js";
-import { UNPARSEABLE_BODY, validationError, type RapResponse } from "../rap/rap-responses.js";
+import { UNPARSEABLE_BODY, validationError, type RapResponse } from "./rap-responses.js";
 import { bestSchemaError, type Schema } from "./json-schema.js";
 import { parsePythonJson } from "./python-json-parse.js";
 
@@ -27,17 +25,7 @@ function toPlain(value: YamlValue): unknown {
   return value;
 }
 
-/** A JSON value from protobuf-es (plain objects) in the Python shape the validator quotes. */
-export function fromJsonValue(value: JsonValue): YamlValue {
-  if (Array.isArray(value)) return value.map(fromJsonValue);
-  if (value !== null && typeof value === "object") {
-    return new Map(Object.entries(value).map(([key, item]) => [key, fromJsonValue(item)]));
-  }
-  if (typeof value === "number" && Number.isInteger(value)) return BigInt(value);
-  return value;
-}
-
-export function checkBody(schema: Schema, value: YamlValue): BodyCheck {
+function checkBody(schema: Schema, value: YamlValue): BodyCheck {
   const invalid = bestSchemaError(schema, value);
   if (invalid) return { ok: false, response: validationError(invalid.path, invalid.message) };
   // The schema guarantees an object at the top.

@@ -1,19 +1,20 @@
-/** The RAP API's request body schemas, as upstream's openapi.yaml components define them. */
+/**
+ * The RAP API's request body schemas, as upstream's openapi.yaml components define them. The field
+ * rules themselves (patterns, enums) come from the domain (rap/request-rules.ts), which the Connect
+ * face checks on typed requests; here they are wrapped with the JSON types and required members.
+ */
+import {
+  API_DATABASE_NAMES,
+  COMMIT_PATTERN,
+  COMPONENT_ACCESS,
+  DATASET_PERMISSIONS,
+  POPULATION_PERMISSIONS,
+  RAP_ID_PATTERN,
+  WORKSPACE_PATTERN,
+} from "../rap/request-rules.js";
 import type { Schema } from "./json-schema.js";
 
-const RAP_ID: Schema = { type: "string", pattern: "^[a-z0-9]{16}$" };
-
-const DATASET_PERMISSIONS = [
-  "appointments",
-  "icnarc",
-  "isaric",
-  "open_prompt",
-  "ukrr",
-  "waiting_list",
-  "sgss_covid_all_tests",
-  "occupation_on_covid_vaccine_record",
-  "covid_therapeutics",
-];
+const RAP_ID: Schema = { type: "string", pattern: RAP_ID_PATTERN };
 
 export const CREATE_REQUEST_SCHEMA: Schema = {
   type: "object",
@@ -37,11 +38,11 @@ export const CREATE_REQUEST_SCHEMA: Schema = {
     rap_id: RAP_ID,
     // Unanchored in upstream's schema, so any string containing one allowed character passes here;
     // job creation applies the strict rule.
-    workspace: { type: "string", pattern: "[a-zA-Z0-9_-]+" },
+    workspace: { type: "string", pattern: WORKSPACE_PATTERN },
     repo_url: { type: "string" },
     branch: { type: "string" },
-    commit: { type: "string", pattern: "^[0-9a-f]{40}$" },
-    database_name: { type: "string", enum: ["default"] },
+    commit: { type: "string", pattern: COMMIT_PATTERN },
+    database_name: { type: "string", enum: [...API_DATABASE_NAMES] },
     requested_actions: { type: "array", items: { type: "string" }, minItems: 1 },
     codelists_ok: { type: "boolean" },
     force_run_dependencies: { type: "boolean" },
@@ -52,12 +53,12 @@ export const CREATE_REQUEST_SCHEMA: Schema = {
     analysis_scope: {
       type: "object",
       properties: {
-        dataset_permissions: { type: "array", items: { type: "string", enum: DATASET_PERMISSIONS } },
+        dataset_permissions: { type: "array", items: { type: "string", enum: [...DATASET_PERMISSIONS] } },
         population_permissions: {
           type: "array",
-          items: { type: "string", enum: ["include_ndoo", "include_t1oo", "include_gp_unactivated"] },
+          items: { type: "string", enum: [...POPULATION_PERMISSIONS] },
         },
-        component_access: { type: "array", items: { type: "string", enum: ["event_level_data"] } },
+        component_access: { type: "array", items: { type: "string", enum: [...COMPONENT_ACCESS] } },
       },
     },
   },

@@ -10,7 +10,7 @@ import { cancelJobs } from "../rap/cancel-jobs.js";
 import { authenticateClient } from "../auth/client-auth.js";
 import { createJobs } from "../rap/create-jobs.js";
 import { jobsStatus } from "../rap/jobs-status.js";
-import { cancelResponse, createResponse, type RapResponse } from "../rap/rap-responses.js";
+import { cancelResponse, createResponse, unauthorizedResponse, type RapResponse } from "./rap-responses.js";
 import { DOCS_PAGE_POLICY, REDOC_SCRIPT, redocStandaloneScript, renderDocsPage } from "./api-docs.js";
 import { API_SPEC } from "./api-spec.js";
 import {
@@ -110,7 +110,10 @@ async function handleEndpoint(
 ): Promise<void> {
   if (request.method !== endpoint.method) return sendMethodNotAllowed(response, endpoint.method);
   const auth = authenticateClient(deps.config, request.headers.authorization);
-  if (!auth.ok) return sendJson(response, auth.response.status, auth.response.body);
+  if (!auth.ok) {
+    const refusal = unauthorizedResponse(auth.reason);
+    return sendJson(response, refusal.status, refusal.body);
+  }
   if (endpoint.method === "GET") {
     const result = endpoint.handle(deps, auth.backends);
     return sendJson(response, result.status, result.body, { compact: endpoint.compact ?? false });

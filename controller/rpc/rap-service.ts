@@ -1,57 +1,62 @@
 /**
- * rap.v1.RapService: the RAP API as Connect/gRPC calls. Requests are checked against the same
- * schemas as REST bodies (through the message's JSON form, whose keys are upstream's) and run by the
- * same handlers, so both faces give the same outcomes; 4xx outcomes become ConnectErrors whose
- * message is upstream's `details`. WatchJobs adds what REST cannot: status changes as they happen.
+ * rap.v1.RapService: the RAP API as Connect/gRPC calls. Typed requests become domain requests once,
+ * are checked against the API's field rules (rap/request-rules.ts) and run by the same domain
+ * operations as REST; outcomes are rendered straight to responses or ConnectErrors
+ * (rpc/rap-outcomes.ts) whose messages are upstream's `details`, so both faces say the same thing.
+ * WatchJobs adds what REST cannot: status changes as they happen.
  */
-import { type DescMessage, type MessageShape, toJson } from "@bufbuild/protobuf";
-import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
-import {
-  type RapService,
-  CancelJobsRequestSchema,
-  CreateJobsRequestSchema,
-  GetJobsStatusRequestSchema,
-  WatchJobsRequestSchema,
-} from "../../gen/rap/v1/rap_pb.js";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import type { CreateJobsRequest, RapService } from "../../gen/rap/v1/rap_pb.js";
+import { authenticateClient } from "../auth/client-auth.js";
 import type { ControllerDeps } from "../deps.js";
+import type { CreateRequest } from "../jobs/create-request.js";
 import { backendsStatus } from "../rap/backend-status.js";
 import { cancelJobs } from "../rap/cancel-jobs.js";
-import { authenticateClient } from "../auth/client-auth.js";
 import { createJobs } from "../rap/create-jobs.js";
 import type { JobEvents } from "../rap/job-events.js";
-import type { RenderedJob } from "../rap/rendered-job.js";
 import { jobsStatus } from "../rap/jobs-status.js";
-import { cancelResponse, createResponse, type RapResponse } from "../rap/rap-responses.js";
-import type { Schema } from "../rest/json-schema.js";
-import { checkBody, fromJsonValue } from "../rest/request-body.js";
-import { createRequestFromJson } from "../rest/request-mapping.js";
-import { CANCEL_REQUEST_SCHEMA, CREATE_REQUEST_SCHEMA, STATUS_REQUEST_SCHEMA } from "../rest/request-schemas.js";
+import type { RenderedJob } from "../rap/rendered-job.js";
+import { cancelRequestProblem, createRequestProblem, statusRequestProblem, type RequestProblem } from "../rap/request-rules.js";
 import { jobToProto } from "./rap-convert.js";
+import { cancelOutcome, createOutcome, invalidRequest, unauthenticated } from "./rap-outcomes.js";
 import { watchJobs } from "./watch-jobs.js";
-
-const CODES: Readonly<Record<number, Code>> = { 400: Code.InvalidArgument, 401: Code.Unauthenticated, 404: Code.NotFound };
-
-function toConnectError(response: RapResponse): ConnectError {
-  const details = typeof response.body.details === "string" ? response.body.details : "request failed";
-  return new ConnectError(details, CODES[response.status] ?? Code.Internal);
-}
 
 function backendsOf(deps: ControllerDeps, context: HandlerContext): readonly string[] {
   const auth = authenticateClient(deps.config, context.requestHeader.get("authorization"));
-  if (!auth.ok) throw toConnectError(auth.response);
+  if (!auth.ok) throw unauthenticated(auth.reason);
   return auth.backends;
 }
 
-/** The request in upstream's JSON form, after the same schema check as a REST body. */
-function checked<Desc extends DescMessage>(desc: Desc, message: MessageShape<Desc>, schema: Schema): Record<string, unknown> {
-  const result = checkBody(schema, fromJsonValue(toJson(desc, message, { alwaysEmitImplicit: true })));
-  if (!result.ok) throw toConnectError(result.response);
-  return result.body;
+function refuseIf(problem: RequestProblem | undefined): void {
+  if (problem) throw invalidRequest(problem);
 }
 
-function unlessError(response: RapResponse): RapResponse["body"] {
-  if (response.status >= 400) throw toConnectError(response);
-  return response.body;
+/** The typed message as the domain's request: the one conversion on this face. */
+function createRequestFromProto(request: CreateJobsRequest): CreateRequest {
+  const scope = request.analysisScope;
+  return {
+    backend: request.backend,
+    rapId: request.rapId,
+    workspace: request.workspace,
+    repoUrl: request.repoUrl,
+    branch: request.branch,
+    commit: request.commit,
+    databaseName: request.databaseName,
+    requestedActions: request.requestedActions,
+    codelistsOk: request.codelistsOk,
+    forceRunDependencies: request.forceRunDependencies,
+    createdBy: request.createdBy,
+    project: request.project,
+    orgs: request.orgs,
+    analysisScope:
+      scope === undefined
+        ? undefined
+        : {
+            dataset_permissions: scope.datasetPermissions,
+            population_permissions: scope.populationPermissions,
+            component_access: scope.componentAccess,
+          },
+  };
 }
 
 export function rapService(deps: ControllerDeps, events: JobEvents<RenderedJob>): ServiceImpl<typeof RapService> {
@@ -73,33 +78,27 @@ export function rapService(deps: ControllerDeps, events: JobEvents<RenderedJob>)
     },
     async createJobs(request, context) {
       const backends = backendsOf(deps, context);
-      const body = checked(CreateJobsRequestSchema, request, CREATE_REQUEST_SCHEMA);
-      const result = await createJobs(deps, backends, createRequestFromJson(body));
+      const createRequest = createRequestFromProto(request);
+      refuseIf(createRequestProblem(createRequest));
+      const result = await createJobs(deps, backends, createRequest);
       if (result.kind === "unexpected_error")
         deps.log.error("unexpected error creating jobs", { rap_id: request.rapId, error: result.error });
-      const response = unlessError(createResponse(request.rapId, result));
-      return {
-        result: String(response.result),
-        details: String(response.details),
-        rapId: request.rapId,
-        count: Number(response.count),
-      };
+      return createOutcome(request.rapId, result);
     },
     cancelJobs(request, context) {
       const backends = backendsOf(deps, context);
-      checked(CancelJobsRequestSchema, request, CANCEL_REQUEST_SCHEMA);
-      const response = unlessError(cancelResponse(request.rapId, cancelJobs(deps, backends, request.rapId, request.actions)));
-      return { result: String(response.result), details: String(response.details), count: Number(response.count) };
+      refuseIf(cancelRequestProblem(request.rapId, request.actions));
+      return cancelOutcome(request.rapId, cancelJobs(deps, backends, request.rapId, request.actions));
     },
     getJobsStatus(request, context) {
       const backends = backendsOf(deps, context);
-      checked(GetJobsStatusRequestSchema, request, STATUS_REQUEST_SCHEMA);
+      refuseIf(statusRequestProblem(request.rapIds));
       const status = jobsStatus(deps, backends, request.rapIds);
       return { jobs: status.jobs.map(jobToProto), unrecognisedRapIds: status.unrecognisedRapIds };
     },
     async *watchJobs(request, context) {
       const backends = backendsOf(deps, context);
-      checked(WatchJobsRequestSchema, request, STATUS_REQUEST_SCHEMA);
+      refuseIf(statusRequestProblem(request.rapIds));
       for await (const update of watchJobs(deps, events, backends, request.rapIds, context.signal)) {
         yield { jobs: update.jobs.map(jobToProto), unrecognisedRapIds: [...update.unrecognisedRapIds] };
       }
