@@ -11,7 +11,17 @@ import { pyStr } from "./python-format.js";
 import { parseRunCommand } from "./run-command.js";
 import type { RunCommand } from "./types.js";
 import { rejectUnexpectedKeys } from "./unexpected-keys.js";
-import { ValidationFailure, fail, isList, isMapping, keyAt, lookup, requireMapping, requireString, valueAt } from "./validation-failure.js";
+import {
+  ValidationFailure,
+  fail,
+  isList,
+  isMapping,
+  keyAt,
+  lookup,
+  requireMapping,
+  requireString,
+  valueAt,
+} from "./validation-failure.js";
 import type { YamlMap, YamlValue } from "./yaml-value.js";
 
 const ACTION_KEYS = ["run", "outputs", "needs", "config", "dummy_data_file"] as const;
@@ -49,7 +59,9 @@ export function buildAction(d: Diagnostics, id: string, key: YamlValue, value: Y
   const outputsValue = present("outputs")
     ? d.check(() => requireMapping(lookup(spec, "outputs"), `\`outputs\` section for action ${id}`, at("outputs")))
     : null;
-  const runText = present("run") ? d.check(() => requireString(lookup(spec, "run"), `\`run\` section for action ${id}`, at("run"))) : null;
+  const runText = present("run")
+    ? d.check(() => requireString(lookup(spec, "run"), `\`run\` section for action ${id}`, at("run")))
+    : null;
   const needsValue = d.check(() => {
     const needs = lookup(spec, "needs");
     if (needs !== null && !isList(needs)) fail(`\`needs\` section for action ${id} must be a list`, at("needs"));
@@ -57,12 +69,14 @@ export function buildAction(d: Diagnostics, id: string, key: YamlValue, value: Y
   });
   const configValue = d.check(() => {
     const config = lookup(spec, "config");
-    if (config !== null && !isMapping(config)) fail(`\`config\` section for action ${id} must be a dictionary of key/value pairs`, at("config"));
+    if (config !== null && !isMapping(config))
+      fail(`\`config\` section for action ${id} must be a dictionary of key/value pairs`, at("config"));
     return config;
   });
   const dummyValue = d.check(() => {
     const dummy = lookup(spec, "dummy_data_file");
-    if (dummy !== null && typeof dummy !== "string") fail(`\`dummy_data_file\` section for action ${id} must be a string`, at("dummy_data_file"));
+    if (dummy !== null && typeof dummy !== "string")
+      fail(`\`dummy_data_file\` section for action ${id} must be a string`, at("dummy_data_file"));
     return dummy;
   });
 
@@ -74,7 +88,15 @@ export function buildAction(d: Diagnostics, id: string, key: YamlValue, value: Y
   if (run !== null && outputs !== null && outputsComplete) {
     d.check(() => checkCommandOutputRules(id, run, outputs, { run: [...path, "run"], outputs: [...path, "outputs"] }));
   }
-  return { id, key, run, needs, outputs, config: isMapping(configValue) ? configValue : null, dummyDataFile: typeof dummyValue === "string" ? dummyValue : null };
+  return {
+    id,
+    key,
+    run,
+    needs,
+    outputs,
+    config: isMapping(configValue) ? configValue : null,
+    dummyDataFile: typeof dummyValue === "string" ? dummyValue : null,
+  };
 }
 
 function readNeeds(d: Diagnostics, id: string, items: readonly YamlValue[], path: readonly YamlValue[]): Need[] {
@@ -83,7 +105,8 @@ function readNeeds(d: Diagnostics, id: string, items: readonly YamlValue[], path
     const name = d.check(() => {
       const at = valueAt(...path, index);
       // Upstream crashes (TypeError) on a non-string entry; this message is ours.
-      if (typeof item !== "string") fail(`\`needs\` section for action ${id} must be a list of action names, got ${pyStr(item)}`, at);
+      if (typeof item !== "string")
+        fail(`\`needs\` section for action ${id} must be a list of action names, got ${pyStr(item)}`, at);
       if (item.includes(" ")) {
         const hint = `did you mean [${item.split(" ").filter(Boolean).join(", ")}]?`;
         fail(`\`needs\` actions should be separated with commas, but ${id} needs \`${item}\``, at, hint);

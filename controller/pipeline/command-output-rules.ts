@@ -18,14 +18,22 @@ export interface ActionPaths {
   readonly outputs: readonly YamlValue[];
 }
 
-export function checkCommandOutputRules(actionId: string, run: RunCommand, outputs: readonly OutputLevel[], paths: ActionPaths): void {
+export function checkCommandOutputRules(
+  actionId: string,
+  run: RunCommand,
+  outputs: readonly OutputLevel[],
+  paths: ActionPaths,
+): void {
   if (GENERATE_COHORT.test(run.raw)) checkGenerateCohort(actionId, run, outputs, paths);
   if (GENERATE_DATASET.test(run.raw)) checkGenerateDataset(actionId, run, outputs, paths);
 }
 
 function checkGenerateCohort(actionId: string, run: RunCommand, outputs: readonly OutputLevel[], paths: ActionPaths): void {
   if (outputs.length !== 1) {
-    fail(`A \`generate_cohort\` action must have exactly one output; ${actionId} had ${outputs.length}`, valueAt(...paths.outputs));
+    fail(
+      `A \`generate_cohort\` action must have exactly one output; ${actionId} had ${outputs.length}`,
+      valueAt(...paths.outputs),
+    );
   }
   // Upstream collects the directories in a set (unordered); first-seen order is used here.
   const dirs = [...new Set(allPatterns(outputs).map(purePathParent))];
@@ -42,7 +50,10 @@ function checkGenerateCohort(actionId: string, run: RunCommand, outputs: readonl
 function checkGenerateDataset(actionId: string, run: RunCommand, outputs: readonly OutputLevel[], paths: ActionPaths): void {
   const lowerLevelsUsed = outputs.some((l) => l.level !== "highly_sensitive" && l.entries.length > 0);
   if (lowerLevelsUsed) {
-    fail(`\`${actionId}\` action uses \`generate-dataset\` and so all outputs must be labelled \`highly_sensitive\``, valueAt(...paths.outputs));
+    fail(
+      `\`${actionId}\` action uses \`generate-dataset\` and so all outputs must be labelled \`highly_sensitive\``,
+      valueAt(...paths.outputs),
+    );
   }
   const spec = outputArgument(run.parts);
   if (spec === null || spec === "") {

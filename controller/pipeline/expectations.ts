@@ -25,7 +25,8 @@ export function readExpectations(d: Diagnostics, flags: FeatureFlags, raw: YamlV
   if (!flags.expectationsPopulation) return DEFAULT_POPULATION_SIZE;
   if (raw === null) fail("Project must include `expectations` section", DOCUMENT);
   const section = requireMapping(raw, "Project `expectations` section", valueAt("expectations"));
-  if (!section.has("population_size")) fail("Project `expectations` section must include `population_size` section", valueAt("expectations"));
+  if (!section.has("population_size"))
+    fail("Project `expectations` section must include `population_size` section", valueAt("expectations"));
   rejectUnexpectedKeys(d, section, ["population_size"], "project `expectations` section", ["expectations"]);
   const size = pythonInt(lookup(section, "population_size"));
   if (size === null) fail("Project expectations population size must be a number", valueAt("expectations", "population_size"));

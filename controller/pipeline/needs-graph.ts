@@ -23,7 +23,10 @@ export function checkNeedsTargetsExist(d: Diagnostics, actions: readonly ActionD
         new ValidationFailure(
           `Action \`${action.id}\` references an unknown action in its \`needs\` list: ${name}`,
           valueAt("actions", action.key, "needs", index),
-          suggestion(name, ids.filter((id) => id !== action.id)),
+          suggestion(
+            name,
+            ids.filter((id) => id !== action.id),
+          ),
         ),
       );
     }
@@ -74,6 +77,7 @@ export function checkNoDependencyCycles(d: Diagnostics, actions: readonly Action
   const [first = "", second = ""] = cycle;
   const action = actions.find((a) => a.id === first);
   const need = action?.needs.find((n) => n.name === second);
-  const at = action === undefined || need === undefined ? valueAt("actions") : valueAt("actions", action.key, "needs", need.index);
+  const at =
+    action === undefined || need === undefined ? valueAt("actions") : valueAt("actions", action.key, "needs", need.index);
   d.report(new ValidationFailure(`Action '${first}' has a circular dependency: ${cycle.join(" -> ")}`, at));
 }

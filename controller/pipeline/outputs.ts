@@ -50,7 +50,13 @@ export function buildOutputs(d: Diagnostics, actionId: string, outputs: YamlMap,
   return levels;
 }
 
-function buildEntry(actionId: string, level: PrivacyLevel, rawId: YamlValue, rawPattern: YamlValue, path: YamlValue[]): OutputEntry {
+function buildEntry(
+  actionId: string,
+  level: PrivacyLevel,
+  rawId: YamlValue,
+  rawPattern: YamlValue,
+  path: YamlValue[],
+): OutputEntry {
   const id = pyStr(rawId);
   const pattern = requireString(rawPattern, `\`${id}\` output for action ${actionId}`, valueAt(...path));
   const problem = outputPatternProblem(pattern, level);

@@ -74,7 +74,10 @@ function validateDocument(d: Diagnostics, document: YamlValue, drafts: ActionDra
   const actionsValue = d.check(() => {
     const value = lookup(document, "actions");
     if (!isMapping(value)) {
-      fail("Project `actions` section must be a dictionary of key/value pairs", document.has("actions") ? valueAt("actions") : DOCUMENT);
+      fail(
+        "Project `actions` section must be a dictionary of key/value pairs",
+        document.has("actions") ? valueAt("actions") : DOCUMENT,
+      );
     }
     return value;
   });
@@ -114,7 +117,12 @@ function checkProjectWideRules(d: Diagnostics, drafts: readonly ActionDraft[], f
   if (flags?.removeCohortExtractor) {
     for (const { action, run } of withRun) {
       if ((run.parts[0] ?? "").startsWith("cohortextractor")) {
-        d.report(new ValidationFailure(`Action ${action.id} uses cohortextractor actions, which are not supported in this version.`, runAt(action)));
+        d.report(
+          new ValidationFailure(
+            `Action ${action.id} uses cohortextractor actions, which are not supported in this version.`,
+            runAt(action),
+          ),
+        );
       }
     }
   }
@@ -131,7 +139,9 @@ function checkProjectWideRules(d: Diagnostics, drafts: readonly ActionDraft[], f
   for (const { action, run } of withRun) {
     const earlier = runSeen.get(run.raw);
     if (earlier !== undefined) {
-      d.report(new ValidationFailure(`Action ${action.id} has the same 'run' command as other actions: ${earlier}`, runAt(action)));
+      d.report(
+        new ValidationFailure(`Action ${action.id} has the same 'run' command as other actions: ${earlier}`, runAt(action)),
+      );
     } else {
       runSeen.set(run.raw, action.id);
     }
@@ -139,7 +149,8 @@ function checkProjectWideRules(d: Diagnostics, drafts: readonly ActionDraft[], f
   if (flags?.uniqueOutputPath) {
     const patternsSeen = new Set<string>();
     for (const entry of drafts.flatMap((a) => allEntries(a.outputs ?? []))) {
-      if (patternsSeen.has(entry.pattern)) d.report(new ValidationFailure(`Output path ${entry.pattern} is not unique`, valueAt(...entry.path)));
+      if (patternsSeen.has(entry.pattern))
+        d.report(new ValidationFailure(`Output path ${entry.pattern} is not unique`, valueAt(...entry.path)));
       patternsSeen.add(entry.pattern);
     }
   }
@@ -152,7 +163,10 @@ function commandLineFor(action: ActionDraft, parts: readonly string[]): string {
   } catch (err) {
     // Upstream accepts such a config and job-runner then crashes in json.dumps; ours.
     if (err instanceof JsonKeyError) {
-      fail(`\`config\` section for action ${action.id} cannot be passed as JSON: ${err.message}`, valueAt("actions", action.key, "config"));
+      fail(
+        `\`config\` section for action ${action.id} cannot be passed as JSON: ${err.message}`,
+        valueAt("actions", action.key, "config"),
+      );
     }
     throw err;
   }

@@ -24,7 +24,11 @@ export function rejectUnexpectedKeys(
   const hint = (key: YamlValue): string | null => suggestion(pyStr(key), missing);
   const [first, ...rest] = extra;
   d.report(
-    new ValidationFailure(`Unexpected parameters (${extra.map(pyStr).join(", ")}) in ${where}`, keyAt(...path, first ?? null), hint(first ?? null)),
+    new ValidationFailure(
+      `Unexpected parameters (${extra.map(pyStr).join(", ")}) in ${where}`,
+      keyAt(...path, first ?? null),
+      hint(first ?? null),
+    ),
   );
   for (const key of rest) {
     d.report(new ValidationFailure(`Unexpected parameter (${pyStr(key)}) in ${where}`, keyAt(...path, key), hint(key)));

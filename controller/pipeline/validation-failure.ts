@@ -5,7 +5,6 @@
  * each one into a positioned diagnostic (diagnostics.ts).
  */
 import type { YamlMap, YamlValue } from "./yaml-value.js";
-import { pyStr } from "./python-format.js";
 
 /**
  * Where in the document a problem is: the keys (and, in lists, indexes) from the top-level mapping

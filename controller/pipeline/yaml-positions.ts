@@ -3,7 +3,7 @@
  * the yaml package's node ranges. A path that leaves the written text (a key brought in by a
  * merge key `<<`, or one that is missing) stops at the deepest node that is written.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node } from "yaml";
+import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type LineCounter } from "yaml";
 import { pyStr } from "./python-format.js";
 import type { Location } from "./validation-failure.js";
 import { toYamlValue, type YamlValue } from "./yaml-value.js";
@@ -45,18 +45,19 @@ export function positionOf(doc: Document, lines: LineCounter, at: Location): Pos
 }
 
 function rangeStart(node: unknown): number | undefined {
-  if (isScalar(node) || isMap(node) || isSeq(node) || isAlias(node)) return (node as Node).range?.[0];
+  if (isScalar(node) || isMap(node) || isSeq(node) || isAlias(node)) return node.range?.[0];
   return undefined;
 }
 
 function keyValue(key: unknown, doc: Document): YamlValue {
-  if (isScalar(key) || isMap(key) || isSeq(key) || isAlias(key)) return toYamlValue((key as Node).toJS(doc, { mapAsMap: true }));
+  if (isScalar(key) || isMap(key) || isSeq(key) || isAlias(key)) return toYamlValue(key.toJS(doc, { mapAsMap: true }));
   return toYamlValue(key);
 }
 
 function sameKey(a: YamlValue, b: YamlValue): boolean {
   if (a === b) return true;
   // A key written `1` loads as bigint; compare numbers by value.
-  if ((typeof a === "bigint" || typeof a === "number") && (typeof b === "bigint" || typeof b === "number")) return Number(a) === Number(b);
+  if ((typeof a === "bigint" || typeof a === "number") && (typeof b === "bigint" || typeof b === "number"))
+    return Number(a) === Number(b);
   return false;
 }
