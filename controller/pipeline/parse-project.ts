@@ -48,16 +48,24 @@ export interface ValidatedProject {
   readonly pipeline: Pipeline | null;
   /** Every action as far as it validated, in file order (for `rap validate`'s advice). */
   readonly actions: readonly ActionDraft[];
+  /** The project's version, when it could be read. */
+  readonly version: number | null;
 }
 
 /** Runs every rule, reporting through `d`; in "first" mode the first failure is thrown. */
 export function validateProject(d: Diagnostics, document: YamlValue): ValidatedProject {
   const drafts: ActionDraft[] = [];
-  const pipeline = d.check(() => validateDocument(d, document, drafts));
-  return { pipeline: d.errorCount === 0 ? pipeline : null, actions: drafts };
+  const seen: { version: number | null } = { version: null };
+  const pipeline = d.check(() => validateDocument(d, document, drafts, seen));
+  return { pipeline: d.errorCount === 0 ? pipeline : null, actions: drafts, version: seen.version };
 }
 
-function validateDocument(d: Diagnostics, document: YamlValue, drafts: ActionDraft[]): Pipeline | null {
+function validateDocument(
+  d: Diagnostics,
+  document: YamlValue,
+  drafts: ActionDraft[],
+  seen: { version: number | null },
+): Pipeline | null {
   // Upstream crashes with a TypeError here; the message is ours.
   if (!isMapping(document)) fail("Project file must be a dictionary of key/value pairs", DOCUMENT);
   rejectUnexpectedKeys(d, document, ["version", "actions", "expectations"], "project", []);
@@ -68,6 +76,7 @@ function validateDocument(d: Diagnostics, document: YamlValue, drafts: ActionDra
   };
   const versionRead = d.check(() => readVersion(lookup(document, "version")));
   if (versionRead?.warning) warn(versionRead.warning);
+  seen.version = versionRead?.version ?? null;
   // Without a readable version the version-dependent rules cannot be applied, so they are skipped.
   const flags = versionRead === null ? null : d.check(() => featureFlags(versionRead.version));
 

@@ -1,0 +1,282 @@
+// `rap validate`'s engine: every problem in one pass, each at its exact line and column, with the
+// first error always the controller's (upstream's) message.
+import { readdirSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { diagnoseProject, type Diagnostic } from "../../../controller/pipeline/diagnose-project.js";
+import { parseProject } from "../../../controller/pipeline/parse-project.js";
+import { ProjectValidationError } from "../../../controller/pipeline/types.js";
+
+const FIXTURES = fileURLToPath(new URL("../../fixtures/projects/", import.meta.url));
+
+function error(line: number, column: number, key: string | null, message: string, hint: string | null = null): Diagnostic {
+  return { severity: "error", message, line, column, key, hint };
+}
+
+function warning(line: number, column: number, key: string | null, message: string, hint: string | null = null): Diagnostic {
+  return { severity: "warning", message, line, column, key, hint };
+}
+
+function lines(...text: string[]): string {
+  return `${text.join("\n")}\n`;
+}
+
+/** What the controller rejects `text` with: [full message, message without upstream's prefix]. */
+function controllerRejection(text: string): ProjectValidationError | null {
+  try {
+    parseProject(text);
+    return null;
+  } catch (err) {
+    if (err instanceof ProjectValidationError) return err;
+    throw err;
+  }
+}
+
+describe("diagnoseProject: several errors in one file", () => {
+  const text = lines(
+    "version: 5",
+    "actions:",
+    "  extract:",
+    "    run: ehrql:v1 generate-dataset analysis/dataset.py --output output/dataset.csv.gz",
+    "    outputs:",
+    "      highly_sensitive:",
+    "        dataset: output/dataset.csv.gz",
+    "  report:",
+    "    run: pyhton:v2 analysis/report.py",
+    "    needs: [extract, extrct]",
+    "    output:",
+    "      moderately_sensitive:",
+    "        table: output/table.csv",
+    "  plot:",
+    "    run: python:v2 analysis/plot.py",
+    "    needs: [report extract]",
+    "    outputs:",
+    "      moderately_sensitive:",
+    "        figure: output/figure.png",
+    "        bad: /abs/figure.png",
+  );
+
+  it("reports every one, upstream's checks first, each at the offending key", () => {
+    expect(diagnoseProject(text).diagnostics).toEqual([
+      error(8, 3, "actions.report", "Action report must contain a configuration for 'outputs'"),
+      error(11, 5, "actions.report.output", "Unexpected parameters (output) in action report", "did you mean 'outputs'?"),
+      error(
+        20,
+        14,
+        "actions.plot.outputs.moderately_sensitive.bad",
+        "Output path /abs/figure.png is invalid: is an absolute path",
+      ),
+      error(
+        16,
+        13,
+        "actions.plot.needs[0]",
+        "`needs` actions should be separated with commas, but plot needs `report extract`",
+        "did you mean [report, extract]?",
+      ),
+      error(
+        10,
+        22,
+        "actions.report.needs[1]",
+        "Action `report` references an unknown action in its `needs` list: extrct",
+        "did you mean 'extract'?",
+      ),
+      error(
+        9,
+        10,
+        "actions.report.run",
+        "Action report uses `pyhton`, which is not a built-in image, so it would be looked up as a reusable action",
+        "did you mean 'python'?",
+      ),
+    ]);
+  });
+
+  it("the first error is the one the controller rejects the project with", () => {
+    expect(controllerRejection(text)?.message).toBe(
+      "Invalid project: \nAction report must contain a configuration for 'outputs'",
+    );
+    expect(diagnoseProject(text).diagnostics[0]?.message).toBe(controllerRejection(text)?.detail);
+  });
+});
+
+describe("diagnoseProject: the issue's defects", () => {
+  it("names an unknown key with a suggestion, at the key", () => {
+    const text = lines(
+      "version: 5",
+      "actions:",
+      "  a:",
+      "    run: python:v2 a.py",
+      "    outputs: {highly_sensitive: {x: output/a.csv}}",
+      "    need: [b]",
+    );
+    expect(diagnoseProject(text).diagnostics).toEqual([
+      error(6, 5, "actions.a.need", "Unexpected parameters (need) in action a", "did you mean 'needs'?"),
+    ]);
+  });
+
+  it("gives each further unknown key its own position after upstream's combined message", () => {
+    const text = lines("version: 5", "actoins:", "  a: {}", "expectation: 1", "actions: {}");
+    expect(diagnoseProject(text).diagnostics).toEqual([
+      error(2, 1, "actoins", "Unexpected parameters (actoins, expectation) in project", null),
+      error(4, 1, "expectation", "Unexpected parameter (expectation) in project", "did you mean 'expectations'?"),
+    ]);
+    expect(controllerRejection(text)?.detail).toBe("Unexpected parameters (actoins, expectation) in project");
+  });
+
+  it("puts the caret of a mis-indented key on the key", () => {
+    const text = lines(
+      "version: 5",
+      "actions:",
+      "  a:",
+      "    run: python:v2 analysis/a.py",
+      "   outputs:",
+      "      highly_sensitive: {x: output/a.csv}",
+    );
+    const [first] = diagnoseProject(text).diagnostics;
+    expect(first).toEqual(
+      error(
+        5,
+        4,
+        null,
+        "All mapping items must start at the same column at line 5, column 4:\n\n    run: python:v2 analysis/a.py\n   outputs:\n   ^",
+      ),
+    );
+    expect(controllerRejection(text)?.message).toBe(first?.message);
+  });
+
+  it("catches an image name one typo away from a built-in image", () => {
+    const text = lines(
+      "version: 5",
+      "actions:",
+      "  a:",
+      "    run: 'stata_mp:v1 a.do'",
+      "    outputs: {moderately_sensitive: {x: output/a.log}}",
+    );
+    expect(parseProject(text).actions.size).toBe(1); // upstream accepts it
+    expect(diagnoseProject(text).diagnostics).toEqual([
+      error(
+        4,
+        10,
+        "actions.a.run",
+        "Action a uses `stata_mp`, which is not a built-in image, so it would be looked up as a reusable action",
+        "did you mean 'stata-mp'?",
+      ),
+    ]);
+  });
+
+  it("leaves other image names alone without an actions list, and checks them against one", () => {
+    const text = lines(
+      "version: 5",
+      "actions:",
+      "  a:",
+      "    run: cohort-joiner:v0.0.38 --lhs output/a.csv",
+      "    outputs: {highly_sensitive: {x: output/a.csv}}",
+    );
+    expect(diagnoseProject(text).diagnostics).toEqual([]);
+    expect(diagnoseProject(text, { knownActions: ["cohort-joiner", "deciles-charts"] }).diagnostics).toEqual([]);
+    expect(diagnoseProject(text, { knownActions: ["cohort-joiners"] }).diagnostics).toEqual([
+      error(
+        4,
+        10,
+        "actions.a.run",
+        "Action a uses `cohort-joiner`, which is neither a built-in image (ehrql, jupyter, python, r, sqlrunner, stata-mp) nor a reusable action in the actions list",
+        "did you mean 'cohort-joiners'?",
+      ),
+    ]);
+  });
+});
+
+describe("diagnoseProject: warnings for what upstream accepts", () => {
+  it("warns, and the project stays valid", () => {
+    const text = lines(
+      "version: 4",
+      "actions:",
+      "  extract:",
+      "    run: ehrql:latest generate-dataset analysis/dataset.py --output output/dataset.csv",
+      "    outputs: {highly_sensitive: {dataset: output/dataset.csv}}",
+      "  summary:",
+      "    run: python:v2 analysis/summary.py output/dataset.csv output/lookup.csv",
+      "    needs: [nothing, nothing]",
+      "    outputs: {moderately_sensitive: {tables: output/summary_*.csv}}",
+      "  nothing:",
+      "    run: python:v2 analysis/nothing.py",
+      "    outputs: {moderately_sensitive: {}}",
+      "  my step:",
+      "    run: python:v2 analysis/step.py",
+      "    outputs: {moderately_sensitive: {step: output/step.txt}}",
+    );
+    const { diagnostics, pipeline } = diagnoseProject(text);
+    expect(pipeline?.actions.size).toBe(4);
+    expect(diagnostics).toEqual([
+      warning(
+        1,
+        10,
+        "version",
+        "ProjectWarning: Your project file is using an old version (4.0); consider updating to version 5",
+      ),
+      warning(
+        4,
+        10,
+        "actions.extract.run",
+        "Action extract uses `ehrql:latest`, which version 5 rejects",
+        "pin a version, e.g. `ehrql:v2`",
+      ),
+      warning(8, 22, "actions.summary.needs[1]", "Action summary lists `nothing` more than once in `needs`"),
+      warning(
+        7,
+        10,
+        "actions.summary.run",
+        "Action summary refers to output/dataset.csv, which extract produces, but does not list it in `needs`",
+        "add `extract` to `needs`",
+      ),
+      warning(7, 10, "actions.summary.run", "Action summary refers to output/lookup.csv, which no action lists in its outputs"),
+      warning(12, 14, "actions.nothing.outputs", "Action nothing declares no output files, so nothing it writes is kept"),
+      warning(13, 3, "actions.my step", "Action name `my step` contains whitespace, so no other action can list it in `needs`"),
+    ]);
+  });
+});
+
+describe("diagnoseProject: overlapping outputs", () => {
+  it("warns when a wildcard pattern also matches another action's file", () => {
+    const text = lines(
+      "version: 5",
+      "actions:",
+      "  a:",
+      "    run: python:v2 a.py",
+      "    outputs: {moderately_sensitive: {table: output/table.csv}}",
+      "  b:",
+      "    run: python:v2 b.py",
+      "    outputs:",
+      "      moderately_sensitive:",
+      "        tables: output/*.csv",
+    );
+    expect(diagnoseProject(text).diagnostics).toEqual([
+      warning(
+        10,
+        17,
+        "actions.b.outputs.moderately_sensitive.tables",
+        "Output pattern output/*.csv of action b also matches output/table.csv, an output of action a",
+      ),
+    ]);
+  });
+});
+
+describe("diagnoseProject keeps upstream's first message on every fixture", () => {
+  const files = readdirSync(FIXTURES).filter((f) => f.endsWith(".project.yaml"));
+
+  it("covers the fixture set", () => {
+    expect(files).toHaveLength(64);
+  });
+
+  for (const file of files) {
+    it(file, () => {
+      const text = readFileSync(`${FIXTURES}${file}`, "utf8");
+      const rejected = controllerRejection(text);
+      const errors = diagnoseProject(text).diagnostics.filter((x) => x.severity === "error");
+      if (rejected === null) {
+        expect(errors).toEqual([]);
+      } else {
+        expect(errors[0]?.message).toBe(rejected.detail);
+      }
+    });
+  }
+});
