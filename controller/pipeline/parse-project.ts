@@ -75,10 +75,11 @@ function validateDocument(
     d.warn(message, at);
   };
   const versionRead = d.check(() => readVersion(lookup(document, "version")));
-  if (versionRead?.warning) warn(versionRead.warning);
   seen.version = versionRead?.version ?? null;
   // Without a readable version the version-dependent rules cannot be applied, so they are skipped.
   const flags = versionRead === null ? null : d.check(() => featureFlags(versionRead.version));
+  // (A version above the latest is an error, not an "old version".)
+  if (flags !== null && versionRead?.warning) warn(versionRead.warning);
 
   const actionsValue = d.check(() => {
     const value = lookup(document, "actions");

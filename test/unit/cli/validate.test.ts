@@ -3,7 +3,7 @@
  * directory): both output forms, the exit codes (0 valid, 1 invalid, 2 usage), --help, and the
  * reusable actions list from a file, from a reachable URL (a local server) and from an unreachable one.
  */
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -198,6 +198,25 @@ describe("rap validate --actions-list", () => {
       stdout: `${f} is valid: 2 actions\n`,
       stderr: `rap validate: actions list ${url}/missing.json not reachable (HTTP 404); reusable action names are not checked\n`,
     });
+  });
+});
+
+describe("the researchers' guide shows real output", () => {
+  const guide = readFileSync(path.resolve(import.meta.dirname, "../../../docs/researchers.md"), "utf8");
+  const blocks = (language: string) =>
+    [...guide.matchAll(/```(\w+)\n([\s\S]*?)```/g)].filter((m) => m[1] === language).map((m) => m[2] ?? "");
+
+  it("the example of several errors is what rap validate prints for that file", async () => {
+    const f = file("errors.yaml");
+    const { stdout } = await rapInProcess(["validate", f]);
+    expect(blocks("text")[0]).toBe(stdout.replaceAll(f, "project.yaml"));
+  });
+
+  it("the --json example is its first diagnostic", async () => {
+    const f = file("errors.yaml");
+    const { stdout } = await rapInProcess(["validate", "--json", f]);
+    const first = (JSON.parse(stdout) as unknown[])[0];
+    expect(JSON.parse(blocks("json")[0] ?? "")).toEqual([{ ...(first as object), file: "project.yaml" }]);
   });
 });
 

@@ -98,6 +98,88 @@ describe("diagnoseProject: several errors in one file", () => {
   });
 });
 
+describe("diagnoseProject: project-wide rules report every offender", () => {
+  const text = lines(
+    "version: 5",
+    "expectations: {population_size: 10}",
+    "actions:",
+    "  a:",
+    "    run: python:v2 a.py",
+    "    needs: [b]",
+    "    outputs: {highly_sensitive: {x: output/a.csv}}",
+    "  b:",
+    "    run: python:v2 a.py",
+    "    needs: [a]",
+    "    outputs: {highly_sensitive: {y: output/a.csv}}",
+    "  c:",
+    "    run: cohortextractor:latest generate_cohort",
+    "    outputs: {highly_sensitive: {z: output/c.csv}}",
+    "  d: [1]",
+    "  e:",
+    "    run: ehrql:v1 generate-dataset analysis/d.py",
+    "    outputs: {moderately_sensitive: {z: output/e.csv}}",
+  );
+
+  it("in the controller's order, each at its own position", () => {
+    expect(diagnoseProject(text).diagnostics).toEqual([
+      error(15, 6, "actions.d", "Configuration for action d must be a dictionary of key/value pairs"),
+      error(
+        18,
+        14,
+        "actions.e.outputs",
+        "`e` action uses `generate-dataset` and so all outputs must be labelled `highly_sensitive`",
+      ),
+      error(13, 10, "actions.c.run", "Action c uses cohortextractor actions, which are not supported in this version."),
+      error(
+        13,
+        10,
+        "actions.c.run",
+        "Action c uses `cohortextractor:latest`, which is not supported. Provide a version e.g. `:v2` instead",
+      ),
+      error(9, 10, "actions.b.run", "Action b has the same 'run' command as other actions: a"),
+      error(11, 37, "actions.b.outputs.highly_sensitive.y", "Output path output/a.csv is not unique"),
+      error(
+        2,
+        1,
+        "expectations",
+        "Project includes `expectations` section, which is not supported in this version. This section is only applicable to deprecated cohortextractor actions; you can safely remove it.",
+      ),
+      error(6, 13, "actions.a.needs[0]", "Action 'a' has a circular dependency: a -> b -> a"),
+    ]);
+    expect(controllerRejection(text)?.detail).toBe("Configuration for action d must be a dictionary of key/value pairs");
+  });
+
+  it("every duplicate key, then the rules on what is left; a missing version at the start", () => {
+    const dup = lines(
+      "actions:",
+      "  a:",
+      "    run: python:v2 a.py",
+      "    run: python:v2 b.py",
+      "    outputs: {highly_sensitive: {x: output/a.csv}}",
+      "  b:",
+      "    outputs: {highly_sensitive: {x: output/c.csv, x: output/b.csv}}",
+    );
+    const diagnostics = diagnoseProject(dup).diagnostics;
+    expect(diagnostics.map((x) => [x.line, x.column, x.key, x.message.split("\n")[4]])).toEqual([
+      [4, 5, null, 'found duplicate key "run" with value "python:v2 b.py" (original value: "python:v2 a.py")'],
+      [7, 51, null, 'found duplicate key "x" with value "output/b.csv" (original value: "output/c.csv")'],
+      [1, 1, null, undefined],
+      [6, 3, "actions.b", undefined],
+    ]);
+    expect(diagnostics.slice(2).map((x) => x.message)).toEqual([
+      "Project file must have a `version` attribute specifying which version of the project configuration format it uses (current latest version is 5)",
+      "Action b must contain a configuration for 'run'",
+    ]);
+    expect(diagnostics[0]?.message).toBe(controllerRejection(dup)?.message);
+  });
+
+  it("a version above the latest: upstream's unprefixed text, at the version, and no 'old version' warning", () => {
+    const text = lines("version: 6", "actions: {}");
+    expect(diagnoseProject(text).diagnostics).toEqual([error(1, 10, "version", "The latest version is v5, but got v6.0")]);
+    expect(controllerRejection(text)?.message).toBe("The latest version is v5, but got v6.0");
+  });
+});
+
 describe("diagnoseProject: the issue's defects", () => {
   it("names an unknown key with a suggestion, at the key", () => {
     const text = lines(
