@@ -8,7 +8,7 @@ import { outputPatternProblem } from "./output-pattern.js";
 import { pyStr } from "./python-format.js";
 import type { PrivacyLevel } from "./types.js";
 import { rejectUnexpectedKeys } from "./unexpected-keys.js";
-import { fail, isMapping, lookup, requireString, valueAt } from "./validation-failure.js";
+import { ValidationFailure, fail, isMapping, lookup, requireString, valueAt } from "./validation-failure.js";
 import type { YamlMap, YamlValue } from "./yaml-value.js";
 
 export const PRIVACY_LEVELS: readonly PrivacyLevel[] = ["highly_sensitive", "moderately_sensitive", "minimally_sensitive"];
@@ -30,7 +30,8 @@ export interface OutputLevel {
 export function buildOutputs(d: Diagnostics, actionId: string, outputs: YamlMap, path: readonly YamlValue[]): OutputLevel[] {
   const given = PRIVACY_LEVELS.map((level) => ({ level, value: lookup(outputs, level) }));
   if (given.every((g) => g.value === null)) {
-    fail(`must specify at least one output of: ${PRIVACY_LEVELS.join(", ")}`, valueAt(...path));
+    // Reported without stopping, so that a misspelt level below still gets its "did you mean".
+    d.report(new ValidationFailure(`must specify at least one output of: ${PRIVACY_LEVELS.join(", ")}`, valueAt(...path)));
   }
   rejectUnexpectedKeys(d, outputs, PRIVACY_LEVELS, `\`outputs\` section for action ${actionId}`, path);
 

@@ -89,7 +89,8 @@ function checkRepeatedNeeds(d: Diagnostics, action: ActionDraft): void {
 }
 
 function checkProducesSomething(d: Diagnostics, action: ActionDraft): void {
-  if (action.outputs === null || allEntries(action.outputs).length > 0) return;
+  // No level at all is already an error; this is for levels given with nothing in them.
+  if (action.outputs === null || action.outputs.length === 0 || allEntries(action.outputs).length > 0) return;
   d.warn(`Action ${action.id} declares no output files, so nothing it writes is kept`, valueAt("actions", action.key, "outputs"));
 }
 

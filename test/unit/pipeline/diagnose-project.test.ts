@@ -195,6 +195,35 @@ describe("diagnoseProject: the issue's defects", () => {
     ]);
   });
 
+  it("suggests the privacy level a misspelt one was meant to be", () => {
+    const text = lines(
+      "version: 5",
+      "actions:",
+      "  a:",
+      "    run: python:v2 a.py",
+      "    outputs:",
+      "      highly_sensitve: {x: output/a.csv}",
+    );
+    expect(diagnoseProject(text).diagnostics).toEqual([
+      error(
+        6,
+        7,
+        "actions.a.outputs",
+        "must specify at least one output of: highly_sensitive, moderately_sensitive, minimally_sensitive",
+      ),
+      error(
+        6,
+        7,
+        "actions.a.outputs.highly_sensitve",
+        "Unexpected parameters (highly_sensitve) in `outputs` section for action a",
+        "did you mean 'highly_sensitive'?",
+      ),
+    ]);
+    expect(controllerRejection(text)?.detail).toBe(
+      "must specify at least one output of: highly_sensitive, moderately_sensitive, minimally_sensitive",
+    );
+  });
+
   it("gives each further unknown key its own position after upstream's combined message", () => {
     const text = lines("version: 5", "actoins:", "  a: {}", "expectation: 1", "actions: {}");
     expect(diagnoseProject(text).diagnostics).toEqual([
