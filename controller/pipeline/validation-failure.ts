@@ -44,8 +44,9 @@ export class ValidationFailure extends Error {
  */
 export class UnprefixedFailure extends ValidationFailure {}
 
-export function fail(message: string, at?: Location, hint?: string | null): never {
-  throw new ValidationFailure(message, at, hint ?? null);
+/** Every failure says where it is, so that `rap validate` can point at it. */
+export function fail(message: string, at: Location, hint: string | null = null): never {
+  throw new ValidationFailure(message, at, hint);
 }
 
 export function isMapping(value: YamlValue | undefined): value is YamlMap {
@@ -57,12 +58,12 @@ export function isList(value: YamlValue | undefined): value is YamlValue[] {
 }
 
 /** `<where> must be a dictionary of key/value pairs` unless `value` is a mapping. */
-export function requireMapping(value: YamlValue | undefined, where: string, at?: Location): YamlMap {
+export function requireMapping(value: YamlValue | undefined, where: string, at: Location): YamlMap {
   if (!isMapping(value)) fail(`${where} must be a dictionary of key/value pairs`, at);
   return value;
 }
 
-export function requireString(value: YamlValue | undefined, where: string, at?: Location): string {
+export function requireString(value: YamlValue | undefined, where: string, at: Location): string {
   if (typeof value !== "string") fail(`${where} must be a string`, at);
   return value;
 }
