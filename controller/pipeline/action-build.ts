@@ -42,10 +42,13 @@ export interface ActionDraft {
   readonly outputs: readonly OutputLevel[] | null;
   readonly config: YamlMap | null;
   readonly dummyDataFile: string | null;
+  /** No error was found in the action itself (so advice about it is not built on guesses). */
+  readonly complete: boolean;
 }
 
 export function buildAction(d: Diagnostics, id: string, key: YamlValue, value: YamlValue): ActionDraft {
   const path = ["actions", key];
+  const errorsBefore = d.errorCount;
   const spec = requireMapping(value, `Configuration for action ${id}`, valueAt(...path));
   for (const required of ["run", "outputs"]) {
     if (!spec.has(required)) {
@@ -96,6 +99,7 @@ export function buildAction(d: Diagnostics, id: string, key: YamlValue, value: Y
     outputs,
     config: isMapping(configValue) ? configValue : null,
     dummyDataFile: typeof dummyValue === "string" ? dummyValue : null,
+    complete: d.errorCount === errorsBefore,
   };
 }
 

@@ -118,7 +118,7 @@ function validateDocument(
 
 /** An action whose configuration is not even a mapping: known by name only. */
 function unbuilt(id: string, key: YamlValue): ActionDraft {
-  return { id, key, run: null, needs: [], outputs: null, config: null, dummyDataFile: null };
+  return { id, key, run: null, needs: [], outputs: null, config: null, dummyDataFile: null, complete: false };
 }
 
 function checkProjectWideRules(d: Diagnostics, drafts: readonly ActionDraft[], flags: FeatureFlags | null): void {

@@ -29,14 +29,19 @@ const OUTPUT_DIRECTORY = "output/";
 export function adviseOnProject(d: Diagnostics, project: ValidatedProject, options: AdviceOptions): void {
   const actions = project.actions;
   for (const action of actions) checkImageName(d, action, options.knownActions ?? null);
-  for (const action of actions) {
+  // Warnings only about actions without errors of their own: a half-read action would give
+  // advice built on guesses (e.g. "no outputs" when its outputs had errors).
+  const complete = actions.filter((action) => action.complete);
+  const allComplete = complete.length === actions.length;
+  for (const action of complete) {
     checkActionName(d, action);
     checkLatestTag(d, action, project.version);
     checkRepeatedNeeds(d, action);
     checkProducesSomething(d, action);
-    checkPathArguments(d, action, actions);
+    // Which action produces a file is only known when every action's outputs were read.
+    if (allComplete) checkPathArguments(d, action, actions);
   }
-  checkOverlappingOutputs(d, actions);
+  checkOverlappingOutputs(d, complete);
 }
 
 function checkImageName(d: Diagnostics, action: ActionDraft, knownActions: readonly string[] | null): void {

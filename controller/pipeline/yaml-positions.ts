@@ -3,7 +3,7 @@
  * the yaml package's node ranges. A path that leaves the written text (a key brought in by a
  * merge key `<<`, or one that is missing) stops at the deepest node that is written.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type LineCounter } from "yaml";
+import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Pair, type YAMLMap } from "yaml";
 import { pyStr } from "./python-format.js";
 import type { Location } from "./validation-failure.js";
 import { toYamlValue, type YamlValue } from "./yaml-value.js";
@@ -32,7 +32,7 @@ export function positionOf(doc: Document, lines: LineCounter, at: Location): Pos
       continue;
     }
     if (!isMap(node)) break;
-    const pair = node.items.find((p) => isPair(p) && sameKey(keyValue(p.key, doc), segment));
+    const pair = findPair(node, segment, doc);
     if (pair === undefined) break;
     walked.push(walked.length === 0 ? pyStr(segment) : `.${pyStr(segment)}`);
     const keyStart = rangeStart(pair.key);
@@ -42,6 +42,30 @@ export function positionOf(doc: Document, lines: LineCounter, at: Location): Pos
   }
   const { line, col } = lines.linePos(offset);
   return { line, column: col, key: walked.length === 0 ? null : walked.join("") };
+}
+
+/**
+ * The pair for `key`, written in the mapping itself or brought in by a merge key (`<<: *anchor`,
+ * or a list of them), in which case it is found where the anchored mapping is written.
+ */
+function findPair(map: YAMLMap, key: YamlValue, doc: Document, depth = 0): Pair | undefined {
+  const pairs = map.items.filter((p): p is Pair => isPair(p));
+  const direct = pairs.find((p) => !isMergeKey(p.key) && sameKey(keyValue(p.key, doc), key));
+  if (direct !== undefined || depth > 10) return direct;
+  for (const merge of pairs.filter((p) => isMergeKey(p.key))) {
+    const sources = isSeq(merge.value) ? merge.value.items : [merge.value];
+    for (const source of sources) {
+      const target = isAlias(source) ? source.resolve(doc) : source;
+      const found = isMap(target) ? findPair(target, key, doc, depth + 1) : undefined;
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}
+
+/** The yaml package represents the merge key `<<` as a scalar whose value is a symbol. */
+function isMergeKey(key: unknown): boolean {
+  return isScalar(key) && typeof key.value === "symbol";
 }
 
 function rangeStart(node: unknown): number | undefined {

@@ -180,6 +180,32 @@ describe("diagnoseProject: project-wide rules report every offender", () => {
   });
 });
 
+describe("diagnoseProject: positions through anchors and merge keys", () => {
+  it("points into the anchored mapping, where the text is written", () => {
+    const text = lines(
+      "version: 5",
+      "x-common: &common",
+      "  run: python:v2 a.py",
+      "  outputs: {highly_sensitive: {x: /abs.csv}}",
+      "actions:",
+      "  a:",
+      "    <<: *common",
+      "  b: *common",
+      "  123:",
+      "    run: python:v2 c.py",
+      "    outputs: {highly_sensitive: {y: output/c.csv}}",
+      "    needs: [12]",
+    );
+    expect(diagnoseProject(text).diagnostics).toEqual([
+      error(2, 1, "x-common", "Unexpected parameters (x-common) in project"),
+      error(4, 35, "actions.a.outputs.highly_sensitive.x", "Output path /abs.csv is invalid: is an absolute path"),
+      error(4, 35, "actions.b.outputs.highly_sensitive.x", "Output path /abs.csv is invalid: is an absolute path"),
+      error(12, 13, "actions.123.needs[0]", "`needs` section for action 123 must be a list of action names, got 12"),
+      error(3, 8, "actions.b.run", "Action b has the same 'run' command as other actions: a"),
+    ]);
+  });
+});
+
 describe("diagnoseProject: the issue's defects", () => {
   it("names an unknown key with a suggestion, at the key", () => {
     const text = lines(
