@@ -417,3 +417,33 @@ describe("diagnoseProject keeps upstream's first message on every fixture", () =
     });
   }
 });
+
+describe("diagnoseProject keeps upstream's first message on broken variants of every fixture", () => {
+  // Each fixture with one line removed, with one key renamed (`x` prefixed) and with one line
+  // indented one space more: thousands of invalid files, some with several errors.
+  it("never crashes, and its first error is always the controller's", () => {
+    const mismatches: string[] = [];
+    let invalid = 0;
+    for (const file of readdirSync(FIXTURES).filter((f) => f.endsWith(".project.yaml"))) {
+      const source = readFileSync(`${FIXTURES}${file}`, "utf8").split("\n");
+      source.forEach((_, i) => {
+        const variants = [
+          source.filter((__, j) => j !== i),
+          source.map((line, j) => (j === i ? line.replace(/^(\s*)(\w)/, "$1x$2") : line)),
+          source.map((line, j) => (j === i ? ` ${line}` : line)),
+        ];
+        for (const variant of variants) {
+          const text = variant.join("\n");
+          const rejected = controllerRejection(text);
+          const first = diagnoseProject(text).diagnostics.find((x) => x.severity === "error");
+          if (rejected === null) continue;
+          invalid++;
+          if (first?.message !== rejected.detail)
+            mismatches.push(`${file} line ${i + 1}: ${rejected.detail} / ${first?.message}`);
+        }
+      });
+    }
+    expect(mismatches).toEqual([]);
+    expect(invalid).toBeGreaterThan(500);
+  });
+});
