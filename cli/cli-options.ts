@@ -3,7 +3,7 @@
  * option, the allowed values and the closest one; whole numbers checked as such.
  */
 import { Argument, InvalidArgumentError, Option } from "commander";
-import { didYouMean } from "./did-you-mean.js";
+import { didYouMean } from "../controller/pipeline/did-you-mean.js";
 
 function choiceParser(allowed: readonly string[], fold: boolean): (value: string) => string {
   return (raw) => {

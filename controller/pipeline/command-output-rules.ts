@@ -6,19 +6,34 @@
 import { allPatterns, patternsAt, type OutputLevel } from "./outputs.js";
 import { purePathName, purePathParent, purePathText, purePathWithName } from "./python-path.js";
 import type { RunCommand } from "./types.js";
-import { fail } from "./validation-failure.js";
+import { fail, valueAt } from "./validation-failure.js";
+import type { YamlValue } from "./yaml-value.js";
 
 const GENERATE_COHORT = /^cohortextractor:\S+ generate_cohort/u;
 const GENERATE_DATASET = /^(ehrql|databuilder):\S+ generate[-_]dataset/u;
 
-export function checkCommandOutputRules(actionId: string, run: RunCommand, outputs: readonly OutputLevel[]): void {
-  if (GENERATE_COHORT.test(run.raw)) checkGenerateCohort(actionId, run, outputs);
-  if (GENERATE_DATASET.test(run.raw)) checkGenerateDataset(actionId, run, outputs);
+/** Where an action's `run` and `outputs` values are written. */
+export interface ActionPaths {
+  readonly run: readonly YamlValue[];
+  readonly outputs: readonly YamlValue[];
 }
 
-function checkGenerateCohort(actionId: string, run: RunCommand, outputs: readonly OutputLevel[]): void {
+export function checkCommandOutputRules(
+  actionId: string,
+  run: RunCommand,
+  outputs: readonly OutputLevel[],
+  paths: ActionPaths,
+): void {
+  if (GENERATE_COHORT.test(run.raw)) checkGenerateCohort(actionId, run, outputs, paths);
+  if (GENERATE_DATASET.test(run.raw)) checkGenerateDataset(actionId, run, outputs, paths);
+}
+
+function checkGenerateCohort(actionId: string, run: RunCommand, outputs: readonly OutputLevel[], paths: ActionPaths): void {
   if (outputs.length !== 1) {
-    fail(`A \`generate_cohort\` action must have exactly one output; ${actionId} had ${outputs.length}`);
+    fail(
+      `A \`generate_cohort\` action must have exactly one output; ${actionId} had ${outputs.length}`,
+      valueAt(...paths.outputs),
+    );
   }
   // Upstream collects the directories in a set (unordered); first-seen order is used here.
   const dirs = [...new Set(allPatterns(outputs).map(purePathParent))];
@@ -28,19 +43,24 @@ function checkGenerateCohort(actionId: string, run: RunCommand, outputs: readonl
   fail(
     `generate_cohort command should produce output in only one directory, found ${dirs.length}:\n` +
       dirs.map((d) => ` - ${d}/`).join("\n"),
+    valueAt(...paths.outputs),
   );
 }
 
-function checkGenerateDataset(actionId: string, run: RunCommand, outputs: readonly OutputLevel[]): void {
+function checkGenerateDataset(actionId: string, run: RunCommand, outputs: readonly OutputLevel[], paths: ActionPaths): void {
   const lowerLevelsUsed = outputs.some((l) => l.level !== "highly_sensitive" && l.entries.length > 0);
   if (lowerLevelsUsed) {
-    fail(`\`${actionId}\` action uses \`generate-dataset\` and so all outputs must be labelled \`highly_sensitive\``);
+    fail(
+      `\`${actionId}\` action uses \`generate-dataset\` and so all outputs must be labelled \`highly_sensitive\``,
+      valueAt(...paths.outputs),
+    );
   }
   const spec = outputArgument(run.parts);
   if (spec === null || spec === "") {
     fail(
       `\`${actionId}\` action does not provide an \`--output\` argument specifying where the results of ` +
         "`generate-dataset` should be stored",
+      valueAt(...paths.run),
     );
   }
   const patterns = patternsAt(outputs, "highly_sensitive");
@@ -49,6 +69,7 @@ function checkGenerateDataset(actionId: string, run: RunCommand, outputs: readon
     "output specification must match the `--output` argument in the `run` command\n" +
       `              got: ${patterns.join("                   \n")}\n` +
       `but was expecting: ${expectedPattern(spec)}`,
+    valueAt(...paths.outputs),
   );
 }
 

@@ -2,21 +2,33 @@
  * Project-wide checks on `needs`: every target must exist (upstream's rule and message), and,
  * ours rather than upstream's, no action may depend on itself directly or through a cycle.
  */
-import { fail } from "./validation-failure.js";
+import type { ActionDraft } from "./action-build.js";
+import type { Diagnostics } from "./diagnostics.js";
+import { suggestion } from "./did-you-mean.js";
+import { ValidationFailure, valueAt } from "./validation-failure.js";
 
 interface NeedsOf {
   readonly id: string;
   readonly needs: readonly string[];
 }
 
-/** The first unknown target, scanning actions and their needs in file order. */
-export function checkNeedsTargetsExist(actions: readonly NeedsOf[]): void {
-  const known = new Set(actions.map((a) => a.id));
+/** Every unknown target, scanning actions and their needs in file order (upstream stops at the first). */
+export function checkNeedsTargetsExist(d: Diagnostics, actions: readonly ActionDraft[]): void {
+  const ids = actions.map((a) => a.id);
+  const known = new Set(ids);
   for (const action of actions) {
-    for (const target of action.needs) {
-      if (!known.has(target)) {
-        fail(`Action \`${action.id}\` references an unknown action in its \`needs\` list: ${target}`);
-      }
+    for (const { name, index } of action.needs) {
+      if (known.has(name)) continue;
+      d.report(
+        new ValidationFailure(
+          `Action \`${action.id}\` references an unknown action in its \`needs\` list: ${name}`,
+          valueAt("actions", action.key, "needs", index),
+          suggestion(
+            name,
+            ids.filter((id) => id !== action.id),
+          ),
+        ),
+      );
     }
   }
 }
@@ -59,8 +71,13 @@ export function findDependencyCycle(actions: readonly NeedsOf[]): string[] | nul
  * Not an upstream check: pipeline accepts cycles and self-dependencies, and job-runner then
  * recurses without end while scheduling. We reject them with a message of our own.
  */
-export function checkNoDependencyCycles(actions: readonly NeedsOf[]): void {
-  const cycle = findDependencyCycle(actions);
+export function checkNoDependencyCycles(d: Diagnostics, actions: readonly ActionDraft[]): void {
+  const cycle = findDependencyCycle(actions.map((a) => ({ id: a.id, needs: a.needs.map((n) => n.name) })));
   if (cycle === null) return;
-  fail(`Action '${cycle[0] ?? ""}' has a circular dependency: ${cycle.join(" -> ")}`);
+  const [first = "", second = ""] = cycle;
+  const action = actions.find((a) => a.id === first);
+  const need = action?.needs.find((n) => n.name === second);
+  const at =
+    action === undefined || need === undefined ? valueAt("actions") : valueAt("actions", action.key, "needs", need.index);
+  d.report(new ValidationFailure(`Action '${first}' has a circular dependency: ${cycle.join(" -> ")}`, at));
 }

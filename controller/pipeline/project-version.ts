@@ -3,7 +3,7 @@
  * derives each feature by comparing numbers, so fractional or odd versions follow the same rules.
  */
 import { pyFloatRepr } from "./python-format.js";
-import { fail, UnprefixedFailure } from "./validation-failure.js";
+import { DOCUMENT, fail, UnprefixedFailure, valueAt } from "./validation-failure.js";
 import type { YamlValue } from "./yaml-value.js";
 
 export const LATEST_VERSION = 5;
@@ -51,10 +51,11 @@ export function readVersion(raw: YamlValue): { version: number; warning: string 
     fail(
       "Project file must have a `version` attribute specifying which version of the project configuration " +
         `format it uses (current latest version is ${LATEST_VERSION})`,
+      DOCUMENT,
     );
   }
   const version = pythonFloat(raw);
-  if (version === null) fail(`\`version\` must be a number between 1 and ${LATEST_VERSION}`);
+  if (version === null) fail(`\`version\` must be a number between 1 and ${LATEST_VERSION}`, valueAt("version"));
   const warning =
     version === LATEST_VERSION
       ? null
@@ -68,7 +69,7 @@ export function readVersion(raw: YamlValue): { version: number; warning: string 
  */
 export function featureFlags(version: number): FeatureFlags {
   if (version > LATEST_VERSION) {
-    throw new UnprefixedFailure(`The latest version is v${LATEST_VERSION}, but got v${pyFloatRepr(version)}`);
+    throw new UnprefixedFailure(`The latest version is v${LATEST_VERSION}, but got v${pyFloatRepr(version)}`, valueAt("version"));
   }
   return {
     uniqueOutputPath: version >= 2,

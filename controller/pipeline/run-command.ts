@@ -5,7 +5,7 @@
 import { pyJsonDumps } from "./python-json.js";
 import { shellJoin, shellSplit, ShellSyntaxError } from "./shell-words.js";
 import type { RunCommand } from "./types.js";
-import { fail } from "./validation-failure.js";
+import { fail, type Location } from "./validation-failure.js";
 import type { YamlMap } from "./yaml-value.js";
 
 /**
@@ -22,27 +22,28 @@ export function isValidImageVersion(version: string): boolean {
  * Upstream fails with a raw Python exception for unbalanced quotes or a whitespace-only `run`;
  * these are our clean replacements for those crashes (the wording is ours).
  */
-function splitRun(actionId: string, raw: string): string[] {
+function splitRun(actionId: string, raw: string, at: Location): string[] {
   let parts: string[];
   try {
     parts = shellSplit(raw);
   } catch (err) {
-    if (err instanceof ShellSyntaxError) fail(`\`run\` section for action ${actionId} cannot be parsed: ${err.message}`);
+    if (err instanceof ShellSyntaxError) fail(`\`run\` section for action ${actionId} cannot be parsed: ${err.message}`, at);
     throw err;
   }
-  if (parts.length === 0) fail(`run must have a value, ${actionId} has an empty run key`);
+  if (parts.length === 0) fail(`run must have a value, ${actionId} has an empty run key`, at);
   return parts;
 }
 
-export function parseRunCommand(actionId: string, raw: string): RunCommand {
-  if (raw === "") fail(`run must have a value, ${actionId} has an empty run key`);
-  const parts = splitRun(actionId, raw);
+/** `at` is where the `run` value is written. */
+export function parseRunCommand(actionId: string, raw: string, at: Location): RunCommand {
+  if (raw === "") fail(`run must have a value, ${actionId} has an empty run key`, at);
+  const parts = splitRun(actionId, raw, at);
   const first = parts[0] ?? "";
   const colon = first.indexOf(":");
   const name = colon === -1 ? first : first.slice(0, colon);
   const version = colon === -1 ? "" : first.slice(colon + 1);
   if (!isValidImageVersion(version)) {
-    fail(`Action command ${name} must have a version specified in the form :vN (e.g. ${name}:v2)`);
+    fail(`Action command ${name} must have a version specified in the form :vN (e.g. ${name}:v2)`, at);
   }
   return { raw, parts, name, version, args: parts.slice(1) };
 }

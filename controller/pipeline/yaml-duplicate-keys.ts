@@ -18,24 +18,30 @@ import { toYamlValue, type YamlValue } from "./yaml-value.js";
 
 const SOURCE_NAME = "<unicode string>";
 
-export function findDuplicateKey(doc: Document, text: string): string | null {
-  return visit(doc.contents, doc, text);
+export interface DuplicateKey {
+  readonly message: string;
+  /** Where the repeated key is written. */
+  readonly offset: number;
 }
 
-function visit(node: unknown, doc: Document, text: string): string | null {
+/** Every duplicate key, in upstream's construction order (so the first is the one it reports). */
+export function findDuplicateKeys(doc: Document, text: string): DuplicateKey[] {
+  const found: DuplicateKey[] = [];
+  visit(doc.contents, doc, text, found);
+  return found;
+}
+
+function visit(node: unknown, doc: Document, text: string, found: DuplicateKey[]): void {
   if (isSeq(node)) {
-    for (const item of node.items) {
-      const found = visit(item, doc, text);
-      if (found !== null) return found;
-    }
-    return null;
+    for (const item of node.items) visit(item, doc, text, found);
+    return;
   }
-  if (!isMap(node)) return null;
+  if (!isMap(node)) return;
   const seen = new Map<string, { keyNode: unknown; valueNode: unknown }>();
   for (const pair of node.items) {
     if (!isPair(pair)) continue;
-    const found = visit(pair.key, doc, text) ?? visit(pair.value, doc, text);
-    if (found !== null) return found;
+    visit(pair.key, doc, text, found);
+    visit(pair.value, doc, text, found);
     // A merge key (`<<`) is resolved by the YAML library, not stored as a key.
     if (isScalar(pair.key) && typeof pair.key.value === "symbol") continue;
     const identity = keyIdentity(nodeValue(pair.key, doc));
@@ -48,14 +54,14 @@ function visit(node: unknown, doc: Document, text: string): string | null {
     const key = pyStr(nodeValue(pair.key, doc));
     const value = pyStr(nodeValue(pair.value, doc));
     const original = pyStr(nodeValue(earlier.valueNode, doc));
-    return [
+    const message = [
       "while constructing a mapping",
       describeMark(text, startOffset(node)),
       `found duplicate key "${key}" with value "${value}" (original value: "${original}")`,
       describeMark(text, startOffset(pair.key)),
     ].join("\n");
+    found.push({ message, offset: startOffset(pair.key) });
   }
-  return null;
 }
 
 function nodeValue(node: unknown, doc: Document): YamlValue {

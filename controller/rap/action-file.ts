@@ -6,14 +6,14 @@
  */
 import { UserActionableError } from "../jobs/errors.js";
 import { isDatabaseAction } from "../pipeline/database-action.js";
+import { ALLOWED_IMAGES } from "../pipeline/images.js";
 import { shellSplit, ShellSyntaxError } from "../pipeline/shell-words.js";
 import { ProjectValidationError } from "../pipeline/types.js";
 import { isMapping } from "../pipeline/validation-failure.js";
 import { loadYaml } from "../pipeline/yaml-load.js";
 import type { YamlValue } from "../pipeline/yaml-value.js";
 
-/** Images a study may run directly; any other image name is a reusable action reference. */
-export const ALLOWED_IMAGES: ReadonlySet<string> = new Set(["ehrql", "stata-mp", "r", "jupyter", "python", "sqlrunner"]);
+export { ALLOWED_IMAGES } from "../pipeline/images.js";
 
 /** A reusable-action problem; the message is what job-server shows the user (upstream's text). */
 export class ReusableActionError extends UserActionableError {}

@@ -4,6 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CreateRequest } from "../../../controller/jobs/create-request.js";
+import { diagnoseProject } from "../../../controller/pipeline/diagnose-project.js";
 import { createJobs } from "../../../controller/rap/create-jobs.js";
 import { buildTestController, type TestController } from "../../support/controller-deps.js";
 import { createStudyRepo } from "../../support/study-repo.js";
@@ -76,5 +77,29 @@ describe("T42 create request validation", () => {
   it("a commit without project.yaml says so", async () => {
     const bare = createStudyRepo({ "README.md": "no project here\n" });
     expect(await userError({ repoUrl: bare.path, commit: bare.commit })).toBe(`No project.yaml file found in ${bare.path}`);
+  });
+
+  it("a project.yaml with several errors gives upstream's first message only, the first `rap validate` reports", async () => {
+    const project = [
+      "version: 5",
+      "actions:",
+      "  generate_dataset:",
+      "    run: pyhton:v2 analysis/dataset.py",
+      "    output: {highly_sensitive: {dataset: output/dataset.csv}}",
+      "    needs: [nothing]",
+      "",
+    ].join("\n");
+    const result = await study.create(tc, {}, project);
+    expect(result).toEqual({
+      kind: "user_error",
+      details: "Invalid project: \nAction generate_dataset must contain a configuration for 'outputs'",
+    });
+    const diagnostics = diagnoseProject(project).diagnostics;
+    expect(diagnostics.map((d) => d.message)).toEqual([
+      "Action generate_dataset must contain a configuration for 'outputs'",
+      "Unexpected parameters (output) in action generate_dataset",
+      "Action `generate_dataset` references an unknown action in its `needs` list: nothing",
+      "Action generate_dataset uses `pyhton`, which is not a built-in image, so it would be looked up as a reusable action",
+    ]);
   });
 });

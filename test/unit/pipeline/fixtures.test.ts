@@ -33,9 +33,10 @@ const DEVIATIONS: Readonly<Record<string, string>> = {
   // upstream accepts cycles (and job-runner then recurses until it crashes); we reject them
   "quirk-valid-needs-cycle.project.yaml": "Invalid project: \nAction 'a' has a circular dependency: a -> b -> a",
   "quirk-valid-needs-self.project.yaml": "Invalid project: \nAction 'a' has a circular dependency: a -> a",
-  // YAML syntax errors carry the parser's own wording, which differs between YAML libraries
+  // YAML syntax errors carry the parser's own wording, which differs between YAML libraries; the
+  // position (line 5, column 4: the mis-indented key) is the one upstream names too
   "invalid-yaml-syntax-error.project.yaml":
-    "All mapping items must start at the same column at line 5, column 1:\n\n    run: python:v2 analysis/a.py\n   outputs: [\n^",
+    "All mapping items must start at the same column at line 5, column 4:\n\n    run: python:v2 analysis/a.py\n   outputs: [\n   ^",
 };
 
 function read(file: string): string {

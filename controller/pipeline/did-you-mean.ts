@@ -29,9 +29,15 @@ export function similarNames(word: string, candidates: readonly string[]): strin
   return scored.filter(({ distance }) => distance === best).map(({ candidate }) => candidate);
 }
 
+/** `did you mean 'x'?` (or `'x' or 'y'`), or null when nothing is close. */
+export function suggestion(word: string, candidates: readonly string[]): string | null {
+  const similar = similarNames(word, candidates);
+  if (similar.length === 0) return null;
+  return `did you mean ${similar.map((name) => `'${name}'`).join(" or ")}?`;
+}
+
 /** ` (did you mean 'x'?)` or `` when nothing is close. */
 export function didYouMean(word: string, candidates: readonly string[]): string {
-  const similar = similarNames(word, candidates);
-  if (similar.length === 0) return "";
-  return ` (did you mean ${similar.map((name) => `'${name}'`).join(" or ")}?)`;
+  const hint = suggestion(word, candidates);
+  return hint === null ? "" : ` (${hint})`;
 }
