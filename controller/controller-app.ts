@@ -176,7 +176,7 @@ export class ControllerApp {
         );
       },
     });
-    const server = createOnePortServer(countRequests(metrics, handler));
+    const server = createOnePortServer(countRequests(metrics, handler, log));
     await new Promise<void>((resolve, reject) => {
       server.server.once("error", reject);
       server.server.listen(config.port, config.host, () => resolve());
