@@ -11,6 +11,7 @@ import { DashboardService } from "../gen/dashboard/v1/dashboard_pb.js";
 import { RapService } from "../gen/rap/v1/rap_pb.js";
 import { handleDashboardRequest } from "./dashboard/dashboard-routes.js";
 import { dashboardService } from "./dashboard/dashboard-service.js";
+import { LoginLimiter } from "./dashboard/login-limiter.js";
 import { JobHistoryStore } from "./store/job-history-store.js";
 import { SessionRegistry } from "./agents/session-registry.js";
 import type { ControllerConfig } from "./config.js";
@@ -152,6 +153,7 @@ export class ControllerApp {
     };
     holder.deps = deps;
     const ready = deps;
+    const loginLimiter = new LoginLimiter();
     const handler = connectNodeAdapter({
       routes: (router) => {
         router.service(RapService, rapService(ready, jobEvents));
@@ -163,7 +165,8 @@ export class ControllerApp {
       readMaxBytes: config.maxRequestBodyBytes,
       fallback: (request, response) => {
         if (serveMetrics(metrics, request, response)) return;
-        if (handleDashboardRequest(request, response, { token: config.dashboardToken, nowMs: clock.nowMs, log })) return;
+        if (handleDashboardRequest(request, response, { token: config.dashboardToken, nowMs: clock.nowMs, log, loginLimiter }))
+          return;
         handleRest(ready, request, response).then(
           (handled) => {
             if (!handled) sendJson(response, 404, { error: "Not found", details: `No such path: ${request.url ?? ""}` });
