@@ -51,6 +51,11 @@ export interface ControllerOptions {
   readonly autoMigrate: boolean;
   /** Where job traces go (built with JobSpanIds so JOB root spans keep their stored ids); none: no traces. */
   readonly tracing?: { readonly provider: TracerProvider; readonly ids: JobSpanIds };
+  /**
+   * `false`: record no metrics and serve no /metrics — only for the benchmark that measures what
+   * they cost (`npm run bench`); a deployment always has them.
+   */
+  readonly metrics?: boolean;
 }
 
 export class ControllerApp {
@@ -83,7 +88,8 @@ export class ControllerApp {
       nowMs: clock.nowMs,
     });
     const tracing = options.tracing ? new JobTracing(options.tracing.provider, options.tracing.ids, log) : undefined;
-    const telemetry = new ControllerTelemetry(metrics, clock.nowMs, tracing);
+    const metricsOn = options.metrics !== false;
+    const telemetry = new ControllerTelemetry(metricsOn ? metrics : undefined, clock.nowMs, tracing);
     const sessions = new SessionRegistry(tasks, (taskId, backend) => telemetry.taskPushed(taskId, backend));
     holder.sessions = sessions;
     const backendsToPush = new Set<string>();
@@ -164,7 +170,7 @@ export class ControllerApp {
       },
       readMaxBytes: config.maxRequestBodyBytes,
       fallback: (request, response) => {
-        if (serveMetrics(metrics, request, response)) return;
+        if (metricsOn && serveMetrics(metrics, request, response)) return;
         if (handleDashboardRequest(request, response, { token: config.dashboardToken, nowMs: clock.nowMs, log, loginLimiter }))
           return;
         handleRest(ready, request, response).then(
@@ -179,7 +185,7 @@ export class ControllerApp {
         );
       },
     });
-    const server = createOnePortServer(countRequests(metrics, handler, log));
+    const server = createOnePortServer(metricsOn ? countRequests(metrics, handler, log) : handler);
     await new Promise<void>((resolve, reject) => {
       server.server.once("error", reject);
       server.server.listen(config.port, config.host, () => resolve());
