@@ -152,6 +152,8 @@ export class Agent {
       action: job.action,
       workspace: job.workspace,
     });
+    // Never the definition's env: it may hold a licence or other values this agent cannot mask.
+    log.debug("task received", { type: TaskType[task.type], image: job.image, requires_db: job.allowDatabaseAccess });
     const controller = new AbortController();
     const abort = () => controller.abort();
     this.stopTasks.signal.addEventListener("abort", abort, { once: true });
@@ -196,6 +198,7 @@ export class Agent {
     const abort = () => controller.abort();
     this.stopTasks.signal.addEventListener("abort", abort, { once: true });
     const log = this.log.child({ task_id: task.id, type: TaskType[task.type] });
+    log.debug("task received");
     const done = handleDatabaseTask(task, definition, this.databaseTasks, this.outbox, log, controller.signal)
       .catch((error: unknown) => {
         if (!controller.signal.aborted) log.error("database task failed", { error });

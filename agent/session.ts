@@ -7,7 +7,7 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { AgentService, type ConnectRequest, ConnectRequestSchema, type Task } from "../gen/agent/v1/agent_pb.js";
+import { AgentService, type ConnectRequest, ConnectRequestSchema, Stage, type Task } from "../gen/agent/v1/agent_pb.js";
 import { Wakeup } from "../common/wakeup.js";
 import { Backoff, sleep } from "./backoff.js";
 import type { Logger } from "./logger.js";
@@ -123,6 +123,12 @@ export class AgentSession {
           const key = `${update.taskId}\u0000${update.seq}`;
           if (sent.has(key)) continue;
           sent.add(key);
+          options.log.debug("sending task update", {
+            task_id: update.taskId,
+            seq: String(update.seq),
+            stage: Stage[update.stage],
+            complete: update.complete,
+          });
           yield create(ConnectRequestSchema, { message: { case: "taskUpdate", value: update } });
         }
         if ((await appended.wait(signal, heartbeatMs)) === "timeout") {

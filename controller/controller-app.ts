@@ -11,6 +11,7 @@ import { DashboardService } from "../gen/dashboard/v1/dashboard_pb.js";
 import { RapService } from "../gen/rap/v1/rap_pb.js";
 import { handleDashboardRequest } from "./dashboard/dashboard-routes.js";
 import { dashboardService } from "./dashboard/dashboard-service.js";
+import { LoginLimiter } from "./dashboard/login-limiter.js";
 import { JobHistoryStore } from "./store/job-history-store.js";
 import { SessionRegistry } from "./agents/session-registry.js";
 import type { ControllerConfig } from "./config.js";
@@ -50,6 +51,11 @@ export interface ControllerOptions {
   readonly autoMigrate: boolean;
   /** Where job traces go (built with JobSpanIds so JOB root spans keep their stored ids); none: no traces. */
   readonly tracing?: { readonly provider: TracerProvider; readonly ids: JobSpanIds };
+  /**
+   * `false`: record no metrics and serve no /metrics — only for the benchmark that measures what
+   * they cost (`npm run bench`); a deployment always has them.
+   */
+  readonly metrics?: boolean;
 }
 
 export class ControllerApp {
@@ -82,7 +88,8 @@ export class ControllerApp {
       nowMs: clock.nowMs,
     });
     const tracing = options.tracing ? new JobTracing(options.tracing.provider, options.tracing.ids, log) : undefined;
-    const telemetry = new ControllerTelemetry(metrics, clock.nowMs, tracing);
+    const metricsOn = options.metrics !== false;
+    const telemetry = new ControllerTelemetry(metricsOn ? metrics : undefined, clock.nowMs, tracing);
     const sessions = new SessionRegistry(tasks, (taskId, backend) => telemetry.taskPushed(taskId, backend));
     holder.sessions = sessions;
     const backendsToPush = new Set<string>();
@@ -152,6 +159,7 @@ export class ControllerApp {
     };
     holder.deps = deps;
     const ready = deps;
+    const loginLimiter = new LoginLimiter();
     const handler = connectNodeAdapter({
       routes: (router) => {
         router.service(RapService, rapService(ready, jobEvents));
@@ -162,8 +170,9 @@ export class ControllerApp {
       },
       readMaxBytes: config.maxRequestBodyBytes,
       fallback: (request, response) => {
-        if (serveMetrics(metrics, request, response)) return;
-        if (handleDashboardRequest(request, response, { token: config.dashboardToken, nowMs: clock.nowMs, log })) return;
+        if (metricsOn && serveMetrics(metrics, request, response)) return;
+        if (handleDashboardRequest(request, response, { token: config.dashboardToken, nowMs: clock.nowMs, log, loginLimiter }))
+          return;
         handleRest(ready, request, response).then(
           (handled) => {
             if (!handled) sendJson(response, 404, { error: "Not found", details: `No such path: ${request.url ?? ""}` });
@@ -176,7 +185,7 @@ export class ControllerApp {
         );
       },
     });
-    const server = createOnePortServer(countRequests(metrics, handler));
+    const server = createOnePortServer(metricsOn ? countRequests(metrics, handler, log) : handler);
     await new Promise<void>((resolve, reject) => {
       server.server.once("error", reject);
       server.server.listen(config.port, config.host, () => resolve());

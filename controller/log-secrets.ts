@@ -17,6 +17,8 @@ export function controllerSecrets(config: ControllerConfig): string[] {
     config.adminToken ?? "",
     config.dashboardToken ?? "",
     config.privateRepoAccessToken,
+    // A licence key passed to Stata jobs: as private as a token.
+    config.stataLicense ?? "",
   ];
 }
 

@@ -1,10 +1,12 @@
 /**
- * Counts every HTTP request by endpoint and status as its response ends, and serves GET /metrics.
- * Wraps the one request handler both HTTP faces share, so nothing in the handlers themselves changes.
+ * Counts every HTTP request by endpoint and status as its response ends (and logs it at debug
+ * level), and serves GET /metrics. Wraps the one request handler both HTTP faces share, so nothing
+ * in the handlers themselves changes.
  */
 import { performance } from "node:perf_hooks";
 import type { NodeRequest, NodeResponse } from "../node-http.js";
 import { apiEndpoint } from "./api-endpoint.js";
+import type { Logger } from "../logger.js";
 import type { ControllerMetrics } from "./controller-metrics.js";
 
 type Handler = (request: NodeRequest, response: NodeResponse) => void;
@@ -14,14 +16,21 @@ function isStream(request: NodeRequest): boolean {
   return type.startsWith("application/grpc") || type.startsWith("application/connect+");
 }
 
-export function countRequests(metrics: ControllerMetrics, handler: Handler): Handler {
+export function countRequests(metrics: ControllerMetrics, handler: Handler, log?: Logger): Handler {
   return (request, response) => {
     const started = performance.now();
     const endpoint = apiEndpoint(request.url);
     const streaming = isStream(request);
     response.once("close", () => {
-      const seconds = streaming ? undefined : (performance.now() - started) / 1000;
-      metrics.apiRequest(endpoint, response.statusCode, seconds);
+      const elapsedMs = performance.now() - started;
+      metrics.apiRequest(endpoint, response.statusCode, streaming ? undefined : elapsedMs / 1000);
+      // The known endpoint, never the raw URL: a query string or unknown path is the client's text.
+      log?.debug("request served", {
+        method: request.method,
+        endpoint,
+        status: response.statusCode,
+        duration_ms: Math.round(elapsedMs),
+      });
     });
     handler(request, response);
   };

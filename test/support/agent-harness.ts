@@ -18,6 +18,8 @@ export interface AgentHarness {
   /** Resolves when run() ends; rejects with its error. */
   readonly done: Promise<void>;
   stop(): Promise<void>;
+  /** Stops at once, tasks and all, as a killed agent would: their containers run on, to be adopted. */
+  abandon(): Promise<void>;
 }
 
 /** An agent config from test settings; AGENT_CONFIG names a YAML file read as the agent reads it. */
@@ -65,6 +67,10 @@ export function startAgent(config: AgentConfig, executor?: Executor): AgentHarne
       // so tests leave no containers behind; a stuck one is cut off after the deadline.
       const deadline = Date.now() + 15_000;
       while (agent.inFlight().length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      stop.abort();
+      await done.catch(() => undefined);
+    },
+    abandon: async () => {
       stop.abort();
       await done.catch(() => undefined);
     },

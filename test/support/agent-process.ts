@@ -8,19 +8,26 @@ const root = path.resolve(import.meta.dirname, "../..");
 
 export interface AgentProcess {
   readonly child: ChildProcess;
+  /** Everything the process has written so far, stdout and stderr interleaved. */
   readonly output: () => string;
   kill(signal: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts `rap agent` with the same settings as an in-process AgentConfig. */
-export function spawnAgent(config: AgentConfig): AgentProcess {
-  // The image map only comes from a config file: write the in-process config's map as one.
+/**
+ * Starts `rap agent` with the same settings as an in-process AgentConfig; `extraEnv` adds to (or
+ * overrides) them.
+ */
+export function spawnAgent(config: AgentConfig, extraEnv: Record<string, string> = {}): AgentProcess {
+  // The image map and database URLs only come from a config file: write the config's as one.
   mkdirSync(config.workdir, { recursive: true });
   const configFile = path.join(config.workdir, "agent-config.json");
-  writeFileSync(configFile, JSON.stringify({ driver: { image_map: config.driver.imageMap } }));
+  writeFileSync(
+    configFile,
+    JSON.stringify({ driver: { image_map: config.driver.imageMap }, database_urls: config.databaseUrls }),
+  );
   const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "cli/main.ts"), "agent"], {
     cwd: root,
-    stdio: ["ignore", "ignore", "pipe"],
+    stdio: ["ignore", "pipe", "pipe"],
     env: {
       PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? "",
@@ -35,11 +42,14 @@ export function spawnAgent(config: AgentConfig): AgentProcess {
       HIGH_PRIVACY_STORAGE_BASE: config.storage.highPrivacyDir,
       MEDIUM_PRIVACY_STORAGE_BASE: config.storage.mediumPrivacyDir,
       PULL_MISSING_IMAGES: "false",
+      DATABASE_ACCESS_NETWORK: config.driver.databaseNetwork,
       LOGLEVEL: "info",
       ...(config.configFile ? { AGENT_CONFIG: config.configFile } : {}),
+      ...extraEnv,
     },
   });
   let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
   return {
     child,

@@ -37,6 +37,7 @@ export async function startController(
     port?: number;
     log?: Logger;
     tracing?: ControllerOptions["tracing"];
+    metrics?: boolean;
   } = {},
 ): Promise<ControllerHarness> {
   const workdir = options.workdir ?? mkdtempSync(path.join(tmpdir(), "rap-controller-"));
@@ -59,6 +60,7 @@ export async function startController(
     log: options.log ?? quietLogger(),
     autoMigrate: true,
     tracing: options.tracing,
+    metrics: options.metrics,
   });
   let stopped = false;
   const stop = async () => {

@@ -13,6 +13,8 @@ export interface ControllerProcess {
   readonly child: ChildProcess;
   readonly port: number;
   readonly url: string;
+  /** Everything the process has written so far, stdout and stderr interleaved. */
+  readonly output: () => string;
   kill(signal: NodeJS.Signals): Promise<void>;
 }
 
@@ -42,33 +44,51 @@ function listeningPort(output: string): number | undefined {
   return undefined;
 }
 
-/** Runs `rap migrate`, then starts `rap controller` and resolves once it listens. */
-export async function spawnController(workdir: string, port = 0): Promise<ControllerProcess> {
-  const env = controllerEnv(workdir, port);
-  execFileSync(process.execPath, ["--import", "tsx", path.join(root, "cli/main.ts"), "migrate"], { env, cwd: root });
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "cli/main.ts"), "controller"], {
+/**
+ * Runs `rap migrate`, then starts `rap controller` and resolves once it listens. `extraEnv` adds to
+ * (or overrides) the test settings; the output of both commands is kept for `output()`.
+ */
+export async function spawnController(
+  workdir: string,
+  port = 0,
+  extraEnv: Record<string, string> = {},
+): Promise<ControllerProcess> {
+  const env = { ...controllerEnv(workdir, port), ...extraEnv };
+  const cli = path.join(root, "cli/main.ts");
+  let output = execFileSync(process.execPath, ["--import", "tsx", cli, "migrate"], {
     env,
     cwd: root,
-    stdio: ["ignore", "ignore", "pipe"],
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const child = spawn(process.execPath, ["--import", "tsx", cli, "controller"], {
+    env,
+    cwd: root,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+    stderr += chunk.toString();
   });
   const listening = await new Promise<number>((resolve, reject) => {
-    let output = "";
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const port = listeningPort(output);
-      if (port !== undefined) {
-        child.stderr?.off("data", onData);
-        child.stderr?.resume();
-        resolve(port);
-      }
+    const onData = () => {
+      const port = listeningPort(stderr);
+      if (port === undefined) return;
+      child.stderr?.off("data", onData);
+      child.off("exit", onExit);
+      resolve(port);
     };
+    const onExit = (code: number | null) => reject(new Error(`controller exited with ${code}: ${output}`));
     child.stderr?.on("data", onData);
-    child.once("exit", (code) => reject(new Error(`controller exited with ${code}: ${output}`)));
+    child.once("exit", onExit);
   });
   return {
     child,
     port: listening,
     url: `http://127.0.0.1:${listening}`,
+    output: () => output,
     kill: (signal) =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();

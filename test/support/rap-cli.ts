@@ -34,6 +34,33 @@ export async function runRap(
   return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** A `rap` command still running: what it has printed so far, and its result once it exits. */
+export interface RunningRap {
+  readonly stdout: () => string;
+  readonly result: Promise<RapResult>;
+}
+
+/** Starts `rap` without waiting for it, so a test can wait on what it prints while it runs. */
+export function startRap(
+  args: readonly string[],
+  options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+): RunningRap {
+  const child = execa("node", [RAP_BIN, ...args], {
+    cwd: options.cwd ?? REPO_ROOT,
+    env: { NO_COLOR: "1", RAP_IMAGE_MAP: STANDIN_IMAGE_MAP_ENV, ...options.env },
+    reject: false,
+    timeout: options.timeoutMs ?? 120_000,
+    stdin: "ignore",
+    stripFinalNewline: false,
+  });
+  let stdout = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  return {
+    stdout: () => stdout,
+    result: child.then((done) => ({ exitCode: done.exitCode ?? -1, stdout: done.stdout, stderr: done.stderr })),
+  };
+}
+
 /** Parses `--json` output: one object per line. */
 export function jsonLines(stdout: string): Record<string, unknown>[] {
   return stdout

@@ -70,6 +70,7 @@ describe("controller logger", () => {
       RAP_ADMIN_TOKEN: "admin-token-dddd",
       DASHBOARD_TOKEN: 'dash"token-eeee',
       PRIVATE_REPO_ACCESS_TOKEN: "ghp_private_ffff",
+      STATA_LICENSE: "stata-licence-gggg",
     });
     const secrets = controllerSecrets(config);
     expect(secrets.filter((secret) => secret !== "").sort()).toEqual(
@@ -80,6 +81,7 @@ describe("controller logger", () => {
         "client-token-bbbb",
         'dash"token-eeee',
         "ghp_private_ffff",
+        "stata-licence-gggg",
       ].sort(),
     );
     const { log, lines } = controllerLines({ secrets });
