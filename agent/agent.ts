@@ -13,6 +13,7 @@ import { failedTaskResult, jobFromProto } from "./convert.js";
 import { handleDatabaseTask, type DatabaseTaskRunner } from "./database-task.js";
 import { createDatabaseTaskRunner } from "./executor-factory.js";
 import type { Logger } from "./logger.js";
+import { AgentLease } from "./lease.js";
 import { Outbox } from "./outbox.js";
 import { runJob } from "./run-job.js";
 import { AgentSession } from "./session.js";
@@ -37,6 +38,8 @@ export class Agent {
   onJobTask: ((task: Task, job: JobDefinition) => () => void) | undefined;
 
   private readonly databaseTasks: DatabaseTaskRunner;
+  /** Whether this agent may still touch its jobs (see lease.ts). */
+  readonly lease = new AgentLease();
 
   constructor(
     private readonly config: AgentConfig,
@@ -81,6 +84,12 @@ export class Agent {
       log: this.log.child({ component: "session" }),
       onTask: (task) => this.accept(task),
       inFlight: () => this.inFlight(),
+      onWelcome: (welcome, helloSentAtMs) => {
+        // Stand down first: a task another agent holds must not resume when the lease is renewed.
+        for (const taskId of welcome.disowned) this.standDown(taskId);
+        this.lease.granted(welcome.leaseMs, helloSentAtMs);
+      },
+      onHeartbeatAnswered: (sentAtMs) => this.lease.renewed(sentAtMs),
       onConnected: (connected) => {
         if (!signal.aborted) this.setState(connected ? "connected" : "connecting");
       },
@@ -126,6 +135,20 @@ export class Agent {
     this.outbox.close();
   }
 
+  /** Another agent holds this task now: stop its handler without touching the job, and drop its updates. */
+  private standDown(taskId: string): void {
+    this.log.warn("another agent holds this task now; standing down without touching its job", { task_id: taskId });
+    this.running.get(taskId)?.controller.abort();
+    this.outbox.forget(taskId);
+  }
+
+  /** Waits, before a step that touches the job, until this agent's lease is held (false: stop). */
+  private holdLease(log: Logger, signal: AbortSignal): Promise<boolean> {
+    return this.lease.hold(signal, () =>
+      log.warn("lease on this task has run out; waiting for the controller before touching the job"),
+    );
+  }
+
   private accept(task: Task): void {
     if (this.running.has(task.id)) return;
     if (task.definition.case === "database") {
@@ -156,14 +179,16 @@ export class Agent {
     const abort = () => controller.abort();
     this.stopTasks.signal.addEventListener("abort", abort, { once: true });
     const reporter = new TaskReporter(this.outbox, task.id);
+    const hold = (signal: AbortSignal) => this.holdLease(log, signal);
     const work = async () => {
       if (task.type === TaskType.CANCELJOB) {
         await this.stopRunJob(job.id);
         log.info("cancelling job");
+        if (!(await hold(controller.signal))) return;
         await cancelJob(this.executor, job, reporter, controller.signal);
       } else {
         log.info("running job");
-        await runJob(this.executor, job, reporter, log, controller.signal);
+        await runJob(this.executor, job, reporter, log, controller.signal, hold);
       }
     };
     // A step that fails (a runtime hiccup, a full disk) is retried from the executor's status with
@@ -172,6 +197,7 @@ export class Agent {
       const backoff = new Backoff({ initialMs: 1000, maxMs: 60_000 });
       while (!controller.signal.aborted) {
         try {
+          if (!(await hold(controller.signal))) return;
           return await work();
         } catch (error) {
           if (controller.signal.aborted) return;

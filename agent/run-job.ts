@@ -24,9 +24,12 @@ export async function runJob(
   reporter: TaskReporter,
   log: Logger,
   signal: AbortSignal,
+  /** Waits until the agent may touch the job (its lease is held); false: stop without touching it. */
+  hold: (signal: AbortSignal) => Promise<boolean> = () => Promise.resolve(!signal.aborted),
 ): Promise<void> {
   let status: JobStatus = await executor.getStatus(job, {}, signal);
   for (;;) {
+    if (!(await hold(signal))) return;
     if (signal.aborted) return;
     switch (status.state) {
       case "finalized":
@@ -61,6 +64,7 @@ export async function runJob(
         status = await executor.finalize(job, {}, signal);
         // The outcome is known: report it first, then tidy up. A crash in between leaves a
         // container that the next agent reaps at start (Executor.reapFinished).
+        if (!(await hold(signal))) return;
         if (status.state === "finalized" || status.state === "error") reporter.status(status, true);
         await executor.cleanup(job, signal);
         return;

@@ -7,7 +7,7 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { AgentService, type ConnectRequest, ConnectRequestSchema, type Task } from "../gen/agent/v1/agent_pb.js";
+import { AgentService, type ConnectRequest, ConnectRequestSchema, type Task, type Welcome } from "../gen/agent/v1/agent_pb.js";
 import { Backoff, sleep } from "./backoff.js";
 import type { Logger } from "./logger.js";
 import type { Outbox } from "./outbox.js";
@@ -26,6 +26,10 @@ export interface SessionOptions {
   /** Task ids still being worked on, reported in Hello. */
   readonly inFlight: () => string[];
   readonly onConnected?: (connected: boolean) => void;
+  /** The controller's Welcome, with when (agent clock, ms) the Hello it answers was sent. */
+  readonly onWelcome?: (welcome: Welcome, helloSentAtMs: number) => void;
+  /** The controller answered the heartbeat this agent sent at `sentAtMs` (agent clock, ms). */
+  readonly onHeartbeatAnswered?: (sentAtMs: number) => void;
   readonly backoff?: Backoff;
   readonly heartbeatIntervalMs?: number;
 }
@@ -90,10 +94,14 @@ export class AgentSession {
       appended = true;
       wake?.();
     });
-    const heartbeatMs = this.options.heartbeatIntervalMs ?? 10_000;
+    // Until the Welcome says otherwise (the controller's setting wins, so both ends keep one cadence).
+    let heartbeatMs = this.options.heartbeatIntervalMs ?? 10_000;
+    let lastHeartbeatMs = Date.now();
+    let helloSentAtMs = 0;
     const options = this.options;
 
     async function* requests(): AsyncGenerator<ConnectRequest> {
+      helloSentAtMs = Date.now();
       yield create(ConnectRequestSchema, {
         message: {
           case: "hello",
@@ -116,20 +124,27 @@ export class AgentSession {
           yield create(ConnectRequestSchema, { message: { case: "taskUpdate", value: update } });
         }
         if (appended) continue;
-        const timedOut = await new Promise<boolean>((resolve) => {
-          const timer = setTimeout(() => finish(true), heartbeatMs);
-          const finish = (value: boolean) => {
-            clearTimeout(timer);
-            signal.removeEventListener("abort", onAbort);
-            wake = undefined;
-            resolve(value);
-          };
-          const onAbort = () => finish(false);
-          wake = () => finish(false);
-          signal.addEventListener("abort", onAbort, { once: true });
-        });
-        if (timedOut) {
-          yield create(ConnectRequestSchema, { message: { case: "heartbeat", value: { sentAtUnixMs: BigInt(Date.now()) } } });
+        // Heartbeats go out on their cadence even while updates flow: each answered one renews the lease.
+        const dueInMs = lastHeartbeatMs + heartbeatMs - Date.now();
+        const timedOut =
+          dueInMs <= 0 ||
+          (await new Promise<boolean>((resolve) => {
+            const timer = setTimeout(() => finish(true), dueInMs);
+            const finish = (value: boolean) => {
+              clearTimeout(timer);
+              signal.removeEventListener("abort", onAbort);
+              wake = undefined;
+              resolve(value);
+            };
+            const onAbort = () => finish(false);
+            wake = () => finish(false);
+            signal.addEventListener("abort", onAbort, { once: true });
+          }));
+        if (timedOut && !signal.aborted) {
+          lastHeartbeatMs = Date.now();
+          yield create(ConnectRequestSchema, {
+            message: { case: "heartbeat", value: { sentAtUnixMs: BigInt(lastHeartbeatMs) } },
+          });
         }
       }
     }
@@ -140,6 +155,11 @@ export class AgentSession {
         switch (response.message.case) {
           case "welcome":
             this.backoff.reset();
+            if (response.message.value.heartbeatIntervalMs > 0) {
+              heartbeatMs = response.message.value.heartbeatIntervalMs;
+              wake?.();
+            }
+            options.onWelcome?.(response.message.value, helloSentAtMs);
             options.onConnected?.(true);
             options.log.info("connected to controller", { session: response.message.value.sessionId });
             break;
@@ -150,6 +170,10 @@ export class AgentSession {
             outbox.acknowledge(response.message.value.taskId, response.message.value.seq);
             break;
           case "heartbeat":
+            if (response.message.value.echoSentAtUnixMs > 0n) {
+              options.onHeartbeatAnswered?.(Number(response.message.value.echoSentAtUnixMs));
+            }
+            break;
           case undefined:
             break;
         }

@@ -69,6 +69,13 @@ export interface ControllerConfig {
   readonly logFormat: "json" | "pretty" | undefined;
   /** DASHBOARD_TOKEN: the web dashboard's own login token (never the admin token); undefined: no dashboard login. */
   readonly dashboardToken: string | undefined;
+  /** How often each end of the agent stream sends a heartbeat; an agent silent for three intervals is dropped. */
+  readonly agentHeartbeatIntervalMs: number;
+  /**
+   * How long an agent may keep working on a task after it last heard from the controller. A standby
+   * agent is given the task only after the lease of the agent that had it has run out.
+   */
+  readonly agentLeaseMs: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -202,6 +209,8 @@ export function loadControllerConfig(env: Env = process.env): ControllerConfig {
     logLevel: logLevel(env.LOG_LEVEL ?? env.LOGLEVEL),
     logFormat: logFormat(env.LOG_FORMAT),
     dashboardToken: env.DASHBOARD_TOKEN || undefined,
+    agentHeartbeatIntervalMs: number(env, "AGENT_HEARTBEAT_INTERVAL_MS", 10_000),
+    agentLeaseMs: number(env, "AGENT_LEASE_MS", 60_000),
   });
 }
 

@@ -83,7 +83,10 @@ export class ControllerApp {
     });
     const tracing = options.tracing ? new JobTracing(options.tracing.provider, options.tracing.ids, log) : undefined;
     const telemetry = new ControllerTelemetry(metrics, clock.nowMs, tracing);
-    const sessions = new SessionRegistry(tasks, (taskId, backend) => telemetry.taskPushed(taskId, backend));
+    const sessions = new SessionRegistry(tasks, (taskId, backend) => telemetry.taskPushed(taskId, backend), {
+      nowMs: clock.nowMs,
+      leaseMs: config.agentLeaseMs,
+    });
     holder.sessions = sessions;
     const backendsToPush = new Set<string>();
     // Rendered from the deps, which exist by the time the first change is delivered.
@@ -198,6 +201,7 @@ export class ControllerApp {
   async stop(): Promise<void> {
     this.stopScheduler.abort();
     this.jobEvents.close();
+    this.sessions.stop();
     for (const session of this.sessions.all()) session.close();
     await this.server.close();
     this.deps.db.close();
