@@ -4,9 +4,17 @@
  * status (from the runtime and the disk) makes that a resend of the result, never a second run.
  * A CANCELJOB first stops the job's RUNJOB handler, then runs the cancel steps.
  */
-import { type DatabaseTaskDefinition, Stage, TaskType, type Task } from "../gen/agent/v1/agent_pb.js";
+import { create } from "@bufbuild/protobuf";
+import {
+  type DatabaseTaskDefinition,
+  Stage,
+  TaskOutcome,
+  TaskResultSchema,
+  TaskType,
+  type Task,
+} from "../gen/agent/v1/agent_pb.js";
 import { Backoff, sleep } from "./backoff.js";
-import type { Executor, JobDefinition } from "../runtime-drivers/index.js";
+import type { Executor, ExecutorFailure, JobDefinition } from "../runtime-drivers/index.js";
 import { cancelJob } from "./cancel-job.js";
 import type { AgentConfig } from "./config.js";
 import { failedTaskResult, jobFromProto } from "./convert.js";
@@ -15,7 +23,7 @@ import { createDatabaseTaskRunner } from "./executor-factory.js";
 import type { Logger } from "./logger.js";
 import { AgentLease } from "./lease.js";
 import { Outbox } from "./outbox.js";
-import { runJob } from "./run-job.js";
+import { describeFailure, runJob } from "./run-job.js";
 import { AgentSession } from "./session.js";
 import { TaskReporter } from "./task-reporter.js";
 
@@ -192,17 +200,25 @@ export class Agent {
       }
     };
     // A step that fails (a runtime hiccup, a full disk) is retried from the executor's status with
-    // backoff; the controller sees the task as running meanwhile, as with upstream's agent restarts.
+    // backoff, a bounded number of times; the controller sees the task as running meanwhile. An
+    // error no retry can mend (an unsafe name, a missing image), or the last allowed attempt, ends
+    // the task as failed with that error, and the job's container is removed so its slot is free.
     const retrying = async () => {
       const backoff = new Backoff({ initialMs: 1000, maxMs: 60_000 });
-      while (!controller.signal.aborted) {
+      for (let attempt = 1; !controller.signal.aborted; attempt++) {
         try {
           if (!(await hold(controller.signal))) return;
           return await work();
         } catch (error) {
           if (controller.signal.aborted) return;
+          const failure = describeFailure(error);
+          if (failure.permanent || attempt >= this.config.taskStepAttempts) {
+            log.error("task step failed; giving up on this attempt", { error, attempts: attempt, permanent: failure.permanent });
+            await this.giveUp(task.id, job, failure, log, controller.signal);
+            return;
+          }
           const delay = backoff.next();
-          log.error("task step failed; retrying", { error, retry_in_ms: delay });
+          log.error("task step failed; retrying", { error, retry_in_ms: delay, attempt });
           await sleep(delay, controller.signal);
         }
       }
@@ -214,6 +230,16 @@ export class Agent {
       handled?.();
     });
     this.running.set(task.id, { jobId: job.id, controller, done });
+  }
+
+  /** Ends a task whose steps keep failing: the failure is its outcome, and the job's container goes. */
+  private async giveUp(taskId: string, job: JobDefinition, failure: ExecutorFailure, log: Logger, signal: AbortSignal) {
+    if (!(await this.holdLease(log, signal))) return;
+    const result = create(TaskResultSchema, { outcome: TaskOutcome.FAILED, error: failure });
+    this.outbox.append({ taskId, stage: Stage.ERROR, complete: true, result });
+    await this.executor.cleanup(job, signal).catch((error: unknown) => {
+      if (!signal.aborted) log.warn("could not remove the job's container after giving up", { error });
+    });
   }
 
   /** DBSTATUS / DBDATACHECK: one run of the check, tracked like any task so shutdown waits for it. */

@@ -55,6 +55,12 @@ export interface AgentConfig {
   readonly dummyDataBackend: boolean;
   /** Seconds between CPU/memory samples of running jobs (upstream's STATS_POLL_INTERVAL; at least 2). */
   readonly statsPollIntervalSeconds: number;
+  /**
+   * How many times a failing step of a task (a runtime hiccup, a full disk) is tried before the agent
+   * gives up on the attempt: it reports the task failed with the last error and removes the job's
+   * container, and the controller decides whether to try the job again.
+   */
+  readonly taskStepAttempts: number;
   readonly databaseUrls: Readonly<Record<string, string>>;
   readonly githubProxyDomain: string | undefined;
   readonly privateRepoAccessToken: string | undefined;
@@ -198,6 +204,7 @@ export function agentConfigFrom(env: Env, file: FileConfig = {}, configFile?: st
     }),
     dummyDataBackend: bool(env.USING_DUMMY_DATA_BACKEND) ?? bool(file.dummy_data_backend) ?? false,
     statsPollIntervalSeconds: Math.max(2, Number(env.STATS_POLL_INTERVAL ?? str(file.stats_poll_interval) ?? 10) || 10),
+    taskStepAttempts: Math.max(1, Number(env.TASK_STEP_ATTEMPTS ?? str(file.task_step_attempts) ?? 5) || 5),
     databaseUrls: Object.freeze(databaseUrls),
     githubProxyDomain: env.GITHUB_PROXY_DOMAIN ?? str(file.github_proxy_domain),
     privateRepoAccessToken: env.PRIVATE_REPO_ACCESS_TOKEN ?? str(file.private_repo_access_token),

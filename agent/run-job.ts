@@ -11,9 +11,10 @@ import type { TaskReporter } from "./task-reporter.js";
 const nowNs = (): bigint => BigInt(Date.now()) * 1_000_000n;
 
 /** Errors that will happen again however often the job is retried. */
-const PERMANENT_ERRORS = new Set(["CheckoutError", "PrepareError"]);
+const PERMANENT_ERRORS = new Set(["CheckoutError", "PrepareError", "MissingImageError", "UnsafeNameError"]);
 
-function describe(error: unknown): ExecutorFailure {
+/** An error as the task's outcome reports it: its class, its text, and whether a retry can help. */
+export function describeFailure(error: unknown): ExecutorFailure {
   const type = error instanceof Error ? error.name : "Error";
   return { type, message: error instanceof Error ? error.message : String(error), permanent: PERMANENT_ERRORS.has(type) };
 }
@@ -42,7 +43,7 @@ export async function runJob(
           status = await executor.prepare(job, signal);
         } catch (error) {
           if (signal.aborted) return;
-          const failure = describe(error);
+          const failure = describeFailure(error);
           log.warn("job could not be prepared", { error: failure.message, type: failure.type });
           // Recorded as this task's outcome, so the controller sees a failure instead of a silent retry loop.
           await executor.finalize(job, { error: failure }, signal);

@@ -76,6 +76,15 @@ export interface ControllerConfig {
    * agent is given the task only after the lease of the agent that had it has run out.
    */
   readonly agentLeaseMs: number;
+  /**
+   * How many times a job is tried when its task fails with an error that is not permanent; after
+   * the last, the job fails with job_error and the last reason (upstream retries for ever).
+   */
+  readonly jobMaxAttempts: number;
+  /** Wait before the first retry of such a job; each further retry waits twice as long. */
+  readonly jobRetryInitialDelayMs: number;
+  /** The longest wait between two attempts of a job. */
+  readonly jobRetryMaxDelayMs: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -211,6 +220,9 @@ export function loadControllerConfig(env: Env = process.env): ControllerConfig {
     dashboardToken: env.DASHBOARD_TOKEN || undefined,
     agentHeartbeatIntervalMs: number(env, "AGENT_HEARTBEAT_INTERVAL_MS", 10_000),
     agentLeaseMs: number(env, "AGENT_LEASE_MS", 60_000),
+    jobMaxAttempts: Math.max(1, number(env, "JOB_MAX_ATTEMPTS", 5)),
+    jobRetryInitialDelayMs: number(env, "JOB_RETRY_INITIAL_DELAY_MS", 10_000),
+    jobRetryMaxDelayMs: number(env, "JOB_RETRY_MAX_DELAY_MS", 300_000),
   });
 }
 

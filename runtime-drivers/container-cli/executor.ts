@@ -68,6 +68,11 @@ export class ExecutorError extends Error {
   override readonly name = "ExecutorError";
 }
 
+/** The job's image is not on this backend and the agent may not pull it: retrying cannot help. */
+export class MissingImageError extends Error {
+  override readonly name = "MissingImageError";
+}
+
 const nowNsDefault = (): bigint => BigInt(Date.now()) * 1_000_000n;
 
 /** Container states (docker's and podman's) of a container that exists but has not started. */
@@ -209,7 +214,7 @@ export class ContainerCliExecutor implements Executor {
       }
       throw new ExecutorError(`could not pull image ${image}: ${pulled.stderr.trim()}`);
     }
-    throw new ExecutorError(`image ${image} is not present on this backend and pulling is turned off`);
+    throw new MissingImageError(`image ${image} is not present on this backend and pulling is turned off`);
   }
 
   async execute(job: JobDefinition, signal: AbortSignal): Promise<JobStatus> {
