@@ -5,6 +5,7 @@
  * filename is passed (as job-server and job-runner call it).
  */
 import { buildAction, type BuiltAction } from "./action-build.js";
+import { checkActionNamesArePathSafe } from "./action-names.js";
 import { isDatabaseAction } from "./database-action.js";
 import { readExpectations } from "./expectations.js";
 import { checkNeedsTargetsExist, checkNoDependencyCycles } from "./needs-graph.js";
@@ -58,6 +59,7 @@ function validateProject(document: ReturnType<typeof loadYaml>): Pipeline {
   // Ours, not upstream's: reject dependency cycles (see needs-graph.ts). Run last, so that any
   // project upstream rejects still gets upstream's message.
   checkNoDependencyCycles(built);
+  checkActionNamesArePathSafe(built.map((action) => action.id));
 
   const actions = new Map<string, ActionSpec>();
   for (const action of built) {

@@ -78,6 +78,36 @@ describe("every job ends", () => {
     ]);
   });
 
+  it("refuses, at rap/create, an action name that cannot be a path, in upstream's error shape, creating no job", async () => {
+    const rapId = randomBytes(8).toString("hex");
+    const controller = await startController();
+    cleanups.push(() => controller.dispose());
+    const study = createStudyRepo({
+      "project.yaml": [
+        'version: "5.0"',
+        "actions:",
+        '  "../evx":',
+        "    run: python:v2 analysis/run.sh",
+        "    outputs:",
+        "      moderately_sensitive:",
+        "        out: output/out.txt",
+        "",
+      ].join("\n"),
+    });
+    const body = createBody({ rap_id: rapId, repo_url: study.path, commit: study.commit, requested_actions: ["../evx"] });
+    const response = await rest(controller, "POST", "/controller/v1/rap/create/", body);
+    expect([response.status, response.json]).toEqual([
+      400,
+      {
+        error: "Error creating jobs",
+        details:
+          'Invalid project: \nAction name "../evx" cannot be used: it contains a path separator (action names become file names on the backend)',
+      },
+    ]);
+    const status = await rest(controller, "POST", "/controller/v1/rap/status/", { rap_ids: [rapId] });
+    expect((status.json as { jobs: unknown[] }).jobs).toEqual([]);
+  });
+
   it("fails a job whose finalize cannot work, and removes its container", async () => {
     const rapId = randomBytes(8).toString("hex");
     const controller = await startController();
