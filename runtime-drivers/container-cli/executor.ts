@@ -52,6 +52,8 @@ export interface ContainerCliOptions {
   readonly pullMissingImages: boolean;
   /** Network and extra run arguments for database jobs; undefined: database jobs get none either. */
   readonly databaseNetwork?: { readonly name: string; readonly extraArgs: readonly string[] } | undefined;
+  /** `--pids-limit` for job containers; undefined or 0: none. */
+  readonly pidsLimit?: number | undefined;
   /** Secrets and other values for job env vars, by name (passed to the CLI's env, never argv). */
   readonly extraEnv?: (job: JobDefinition) => Readonly<Record<string, string>>;
   /** Study project.yaml action names, for manifest out-of-date flags. */
@@ -232,6 +234,7 @@ export class ContainerCliExecutor implements Executor {
         image: this.resolveImage(job.image),
         user: this.options.user,
         databaseNetwork: this.options.databaseNetwork,
+        pidsLimit: this.options.pidsLimit,
         envNames: Object.keys(env),
         quirks: this.quirks,
         tty: this.options.tty,
