@@ -21,6 +21,7 @@ import type { Job } from "./jobs/job.js";
 import type { Logger } from "./logger.js";
 import { JobEvents } from "./rap/job-events.js";
 import { renderJob, type RenderedJob } from "./rap/rendered-job.js";
+import { refuseHttp1Streams } from "./rest/http1-stream-guard.js";
 import { handleRest } from "./rest/rest-gateway.js";
 import { sendJson } from "./rest/http-io.js";
 import { adminService } from "./rpc/admin-service.js";
@@ -179,7 +180,7 @@ export class ControllerApp {
         );
       },
     });
-    const server = createOnePortServer(countRequests(metrics, handler));
+    const server = createOnePortServer(countRequests(metrics, refuseHttp1Streams(handler)));
     await new Promise<void>((resolve, reject) => {
       server.server.once("error", reject);
       server.server.listen(config.port, config.host, () => resolve());
