@@ -81,6 +81,11 @@ export interface ControllerConfig {
    * the last, the job fails with job_error and the last reason (upstream retries for ever).
    */
   readonly jobMaxAttempts: number;
+  /**
+   * How long a backend may be without a connected agent before the controller logs a warning and
+   * sets the rap_backend_agent_absent_too_long metric (its running jobs are not being watched).
+   */
+  readonly agentAbsentAlertMs: number;
   /** Wait before the first retry of such a job; each further retry waits twice as long. */
   readonly jobRetryInitialDelayMs: number;
   /** The longest wait between two attempts of a job. */
@@ -221,6 +226,7 @@ export function loadControllerConfig(env: Env = process.env): ControllerConfig {
     agentHeartbeatIntervalMs: number(env, "AGENT_HEARTBEAT_INTERVAL_MS", 10_000),
     agentLeaseMs: number(env, "AGENT_LEASE_MS", 60_000),
     jobMaxAttempts: Math.max(1, number(env, "JOB_MAX_ATTEMPTS", 5)),
+    agentAbsentAlertMs: number(env, "AGENT_ABSENT_ALERT_MS", 300_000),
     jobRetryInitialDelayMs: number(env, "JOB_RETRY_INITIAL_DELAY_MS", 10_000),
     jobRetryMaxDelayMs: number(env, "JOB_RETRY_MAX_DELAY_MS", 300_000),
   });

@@ -12,6 +12,7 @@ import { RapService } from "../gen/rap/v1/rap_pb.js";
 import { handleDashboardRequest } from "./dashboard/dashboard-routes.js";
 import { dashboardService } from "./dashboard/dashboard-service.js";
 import { JobHistoryStore } from "./store/job-history-store.js";
+import { AgentPresence } from "./agents/agent-presence.js";
 import { SessionRegistry } from "./agents/session-registry.js";
 import type { ControllerConfig } from "./config.js";
 import type { ControllerDeps } from "./deps.js";
@@ -73,6 +74,13 @@ export class ControllerApp {
     const flags = new FlagStore(db);
     const history = new JobHistoryStore(db);
     const clock = { nowMs: () => Date.now() };
+    // Backends an agent may connect to: only they can miss one.
+    const presence = new AgentPresence(
+      config.backends.filter((backend) => backend.agentToken !== undefined).map((backend) => backend.slug),
+      clock.nowMs,
+      config.agentAbsentAlertMs,
+      log,
+    );
     // Built first: the session registry and every hook below report to it.
     const holder: { deps?: ControllerDeps; sessions?: SessionRegistry } = {};
     const metrics = new ControllerMetrics({
@@ -80,14 +88,18 @@ export class ControllerApp {
       backends: config.backends.map((backend) => backend.slug),
       connectedAgent: (backend) => holder.sessions?.get(backend),
       flag: (backend, id) => flags.get(backend, id),
+      absentTooLong: (backend) => presence.absentTooLong(backend),
+      standbyWaiting: (backend) => presence.standby(backend) !== undefined,
       nowMs: clock.nowMs,
     });
     const tracing = options.tracing ? new JobTracing(options.tracing.provider, options.tracing.ids, log) : undefined;
     const telemetry = new ControllerTelemetry(metrics, clock.nowMs, tracing);
-    const sessions = new SessionRegistry(tasks, (taskId, backend) => telemetry.taskPushed(taskId, backend), {
-      nowMs: clock.nowMs,
-      leaseMs: config.agentLeaseMs,
-    });
+    const sessions = new SessionRegistry(
+      tasks,
+      (taskId, backend) => telemetry.taskPushed(taskId, backend),
+      { nowMs: clock.nowMs, leaseMs: config.agentLeaseMs },
+      presence,
+    );
     holder.sessions = sessions;
     const backendsToPush = new Set<string>();
     // Rendered from the deps, which exist by the time the first change is delivered.
@@ -195,6 +207,9 @@ export class ControllerApp {
     scheduler.addPass(() => scheduledTasks.run());
     stopScheduler.signal.addEventListener("abort", () => scheduledTasks.stop(), { once: true });
     scheduler.start(stopScheduler.signal);
+    const presenceCheck = setInterval(() => presence.check(), Math.min(5_000, Math.max(100, config.agentAbsentAlertMs / 4)));
+    presenceCheck.unref();
+    stopScheduler.signal.addEventListener("abort", () => clearInterval(presenceCheck), { once: true });
     log.info("controller listening", { host: config.host, port, backends: config.backends.map((b) => b.slug).join(",") });
     return new ControllerApp(ready, sessions, server, stopScheduler, port, jobEvents, telemetry);
   }

@@ -9,6 +9,7 @@ import { create } from "@bufbuild/protobuf";
 import { ConnectResponseSchema } from "../../gen/agent/v1/agent_pb.js";
 import type { TaskStore } from "../store/task-store.js";
 import { taskToProto } from "../rpc/agent-convert.js";
+import type { AgentPresence } from "./agent-presence.js";
 import type { AgentSession } from "./agent-session.js";
 
 export class BackendBusyError extends Error {
@@ -33,6 +34,8 @@ export class SessionRegistry {
     /** Told of each task sent (dispatch latency is measured from here). */
     private readonly onPushed?: (taskId: string, backend: string) => void,
     private readonly leases: LeaseSettings = DEFAULT_LEASES,
+    /** Told of connects, disconnects and refused standbys (lost-agent visibility). */
+    readonly presence?: AgentPresence,
   ) {}
 
   /** When a lease given (or renewed) now runs out. */
@@ -51,6 +54,7 @@ export class SessionRegistry {
     const existing = this.sessions.get(backend);
     if (existing && !existing.isClosed) {
       if (existing.identity.agentId !== agentId) {
+        this.presence?.refusedStandby(backend, agentId);
         throw new BackendBusyError(
           `backend '${backend}' already has a connected agent (${existing.identity.agentId}); this agent stays on standby`,
         );
@@ -58,10 +62,14 @@ export class SessionRegistry {
       existing.close();
     }
     this.sessions.set(backend, session);
+    this.presence?.connected(backend, agentId);
   }
 
   unregister(session: AgentSession): void {
-    if (this.sessions.get(session.identity.backend) === session) this.sessions.delete(session.identity.backend);
+    if (this.sessions.get(session.identity.backend) === session) {
+      this.sessions.delete(session.identity.backend);
+      this.presence?.disconnected(session.identity.backend);
+    }
   }
 
   get(backend: string): AgentSession | undefined {
