@@ -43,8 +43,12 @@ function listeningPort(output: string): number | undefined {
 }
 
 /** Runs `rap migrate`, then starts `rap controller` and resolves once it listens. */
-export async function spawnController(workdir: string, port = 0): Promise<ControllerProcess> {
-  const env = controllerEnv(workdir, port);
+export async function spawnController(
+  workdir: string,
+  port = 0,
+  extraEnv: Readonly<Record<string, string>> = {},
+): Promise<ControllerProcess> {
+  const env = { ...controllerEnv(workdir, port), ...extraEnv };
   execFileSync(process.execPath, ["--import", "tsx", path.join(root, "cli/main.ts"), "migrate"], { env, cwd: root });
   const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "cli/main.ts"), "controller"], {
     env,
