@@ -56,7 +56,26 @@ function field<T>(valid: fc.Arbitrary<T>) {
   );
 }
 
-function createBody(target: FuzzTarget, rapId: string) {
+/** A body job-server could send: every field valid, so the create succeeds and makes jobs. */
+function validCreate(target: FuzzTarget, rapId: string) {
+  return fc.constantFrom(["generate"], ["summarise"], ["run_all"]).map((actions) => ({
+    backend: "test",
+    rap_id: rapId,
+    workspace: "workspace",
+    repo_url: target.repo.path,
+    commit: target.repo.commit,
+    branch: "main",
+    database_name: "default",
+    requested_actions: actions,
+    codelists_ok: true,
+    force_run_dependencies: false,
+    created_by: "fuzzer",
+    project: "project",
+    orgs: ["org"],
+  }));
+}
+
+function mutatedCreate(target: FuzzTarget, rapId: string) {
   const repoUrl = fc.oneof(
     { weight: 1, arbitrary: fc.constant(target.repo.path) },
     { weight: 12, arbitrary: fc.oneof(fc.constant("https://github.com/opensafely/x"), fc.string({ maxLength: 30 })) },
@@ -83,6 +102,19 @@ function createBody(target: FuzzTarget, rapId: string) {
       analysis_scope: field(fc.dictionary(fc.string({ maxLength: 5 }), anyJson, { maxKeys: 2 })),
     },
     { requiredKeys: [] },
+  );
+}
+
+/** Mostly broken bodies; some valid ones, and valid ones with one field replaced by any JSON. */
+function createBody(target: FuzzTarget, rapId: string): fc.Arbitrary<Record<string, unknown>> {
+  const valid = validCreate(target, rapId);
+  const oneWrong = fc
+    .tuple(valid, fc.constantFrom("backend", "workspace", "repo_url", "commit", "branch", "requested_actions", "orgs"), anyJson)
+    .map(([body, key, value]) => ({ ...body, [key]: value }));
+  return fc.oneof(
+    { weight: 6, arbitrary: mutatedCreate(target, rapId) },
+    { weight: 2, arbitrary: oneWrong },
+    { weight: 1, arbitrary: valid },
   );
 }
 
