@@ -4,17 +4,26 @@
  * status (from the runtime and the disk) makes that a resend of the result, never a second run.
  * A CANCELJOB first stops the job's RUNJOB handler, then runs the cancel steps.
  */
-import { type DatabaseTaskDefinition, Stage, TaskType, type Task } from "../gen/agent/v1/agent_pb.js";
+import { create } from "@bufbuild/protobuf";
+import {
+  type DatabaseTaskDefinition,
+  Stage,
+  TaskOutcome,
+  TaskResultSchema,
+  TaskType,
+  type Task,
+} from "../gen/agent/v1/agent_pb.js";
 import { Backoff, sleep } from "./backoff.js";
-import type { Executor, JobDefinition } from "../runtime-drivers/index.js";
+import type { Executor, ExecutorFailure, JobDefinition } from "../runtime-drivers/index.js";
 import { cancelJob } from "./cancel-job.js";
 import type { AgentConfig } from "./config.js";
 import { failedTaskResult, jobFromProto } from "./convert.js";
 import { handleDatabaseTask, type DatabaseTaskRunner } from "./database-task.js";
 import { createDatabaseTaskRunner } from "./executor-factory.js";
 import type { Logger } from "./logger.js";
+import { AgentLease } from "./lease.js";
 import { Outbox } from "./outbox.js";
-import { runJob } from "./run-job.js";
+import { describeFailure, runJob } from "./run-job.js";
 import { AgentSession } from "./session.js";
 import { TaskReporter } from "./task-reporter.js";
 
@@ -37,6 +46,8 @@ export class Agent {
   onJobTask: ((task: Task, job: JobDefinition) => () => void) | undefined;
 
   private readonly databaseTasks: DatabaseTaskRunner;
+  /** Whether this agent may still touch its jobs (see lease.ts). */
+  readonly lease = new AgentLease();
 
   constructor(
     private readonly config: AgentConfig,
@@ -81,6 +92,12 @@ export class Agent {
       log: this.log.child({ component: "session" }),
       onTask: (task) => this.accept(task),
       inFlight: () => this.inFlight(),
+      onWelcome: (welcome, helloSentAtMs) => {
+        // Stand down first: a task another agent holds must not resume when the lease is renewed.
+        for (const taskId of welcome.disowned) this.standDown(taskId);
+        this.lease.granted(welcome.leaseMs, helloSentAtMs);
+      },
+      onHeartbeatAnswered: (sentAtMs) => this.lease.renewed(sentAtMs),
       onConnected: (connected) => {
         if (!signal.aborted) this.setState(connected ? "connected" : "connecting");
       },
@@ -126,6 +143,20 @@ export class Agent {
     this.outbox.close();
   }
 
+  /** Another agent holds this task now: stop its handler without touching the job, and drop its updates. */
+  private standDown(taskId: string): void {
+    this.log.warn("another agent holds this task now; standing down without touching its job", { task_id: taskId });
+    this.running.get(taskId)?.controller.abort();
+    this.outbox.forget(taskId);
+  }
+
+  /** Waits, before a step that touches the job, until this agent's lease is held (false: stop). */
+  private holdLease(log: Logger, signal: AbortSignal): Promise<boolean> {
+    return this.lease.hold(signal, () =>
+      log.warn("lease on this task has run out; waiting for the controller before touching the job"),
+    );
+  }
+
   private accept(task: Task): void {
     if (this.running.has(task.id)) return;
     if (task.definition.case === "database") {
@@ -158,27 +189,38 @@ export class Agent {
     const abort = () => controller.abort();
     this.stopTasks.signal.addEventListener("abort", abort, { once: true });
     const reporter = new TaskReporter(this.outbox, task.id);
+    const hold = (signal: AbortSignal) => this.holdLease(log, signal);
     const work = async () => {
       if (task.type === TaskType.CANCELJOB) {
         await this.stopRunJob(job.id);
         log.info("cancelling job");
+        if (!(await hold(controller.signal))) return;
         await cancelJob(this.executor, job, reporter, controller.signal);
       } else {
         log.info("running job");
-        await runJob(this.executor, job, reporter, log, controller.signal);
+        await runJob(this.executor, job, reporter, log, controller.signal, hold);
       }
     };
     // A step that fails (a runtime hiccup, a full disk) is retried from the executor's status with
-    // backoff; the controller sees the task as running meanwhile, as with upstream's agent restarts.
+    // backoff, a bounded number of times; the controller sees the task as running meanwhile. An
+    // error no retry can mend (an unsafe name, a missing image), or the last allowed attempt, ends
+    // the task as failed with that error, and the job's container is removed so its slot is free.
     const retrying = async () => {
       const backoff = new Backoff({ initialMs: 1000, maxMs: 60_000 });
-      while (!controller.signal.aborted) {
+      for (let attempt = 1; !controller.signal.aborted; attempt++) {
         try {
+          if (!(await hold(controller.signal))) return;
           return await work();
         } catch (error) {
           if (controller.signal.aborted) return;
+          const failure = describeFailure(error);
+          if (failure.permanent || attempt >= this.config.taskStepAttempts) {
+            log.error("task step failed; giving up on this attempt", { error, attempts: attempt, permanent: failure.permanent });
+            await this.giveUp(task.id, job, failure, log, controller.signal);
+            return;
+          }
           const delay = backoff.next();
-          log.error("task step failed; retrying", { error, retry_in_ms: delay });
+          log.error("task step failed; retrying", { error, retry_in_ms: delay, attempt });
           await sleep(delay, controller.signal);
         }
       }
@@ -190,6 +232,16 @@ export class Agent {
       handled?.();
     });
     this.running.set(task.id, { jobId: job.id, controller, done });
+  }
+
+  /** Ends a task whose steps keep failing: the failure is its outcome, and the job's container goes. */
+  private async giveUp(taskId: string, job: JobDefinition, failure: ExecutorFailure, log: Logger, signal: AbortSignal) {
+    if (!(await this.holdLease(log, signal))) return;
+    const result = create(TaskResultSchema, { outcome: TaskOutcome.FAILED, error: failure });
+    this.outbox.append({ taskId, stage: Stage.ERROR, complete: true, result });
+    await this.executor.cleanup(job, signal).catch((error: unknown) => {
+      if (!signal.aborted) log.warn("could not remove the job's container after giving up", { error });
+    });
   }
 
   /** DBSTATUS / DBDATACHECK: one run of the check, tracked like any task so shutdown waits for it. */

@@ -36,6 +36,11 @@ export interface AgentConfig {
     readonly pullMissingImages: boolean;
     readonly imageMap: Readonly<Record<string, string>>;
     readonly databaseNetwork: string;
+    /**
+     * JOB_PIDS_LIMIT: most processes and threads one job container may have, 1024 by default (docker/podman
+     * `--pids-limit`); 0 turns the limit off.
+     */
+    readonly pidsLimit: number;
   };
   /** The `kubernetes:` section, resolved, when the driver is kubernetes. */
   readonly kubernetes: KubernetesSection | undefined;
@@ -55,6 +60,12 @@ export interface AgentConfig {
   readonly dummyDataBackend: boolean;
   /** Seconds between CPU/memory samples of running jobs (upstream's STATS_POLL_INTERVAL; at least 2). */
   readonly statsPollIntervalSeconds: number;
+  /**
+   * How many times a failing step of a task (a runtime hiccup, a full disk) is tried before the agent
+   * gives up on the attempt: it reports the task failed with the last error and removes the job's
+   * container, and the controller decides whether to try the job again.
+   */
+  readonly taskStepAttempts: number;
   readonly databaseUrls: Readonly<Record<string, string>>;
   readonly githubProxyDomain: string | undefined;
   readonly privateRepoAccessToken: string | undefined;
@@ -88,6 +99,13 @@ function bool(value: unknown): boolean | undefined {
 function stringMap(value: unknown): Record<string, string> {
   if (value === null || typeof value !== "object") return {};
   return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
+}
+
+/** JOB_PIDS_LIMIT: a whole number; 1024 by default, enough for any study's threads, not for a fork bomb. */
+function pidsLimit(value: string | undefined): number {
+  if (value === undefined || value.trim() === "") return 1024;
+  if (!/^\d+$/.test(value.trim())) throw new AgentConfigError(`JOB_PIDS_LIMIT must be a whole number, got '${value}'`);
+  return Number(value.trim());
 }
 
 /** A stable agent id kept in the workdir, so a restarted agent is recognised as the same agent. */
@@ -180,6 +198,7 @@ export function agentConfigFrom(env: Env, file: FileConfig = {}, configFile?: st
       pullMissingImages: bool(env.PULL_MISSING_IMAGES) ?? bool(driverFile.pull_missing_images) ?? true,
       imageMap: Object.freeze(stringMap(driverFile.image_map)),
       databaseNetwork: env.DATABASE_ACCESS_NETWORK ?? str(driverFile.database_network) ?? "jobrunner-db",
+      pidsLimit: pidsLimit(env.JOB_PIDS_LIMIT ?? str(driverFile.pids_limit)),
     }),
     kubernetes,
     configFile,
@@ -198,6 +217,7 @@ export function agentConfigFrom(env: Env, file: FileConfig = {}, configFile?: st
     }),
     dummyDataBackend: bool(env.USING_DUMMY_DATA_BACKEND) ?? bool(file.dummy_data_backend) ?? false,
     statsPollIntervalSeconds: Math.max(2, Number(env.STATS_POLL_INTERVAL ?? str(file.stats_poll_interval) ?? 10) || 10),
+    taskStepAttempts: Math.max(1, Number(env.TASK_STEP_ATTEMPTS ?? str(file.task_step_attempts) ?? 5) || 5),
     databaseUrls: Object.freeze(databaseUrls),
     githubProxyDomain: env.GITHUB_PROXY_DOMAIN ?? str(file.github_proxy_domain),
     privateRepoAccessToken: env.PRIVATE_REPO_ACCESS_TOKEN ?? str(file.private_repo_access_token),

@@ -101,6 +101,7 @@ export function createExecutor(config: AgentConfig, log: Logger, extras: Executo
       ? undefined
       : { name: config.driver.databaseNetwork, extraArgs: ["--dns", "192.0.2.0"] },
     extraEnv: (job) => databaseEnv(config, job),
+    pidsLimit: config.driver.pidsLimit,
     log,
   });
 }

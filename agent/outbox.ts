@@ -76,6 +76,11 @@ export class Outbox {
     this.db.prepare("DELETE FROM updates WHERE task_id = ? AND seq <= ?").run(taskId, Number(seq));
   }
 
+  /** Drops the task's unsent updates (another agent holds the task now). */
+  forget(taskId: string): void {
+    this.db.prepare("DELETE FROM updates WHERE task_id = ?").run(taskId);
+  }
+
   /** Called after every append (the session uses it to send at once). */
   onAppend(listener: () => void): () => void {
     this.listeners.add(listener);

@@ -11,9 +11,10 @@ import type { TaskReporter } from "./task-reporter.js";
 const nowNs = (): bigint => BigInt(Date.now()) * 1_000_000n;
 
 /** Errors that will happen again however often the job is retried. */
-const PERMANENT_ERRORS = new Set(["CheckoutError", "PrepareError"]);
+const PERMANENT_ERRORS = new Set(["CheckoutError", "PrepareError", "MissingImageError", "UnsafeNameError"]);
 
-function describe(error: unknown): ExecutorFailure {
+/** An error as the task's outcome reports it: its class, its text, and whether a retry can help. */
+export function describeFailure(error: unknown): ExecutorFailure {
   const type = error instanceof Error ? error.name : "Error";
   return { type, message: error instanceof Error ? error.message : String(error), permanent: PERMANENT_ERRORS.has(type) };
 }
@@ -24,9 +25,12 @@ export async function runJob(
   reporter: TaskReporter,
   log: Logger,
   signal: AbortSignal,
+  /** Waits until the agent may touch the job (its lease is held); false: stop without touching it. */
+  hold: (signal: AbortSignal) => Promise<boolean> = () => Promise.resolve(!signal.aborted),
 ): Promise<void> {
   let status: JobStatus = await executor.getStatus(job, {}, signal);
   for (;;) {
+    if (!(await hold(signal))) return;
     if (signal.aborted) return;
     switch (status.state) {
       case "finalized":
@@ -39,7 +43,7 @@ export async function runJob(
           status = await executor.prepare(job, signal);
         } catch (error) {
           if (signal.aborted) return;
-          const failure = describe(error);
+          const failure = describeFailure(error);
           log.warn("job could not be prepared", { error: failure.message, type: failure.type });
           // Recorded as this task's outcome, so the controller sees a failure instead of a silent retry loop.
           await executor.finalize(job, { error: failure }, signal);
@@ -61,6 +65,7 @@ export async function runJob(
         status = await executor.finalize(job, {}, signal);
         // The outcome is known: report it first, then tidy up. A crash in between leaves a
         // container that the next agent reaps at start (Executor.reapFinished).
+        if (!(await hold(signal))) return;
         if (status.state === "finalized" || status.state === "error") reporter.status(status, true);
         await executor.cleanup(job, signal);
         return;

@@ -7,7 +7,7 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { AgentService, type ConnectRequest, ConnectRequestSchema, Stage, type Task } from "../gen/agent/v1/agent_pb.js";
+import { AgentService, type ConnectRequest, ConnectRequestSchema, Stage, type Task, type Welcome } from "../gen/agent/v1/agent_pb.js";
 import { Wakeup } from "../common/wakeup.js";
 import { Backoff, sleep } from "./backoff.js";
 import type { Logger } from "./logger.js";
@@ -27,6 +27,10 @@ export interface SessionOptions {
   /** Task ids still being worked on, reported in Hello. */
   readonly inFlight: () => string[];
   readonly onConnected?: (connected: boolean) => void;
+  /** The controller's Welcome, with when (agent clock, ms) the Hello it answers was sent. */
+  readonly onWelcome?: (welcome: Welcome, helloSentAtMs: number) => void;
+  /** The controller answered the heartbeat this agent sent at `sentAtMs` (agent clock, ms). */
+  readonly onHeartbeatAnswered?: (sentAtMs: number) => void;
   readonly backoff?: Backoff;
   readonly heartbeatIntervalMs?: number;
 }
@@ -98,13 +102,18 @@ export class AgentSession {
     const { outbox } = this.options;
     const sent = new Set<string>();
     // Woken by every append, also one that lands while the generator is suspended at a `yield`
-    // (the wake is kept): the loop then sends again before it waits.
+    // (the wake is kept): the loop then sends again before it waits. The Welcome wakes it too, so a
+    // new heartbeat cadence takes effect at once.
     const appended = new Wakeup();
     const unsubscribe = outbox.onAppend(() => appended.wake());
-    const heartbeatMs = this.options.heartbeatIntervalMs ?? 10_000;
+    // Until the Welcome says otherwise (the controller's setting wins, so both ends keep one cadence).
+    let heartbeatMs = this.options.heartbeatIntervalMs ?? 10_000;
+    let lastHeartbeatMs = Date.now();
+    let helloSentAtMs = 0;
     const options = this.options;
 
     async function* requests(): AsyncGenerator<ConnectRequest> {
+      helloSentAtMs = Date.now();
       yield create(ConnectRequestSchema, {
         message: {
           case: "hello",
@@ -131,8 +140,14 @@ export class AgentSession {
           });
           yield create(ConnectRequestSchema, { message: { case: "taskUpdate", value: update } });
         }
-        if ((await appended.wait(signal, heartbeatMs)) === "timeout") {
-          yield create(ConnectRequestSchema, { message: { case: "heartbeat", value: { sentAtUnixMs: BigInt(Date.now()) } } });
+        // Heartbeats go out on their cadence even while updates flow: each answered one renews the lease.
+        const dueInMs = lastHeartbeatMs + heartbeatMs - Date.now();
+        if (dueInMs > 0 && (await appended.wait(signal, dueInMs)) !== "timeout") continue;
+        if (!signal.aborted) {
+          lastHeartbeatMs = Date.now();
+          yield create(ConnectRequestSchema, {
+            message: { case: "heartbeat", value: { sentAtUnixMs: BigInt(lastHeartbeatMs) } },
+          });
         }
       }
     }
@@ -145,6 +160,11 @@ export class AgentSession {
           case "welcome":
             silenceLimitMs = SILENT_HEARTBEATS * (response.message.value.heartbeatIntervalMs || 10_000);
             this.backoff.reset();
+            if (response.message.value.heartbeatIntervalMs > 0) {
+              heartbeatMs = response.message.value.heartbeatIntervalMs;
+              appended.wake();
+            }
+            options.onWelcome?.(response.message.value, helloSentAtMs);
             options.onConnected?.(true);
             options.log.info("connected to controller", { session: response.message.value.sessionId });
             break;
@@ -155,6 +175,10 @@ export class AgentSession {
             outbox.acknowledge(response.message.value.taskId, response.message.value.seq);
             break;
           case "heartbeat":
+            if (response.message.value.echoSentAtUnixMs > 0n) {
+              options.onHeartbeatAnswered?.(Number(response.message.value.echoSentAtUnixMs));
+            }
+            break;
           case undefined:
             break;
         }

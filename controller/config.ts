@@ -69,6 +69,27 @@ export interface ControllerConfig {
   readonly logFormat: "json" | "pretty" | undefined;
   /** DASHBOARD_TOKEN: the web dashboard's own login token (never the admin token); undefined: no dashboard login. */
   readonly dashboardToken: string | undefined;
+  /** How often each end of the agent stream sends a heartbeat; an agent silent for three intervals is dropped. */
+  readonly agentHeartbeatIntervalMs: number;
+  /**
+   * How long an agent may keep working on a task after it last heard from the controller. A standby
+   * agent is given the task only after the lease of the agent that had it has run out.
+   */
+  readonly agentLeaseMs: number;
+  /**
+   * How many times a job is tried when its task fails with an error that is not permanent; after
+   * the last, the job fails with job_error and the last reason (upstream retries for ever).
+   */
+  readonly jobMaxAttempts: number;
+  /**
+   * How long a backend may be without a connected agent before the controller logs a warning and
+   * sets the rap_backend_agent_absent_too_long metric (its running jobs are not being watched).
+   */
+  readonly agentAbsentAlertMs: number;
+  /** Wait before the first retry of such a job; each further retry waits twice as long. */
+  readonly jobRetryInitialDelayMs: number;
+  /** The longest wait between two attempts of a job. */
+  readonly jobRetryMaxDelayMs: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -202,6 +223,12 @@ export function loadControllerConfig(env: Env = process.env): ControllerConfig {
     logLevel: logLevel(env.LOG_LEVEL ?? env.LOGLEVEL),
     logFormat: logFormat(env.LOG_FORMAT),
     dashboardToken: env.DASHBOARD_TOKEN || undefined,
+    agentHeartbeatIntervalMs: number(env, "AGENT_HEARTBEAT_INTERVAL_MS", 10_000),
+    agentLeaseMs: number(env, "AGENT_LEASE_MS", 60_000),
+    jobMaxAttempts: Math.max(1, number(env, "JOB_MAX_ATTEMPTS", 5)),
+    agentAbsentAlertMs: number(env, "AGENT_ABSENT_ALERT_MS", 300_000),
+    jobRetryInitialDelayMs: number(env, "JOB_RETRY_INITIAL_DELAY_MS", 10_000),
+    jobRetryMaxDelayMs: number(env, "JOB_RETRY_MAX_DELAY_MS", 300_000),
   });
 }
 

@@ -13,6 +13,7 @@ import { handleDashboardRequest } from "./dashboard/dashboard-routes.js";
 import { dashboardService } from "./dashboard/dashboard-service.js";
 import { LoginLimiter } from "./dashboard/login-limiter.js";
 import { JobHistoryStore } from "./store/job-history-store.js";
+import { AgentPresence } from "./agents/agent-presence.js";
 import { SessionRegistry } from "./agents/session-registry.js";
 import type { ControllerConfig } from "./config.js";
 import type { ControllerDeps } from "./deps.js";
@@ -22,6 +23,7 @@ import type { Job } from "./jobs/job.js";
 import type { Logger } from "./logger.js";
 import { JobEvents } from "./rap/job-events.js";
 import { renderJob, type RenderedJob } from "./rap/rendered-job.js";
+import { refuseHttp1Streams } from "./rest/http1-stream-guard.js";
 import { handleRest } from "./rest/rest-gateway.js";
 import { sendJson } from "./rest/http-io.js";
 import { adminService } from "./rpc/admin-service.js";
@@ -78,6 +80,13 @@ export class ControllerApp {
     const flags = new FlagStore(db);
     const history = new JobHistoryStore(db);
     const clock = { nowMs: () => Date.now() };
+    // Backends an agent may connect to: only they can miss one.
+    const presence = new AgentPresence(
+      config.backends.filter((backend) => backend.agentToken !== undefined).map((backend) => backend.slug),
+      clock.nowMs,
+      config.agentAbsentAlertMs,
+      log,
+    );
     // Built first: the session registry and every hook below report to it.
     const holder: { deps?: ControllerDeps; sessions?: SessionRegistry } = {};
     const metrics = new ControllerMetrics({
@@ -85,12 +94,19 @@ export class ControllerApp {
       backends: config.backends.map((backend) => backend.slug),
       connectedAgent: (backend) => holder.sessions?.get(backend),
       flag: (backend, id) => flags.get(backend, id),
+      absentTooLong: (backend) => presence.absentTooLong(backend),
+      standbyWaiting: (backend) => presence.standby(backend) !== undefined,
       nowMs: clock.nowMs,
     });
     const tracing = options.tracing ? new JobTracing(options.tracing.provider, options.tracing.ids, log) : undefined;
     const metricsOn = options.metrics !== false;
     const telemetry = new ControllerTelemetry(metricsOn ? metrics : undefined, clock.nowMs, tracing);
-    const sessions = new SessionRegistry(tasks, (taskId, backend) => telemetry.taskPushed(taskId, backend));
+    const sessions = new SessionRegistry(
+      tasks,
+      (taskId, backend) => telemetry.taskPushed(taskId, backend),
+      { nowMs: clock.nowMs, leaseMs: config.agentLeaseMs },
+      presence,
+    );
     holder.sessions = sessions;
     const backendsToPush = new Set<string>();
     // Rendered from the deps, which exist by the time the first change is delivered.
@@ -185,7 +201,8 @@ export class ControllerApp {
         );
       },
     });
-    const server = createOnePortServer(metricsOn ? countRequests(metrics, handler, log) : handler);
+    const streamsHandler = refuseHttp1Streams(handler);
+    const server = createOnePortServer(metricsOn ? countRequests(metrics, streamsHandler, log) : streamsHandler);
     await new Promise<void>((resolve, reject) => {
       server.server.once("error", reject);
       server.server.listen(config.port, config.host, () => resolve());
@@ -200,6 +217,9 @@ export class ControllerApp {
     scheduler.addPass(() => scheduledTasks.run());
     stopScheduler.signal.addEventListener("abort", () => scheduledTasks.stop(), { once: true });
     scheduler.start(stopScheduler.signal);
+    const presenceCheck = setInterval(() => presence.check(), Math.min(5_000, Math.max(100, config.agentAbsentAlertMs / 4)));
+    presenceCheck.unref();
+    stopScheduler.signal.addEventListener("abort", () => clearInterval(presenceCheck), { once: true });
     log.info("controller listening", { host: config.host, port, backends: config.backends.map((b) => b.slug).join(",") });
     return new ControllerApp(ready, sessions, server, stopScheduler, port, jobEvents, telemetry);
   }
@@ -207,6 +227,7 @@ export class ControllerApp {
   async stop(): Promise<void> {
     this.stopScheduler.abort();
     this.jobEvents.close();
+    this.sessions.stop();
     for (const session of this.sessions.all()) session.close();
     await this.server.close();
     this.deps.db.close();

@@ -28,3 +28,33 @@ export function connectedAgents(deps: ControllerDeps, sessions: SessionRegistry,
       activeTaskIds: deps.tasks.active(session.identity.backend).map((task) => task.id),
     }));
 }
+
+export interface BackendPresenceView {
+  readonly backend: string;
+  readonly connected: boolean;
+  /** Unix seconds; undefined: never seen. */
+  readonly lastSeenSeconds: number | undefined;
+  readonly absentSinceMs: number | undefined;
+  readonly absentTooLong: boolean;
+  readonly standby: { readonly agentId: string; readonly lastRefusedMs: number } | undefined;
+}
+
+/** Every backend an agent may connect to (or just `backend`): is anyone watching its jobs? */
+export function backendPresence(deps: ControllerDeps, sessions: SessionRegistry, backend: string): BackendPresenceView[] {
+  const only = backend === "" ? undefined : requireBackend(deps, backend);
+  const presence = sessions.presence;
+  return deps.config.backends
+    .filter((config) => config.agentToken !== undefined && (only === undefined || config.slug === only))
+    .map(({ slug }) => {
+      const session = sessions.get(slug);
+      const connected = session !== undefined && !session.isClosed;
+      return {
+        backend: slug,
+        connected,
+        lastSeenSeconds: connected ? session.lastSeenMs / 1000 : deps.flags.get(slug, "last-seen-at")?.timestamp,
+        absentSinceMs: connected ? undefined : presence?.absentSince(slug),
+        absentTooLong: presence?.absentTooLong(slug) ?? false,
+        standby: presence?.standby(slug),
+      };
+    });
+}

@@ -25,6 +25,8 @@ export class AgentSession {
   /** Task ids pushed on this stream (a reconnect starts a new session, which pushes them again). */
   readonly pushedTaskIds = new Set<string>();
   lastSeenMs: number;
+  /** When lastSeenMs was last written to the backend's last-seen-at flag. */
+  lastSeenWrittenMs: number | undefined;
 
   constructor(readonly identity: AgentIdentity) {
     this.lastSeenMs = identity.connectedAtMs;

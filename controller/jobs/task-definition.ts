@@ -1,6 +1,6 @@
 /**
  * What a task asks an agent to do, as the controller builds and stores it. The agent stream's edge
- * (controller/rpc/agent-convert.ts) turns it into agent.v1 messages; nothing else knows the wire shape.
+ * (controller/agents/agent-convert.ts) turns it into agent.v1 messages; nothing else knows the wire shape.
  */
 
 export const OUTPUT_PRIVACIES = ["highly_sensitive", "moderately_sensitive", "minimally_sensitive"] as const;

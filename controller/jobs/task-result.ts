@@ -1,7 +1,7 @@
 /**
  * What an agent reports about a task, as the controller stores and reads it: the stage a job
  * attempt is at, and the redacted result of a finished task. Converted from agent.v1 once, at the
- * agent stream's edge (controller/rpc/agent-convert.ts).
+ * agent stream's edge (controller/agents/agent-convert.ts).
  */
 
 /** Upstream's ExecutorState values, in the order a job attempt passes through them. */

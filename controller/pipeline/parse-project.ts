@@ -8,6 +8,7 @@
  * (diagnostics.ts), which records every failure instead of stopping at the first.
  */
 import { buildAction, type ActionDraft } from "./action-build.js";
+import { checkActionNamesArePathSafe } from "./action-names.js";
 import { isDatabaseAction } from "./database-action.js";
 import { Diagnostics } from "./diagnostics.js";
 import { readExpectations } from "./expectations.js";
@@ -105,6 +106,7 @@ function validateDocument(
   // Ours, not upstream's: reject dependency cycles (see needs-graph.ts). Run last, so that any
   // project upstream rejects still gets upstream's message.
   checkNoDependencyCycles(d, drafts);
+  checkActionNamesArePathSafe(d, drafts);
 
   const actions = new Map<string, ActionSpec>();
   for (const action of drafts) {

@@ -7,6 +7,8 @@ import {
   AdminOutputSchema,
   type AdminTask,
   AdminTaskSchema,
+  type BackendAgentPresence,
+  BackendAgentPresenceSchema,
   type ConnectedAgent,
   ConnectedAgentSchema,
   type Flag,
@@ -17,7 +19,7 @@ import {
   StatusChangeSchema,
 } from "../../gen/admin/v1/admin_pb.js";
 import type { StatusChange } from "../store/job-store.js";
-import type { ConnectedAgentView } from "../admin/connected-agents.js";
+import type { BackendPresenceView, ConnectedAgentView } from "../admin/connected-agents.js";
 import type { FlagView } from "../admin/flag-operations.js";
 import { rebootReport, type RebootStatus } from "../admin/reboot.js";
 import type { Job, Task } from "../jobs/job.js";
@@ -93,6 +95,18 @@ export function adminFlag(flag: FlagView): Flag {
 
 export function adminRebootStatus(status: RebootStatus): ProtoRebootStatus {
   return create(RebootStatusSchema, { ...status, report: rebootReport(status) });
+}
+
+export function adminBackendPresence(view: BackendPresenceView): BackendAgentPresence {
+  return create(BackendAgentPresenceSchema, {
+    backend: view.backend,
+    connected: view.connected,
+    lastSeenAt: view.lastSeenSeconds === undefined ? undefined : timestampFromSeconds(view.lastSeenSeconds),
+    absentSince: view.absentSinceMs === undefined ? undefined : timestampFromSeconds(view.absentSinceMs / 1000),
+    absentTooLong: view.absentTooLong,
+    standbyAgentId: view.standby?.agentId ?? "",
+    standbyLastRefusedAt: view.standby ? timestampFromSeconds(view.standby.lastRefusedMs / 1000) : undefined,
+  });
 }
 
 export function adminAgent(agent: ConnectedAgentView): ConnectedAgent {

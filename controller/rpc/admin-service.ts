@@ -22,7 +22,7 @@ import {
 } from "../../gen/admin/v1/admin_pb.js";
 import { addJob } from "../admin/add-job.js";
 import { AdminError, type AdminErrorKind } from "../admin/admin-errors.js";
-import { connectedAgents } from "../admin/connected-agents.js";
+import { backendPresence, connectedAgents } from "../admin/connected-agents.js";
 import { getFlags, setDbMaintenance, setFlags, setPaused } from "../admin/flag-operations.js";
 import { cancelJobAsAdmin, killJob } from "../admin/job-controls.js";
 import { prepareForReboot, rebootStatus } from "../admin/reboot.js";
@@ -31,7 +31,15 @@ import type { ControllerDeps } from "../deps.js";
 import { UserActionableError } from "../jobs/errors.js";
 import type { ChangeSink } from "../scheduling/job-transitions.js";
 import { requireAdmin } from "../auth/admin-auth.js";
-import { adminAgent, adminFlag, adminJob, adminRebootStatus, adminStatusChange, adminTask } from "./admin-convert.js";
+import {
+  adminAgent,
+  adminBackendPresence,
+  adminFlag,
+  adminJob,
+  adminRebootStatus,
+  adminStatusChange,
+  adminTask,
+} from "./admin-convert.js";
 
 export interface AdminServiceParts {
   readonly sessions: SessionRegistry;
@@ -132,7 +140,10 @@ export function adminService(deps: ControllerDeps, parts: AdminServiceParts): Se
       ),
     listAgents: (request, context) =>
       guarded(deps, context, () =>
-        create(ListAgentsResponseSchema, { agents: connectedAgents(deps, sessions, request.backend).map(adminAgent) }),
+        create(ListAgentsResponseSchema, {
+          agents: connectedAgents(deps, sessions, request.backend).map(adminAgent),
+          backends: backendPresence(deps, sessions, request.backend).map(adminBackendPresence),
+        }),
       ),
   };
 }

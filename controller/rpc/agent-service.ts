@@ -20,19 +20,19 @@ import type { ControllerDeps } from "../deps.js";
 import { applyDatabaseStatus } from "../scheduling/database-status-result.js";
 import { MalformedReportError, reportFromProto } from "../agents/agent-convert.js";
 
-export const HEARTBEAT_INTERVAL_MS = 10_000;
-/** An agent silent for this long is treated as gone and its session closed. */
-const SILENCE_LIMIT_MS = 3 * HEARTBEAT_INTERVAL_MS;
+/** An agent silent for this many heartbeat intervals is treated as gone and its session closed. */
+const SILENT_INTERVALS = 3;
 
 function recordSeen(deps: ControllerDeps, session: AgentSession): void {
   const now = deps.clock.nowMs();
-  // Throttled: at most one flag write a second per agent, however chatty the stream is.
-  if (now - session.lastSeenMs < 1000 && session.lastSeenMs !== session.identity.connectedAtMs) return;
   session.lastSeenMs = now;
+  // Throttled: at most one flag write a second per agent, however chatty the stream is.
+  if (session.lastSeenWrittenMs !== undefined && now - session.lastSeenWrittenMs < 1000) return;
+  session.lastSeenWrittenMs = now;
   deps.flags.set(session.identity.backend, "last-seen-at", new Date(now).toISOString(), now / 1000);
 }
 
-function handleRequest(deps: ControllerDeps, session: AgentSession, request: ConnectRequest): void {
+function handleRequest(deps: ControllerDeps, registry: SessionRegistry, session: AgentSession, request: ConnectRequest): void {
   recordSeen(deps, session);
   switch (request.message.case) {
     case "taskUpdate": {
@@ -40,6 +40,13 @@ function handleRequest(deps: ControllerDeps, session: AgentSession, request: Con
       const task = deps.tasks.owner(report.taskId);
       if (!task || task.backend !== session.identity.backend) {
         deps.log.warn("update for a task this agent does not own", { task_id: report.taskId, backend: session.identity.backend });
+      } else if (task.leaseAgent !== null && task.leaseAgent !== session.identity.agentId) {
+        // Another agent took the task over after this one's lease ran out: its updates are stale.
+        deps.log.warn("update from an agent that no longer holds the task's lease; ignored", {
+          task_id: report.taskId,
+          agent: session.identity.agentId,
+          lease_agent: task.leaseAgent,
+        });
       } else if (
         deps.db.transaction(() => {
           const fresh = deps.tasks.recordReport(report, Math.floor(deps.clock.nowMs() / 1000));
@@ -62,6 +69,17 @@ function handleRequest(deps: ControllerDeps, session: AgentSession, request: Con
       return;
     }
     case "heartbeat":
+      // Proof of life: the session's leases run on, and the answer lets the agent renew its own
+      // lease from the time it sent this heartbeat.
+      deps.tasks.renewLeases(session.identity.sessionId, registry.leaseExpiry());
+      session.send(
+        create(ConnectResponseSchema, {
+          message: {
+            case: "heartbeat",
+            value: { sentAtUnixMs: BigInt(deps.clock.nowMs()), echoSentAtUnixMs: request.message.value.sentAtUnixMs },
+          },
+        }),
+      );
       return;
     case "hello":
       throw new ConnectError("Hello may only be sent once", Code.InvalidArgument);
@@ -79,6 +97,22 @@ function readReport(update: TaskUpdate) {
       throw new ConnectError(error.message, Code.InvalidArgument, undefined, undefined, error);
     throw error;
   }
+}
+
+/**
+ * In-flight task ids from a Hello that another agent holds now (a lease that has not run out, or
+ * one that passed on and ended): the agent must stand down on them. A task whose lease this agent
+ * still holds, even one already finished (the agent may still be tidying up), stays with it.
+ */
+function disownedTasks(deps: ControllerDeps, backend: string, agentId: string, inFlight: readonly string[]): string[] {
+  return inFlight.filter((id) => {
+    const owner = deps.tasks.owner(id);
+    if (!owner || owner.backend !== backend) return true;
+    const lease = deps.tasks.lease(id);
+    if (!lease || lease.agentId === agentId) return false;
+    const active = deps.tasks.get(id)?.active ?? false;
+    return !active || lease.expiresAtMs > deps.clock.nowMs();
+  });
 }
 
 async function readHello(iterator: AsyncIterator<ConnectRequest>) {
@@ -117,6 +151,9 @@ export function agentService(deps: ControllerDeps, registry: SessionRegistry): S
       deps.telemetry?.agentConnected(backend);
       log.info("agent connected", { version: hello.version, driver: hello.driver, in_flight: hello.inFlight.length });
       recordSeen(deps, session);
+      const disowned = disownedTasks(deps, backend, hello.agentId, hello.inFlight);
+      if (disowned.length > 0) log.warn("agent told to stand down on tasks another agent holds", { tasks: disowned.join(",") });
+      const heartbeatIntervalMs = deps.config.agentHeartbeatIntervalMs;
       session.send(
         create(ConnectResponseSchema, {
           message: {
@@ -124,7 +161,9 @@ export function agentService(deps: ControllerDeps, registry: SessionRegistry): S
             value: {
               sessionId: session.identity.sessionId,
               controllerVersion: deps.config.version,
-              heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS,
+              heartbeatIntervalMs,
+              leaseMs: deps.config.agentLeaseMs,
+              disowned,
             },
           },
         }),
@@ -132,7 +171,7 @@ export function agentService(deps: ControllerDeps, registry: SessionRegistry): S
       registry.pushActiveTasks(backend);
 
       const heartbeat = setInterval(() => {
-        if (deps.clock.nowMs() - session.lastSeenMs > SILENCE_LIMIT_MS) {
+        if (deps.clock.nowMs() - session.lastSeenMs > SILENT_INTERVALS * heartbeatIntervalMs) {
           log.warn("agent silent too long; closing its stream");
           session.close(new ConnectError("no heartbeat from agent", Code.DeadlineExceeded));
           return;
@@ -140,14 +179,14 @@ export function agentService(deps: ControllerDeps, registry: SessionRegistry): S
         session.send(
           create(ConnectResponseSchema, { message: { case: "heartbeat", value: { sentAtUnixMs: BigInt(deps.clock.nowMs()) } } }),
         );
-      }, HEARTBEAT_INTERVAL_MS);
+      }, heartbeatIntervalMs);
       heartbeat.unref();
 
       const reading = (async () => {
         for (;;) {
           const next = await iterator.next();
           if (next.done) return;
-          handleRequest(deps, session, next.value);
+          handleRequest(deps, registry, session, next.value);
         }
       })().then(
         () => session.close(),

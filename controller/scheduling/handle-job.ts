@@ -12,6 +12,7 @@ import { type Capacity } from "./capacity.js";
 import { buildJobDefinition, taskAttributes } from "./job-definition.js";
 import { cancelRunTask, currentRunTask, setCode, type ChangeSink } from "./job-transitions.js";
 import { outcomeOf } from "./outcome.js";
+import { attemptsExhausted, exhaustedReason, retryState, wakeAt } from "./retry-policy.js";
 
 export interface BackendFlags {
   readonly paused: boolean;
@@ -65,6 +66,7 @@ function dependencyState(deps: ControllerDeps, job: Job): "failed" | "waiting" |
 export function awaitsOnlyCapacity(deps: ControllerDeps, flags: BackendFlags, job: Job): boolean {
   if (job.state !== "pending" || job.cancelled || flags.paused) return false;
   if (flags.dbMaintenance && job.requiresDb) return false;
+  if (job.statusCode === "waiting_on_new_task" && retryState(deps, job).retryAtMs > deps.clock.nowMs()) return false;
   return dependencyState(deps, job) === "done";
 }
 
@@ -73,6 +75,14 @@ function handlePending(deps: ControllerDeps, sink: ChangeSink, backend: BackendC
   if (dependencies === "failed") return setCode(deps, sink, job, "dependency_failed", MESSAGES.dependencyFailed);
   if (dependencies === "waiting") {
     return setCode(deps, sink, job, "waiting_on_dependencies", MESSAGES.waitingOnDependencies);
+  }
+  if (job.statusCode === "waiting_on_new_task") {
+    // A retry waits out its backoff first; a timer brings the job back when it is over.
+    const { retryAtMs } = retryState(deps, job);
+    if (retryAtMs > deps.clock.nowMs()) {
+      wakeAt(deps, job.id, retryAtMs);
+      return job;
+    }
   }
   const weight = capacity.weightOf(job);
   if (!capacity.fits(job, weight)) {
@@ -90,7 +100,12 @@ function handleRunning(deps: ControllerDeps, sink: ChangeSink, job: Job): Job {
   if (!task) throw new Error(`running job ${job.id} has no RUNJOB task`);
   const transitionAtMs = task.agentTimestampNs === null ? undefined : Number(task.agentTimestampNs / 1_000_000n);
   if (task.agentComplete && task.agentResult) {
-    const outcome = outcomeOf(job, task.agentResult);
+    const result = task.agentResult;
+    const outcome = outcomeOf(job, result);
+    if (outcome.code === "waiting_on_new_task" && result.outcome === "failed" && attemptsExhausted(deps, job)) {
+      const message = `${MESSAGES.jobError} ${exhaustedReason(result.error, deps.config.jobMaxAttempts)}`;
+      return setCode(deps, sink, job, "job_error", message, transitionAtMs);
+    }
     return setCode(deps, sink, job, outcome.code, outcome.message, transitionAtMs);
   }
   const stageCode = task.agentStage === null ? undefined : AGENT_STAGE_CODES.get(task.agentStage);

@@ -27,6 +27,13 @@ export interface AgentReport {
   readonly result: TaskResult | null;
 }
 
+/** Who may work on a task, until when (controller clock, ms). */
+export interface TaskLease {
+  readonly agentId: string;
+  readonly sessionId: string;
+  readonly expiresAtMs: number;
+}
+
 export class TaskStore {
   private readonly byIdStatement: Statement<[string], TaskRow>;
   private readonly activeStatement: Statement<[string], TaskRow>;
@@ -57,14 +64,53 @@ export class TaskStore {
       );
   }
 
-  /** Who a task belongs to, without reading its definition (the agent stream asks on every update). */
-  owner(id: string): { backend: string; type: TaskType; jobId: string | null } | undefined {
+  /**
+   * Who a task belongs to and which agent holds its lease, without reading its definition (the
+   * agent stream asks on every update). leaseAgent is null for a task never given to an agent.
+   */
+  owner(id: string): { backend: string; type: TaskType; jobId: string | null; leaseAgent: string | null } | undefined {
     const row = this.statements
-      .get<[string], { backend: string; type: TaskType; job_id: string | null }>(
-        "SELECT backend, type, job_id FROM tasks WHERE id = ?",
+      .get<[string], { backend: string; type: TaskType; job_id: string | null; lease_agent: string | null }>(
+        "SELECT backend, type, job_id, lease_agent FROM tasks WHERE id = ?",
       )
       .get(id);
-    return row && { backend: row.backend, type: row.type, jobId: row.job_id };
+    return row && { backend: row.backend, type: row.type, jobId: row.job_id, leaseAgent: row.lease_agent };
+  }
+
+  lease(id: string): TaskLease | undefined {
+    const row = this.statements
+      .get<[string], { lease_agent: string | null; lease_session: string | null; lease_expires_at_ms: number | null }>(
+        "SELECT lease_agent, lease_session, lease_expires_at_ms FROM tasks WHERE id = ?",
+      )
+      .get(id);
+    if (!row || row.lease_agent === null) return undefined;
+    return { agentId: row.lease_agent, sessionId: row.lease_session ?? "", expiresAtMs: row.lease_expires_at_ms ?? 0 };
+  }
+
+  /**
+   * Gives an active task's lease to this agent session unless another agent holds a lease that has
+   * not run out. When the lease passes to a different agent, the stored sequence number restarts:
+   * each agent numbers its own updates from 1. Returns whether the session now holds the lease.
+   */
+  acquireLease(id: string, lease: TaskLease, nowMs: number): boolean {
+    return (
+      this.statements
+        .get(
+          `UPDATE tasks SET
+             last_seq = CASE WHEN lease_agent IS NULL OR lease_agent = @agent THEN last_seq ELSE 0 END,
+             lease_agent = @agent, lease_session = @session, lease_expires_at_ms = @expires
+           WHERE id = @id AND active = 1
+             AND (lease_agent IS NULL OR lease_agent = @agent OR COALESCE(lease_expires_at_ms, 0) <= @now)`,
+        )
+        .run({ id, agent: lease.agentId, session: lease.sessionId, expires: lease.expiresAtMs, now: nowMs }).changes === 1
+    );
+  }
+
+  /** Extends every active lease the session holds (the agent has just shown it is alive). */
+  renewLeases(sessionId: string, expiresAtMs: number): void {
+    this.statements
+      .get("UPDATE tasks SET lease_expires_at_ms = ? WHERE lease_session = ? AND active = 1")
+      .run(expiresAtMs, sessionId);
   }
 
   get(id: string): Task | undefined {

@@ -16,6 +16,10 @@ export interface MetricsSource {
   connectedAgent(backend: string): { readonly lastSeenMs: number } | undefined;
   /** Flag value and time (unix seconds) of a backend. */
   flag(backend: string, id: string): { readonly value: string | null; readonly timestamp: number } | undefined;
+  /** The backend has had no agent for longer than AGENT_ABSENT_ALERT_MS. */
+  absentTooLong?(backend: string): boolean;
+  /** A standby agent was refused recently because another agent held the stream. */
+  standbyWaiting?(backend: string): boolean;
   nowMs(): number;
 }
 
@@ -143,6 +147,24 @@ export class ControllerMetrics {
           const seenMs = agent ? agent.lastSeenMs : flag ? flag.timestamp * 1000 : undefined;
           if (seenMs !== undefined) lastSeenAge.set({ backend }, Math.max(0, (now - seenMs) / 1000));
         }
+      },
+    });
+    const absent = new Gauge({
+      name: "rap_backend_agent_absent_too_long",
+      help: "1 while the backend has had no agent for longer than AGENT_ABSENT_ALERT_MS (its jobs are not watched), else 0.",
+      labelNames: ["backend"],
+      registers: [this.registry],
+      collect() {
+        for (const backend of source.backends) absent.set({ backend }, source.absentTooLong?.(backend) ? 1 : 0);
+      },
+    });
+    const standby = new Gauge({
+      name: "rap_agent_standby_waiting",
+      help: "1 while a standby agent waits for the backend's stream (another agent holds it), else 0.",
+      labelNames: ["backend"],
+      registers: [this.registry],
+      collect() {
+        for (const backend of source.backends) standby.set({ backend }, source.standbyWaiting?.(backend) ? 1 : 0);
       },
     });
     const paused = new Gauge({

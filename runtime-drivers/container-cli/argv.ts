@@ -21,6 +21,8 @@ export interface RunArgvInput {
   readonly quirks: CliQuirks;
   /** Give the job a pseudo-terminal, so programs in it flush their output line by line (a local run). */
   readonly tty?: boolean | undefined;
+  /** Most processes and threads the job may have at once (`--pids-limit`); undefined: the runtime's default. */
+  readonly pidsLimit?: number | undefined;
 }
 
 /** `docker run …` for one job, hardened as upstream: no network, non-root, no capabilities. */
@@ -30,6 +32,8 @@ export function runArgv(input: RunArgvInput): string[] {
   argv.push(...input.quirks.logOptions);
   if (job.cpuCount) argv.push("--cpus", job.cpuCount);
   if (job.memoryLimit) argv.push("--memory", job.memoryLimit);
+  // A fork bomb in a study must not exhaust the backend's process table.
+  if (input.pidsLimit !== undefined && input.pidsLimit > 0) argv.push("--pids-limit", String(input.pidsLimit));
   if (job.allowDatabaseAccess && input.databaseNetwork) {
     argv.push("--network", input.databaseNetwork.name, ...input.databaseNetwork.extraArgs);
   } else {

@@ -52,6 +52,8 @@ export interface ContainerCliOptions {
   readonly pullMissingImages: boolean;
   /** Network and extra run arguments for database jobs; undefined: database jobs get none either. */
   readonly databaseNetwork?: { readonly name: string; readonly extraArgs: readonly string[] } | undefined;
+  /** `--pids-limit` for job containers; undefined or 0: none. */
+  readonly pidsLimit?: number | undefined;
   /** Secrets and other values for job env vars, by name (passed to the CLI's env, never argv). */
   readonly extraEnv?: (job: JobDefinition) => Readonly<Record<string, string>>;
   /** Study project.yaml action names, for manifest out-of-date flags. */
@@ -66,6 +68,11 @@ export interface ContainerCliOptions {
 
 export class ExecutorError extends Error {
   override readonly name = "ExecutorError";
+}
+
+/** The job's image is not on this backend and the agent may not pull it: retrying cannot help. */
+export class MissingImageError extends Error {
+  override readonly name = "MissingImageError";
 }
 
 const nowNsDefault = (): bigint => BigInt(Date.now()) * 1_000_000n;
@@ -209,7 +216,7 @@ export class ContainerCliExecutor implements Executor {
       }
       throw new ExecutorError(`could not pull image ${image}: ${pulled.stderr.trim()}`);
     }
-    throw new ExecutorError(`image ${image} is not present on this backend and pulling is turned off`);
+    throw new MissingImageError(`image ${image} is not present on this backend and pulling is turned off`);
   }
 
   async execute(job: JobDefinition, signal: AbortSignal): Promise<JobStatus> {
@@ -227,6 +234,7 @@ export class ContainerCliExecutor implements Executor {
         image: this.resolveImage(job.image),
         user: this.options.user,
         databaseNetwork: this.options.databaseNetwork,
+        pidsLimit: this.options.pidsLimit,
         envNames: Object.keys(env),
         quirks: this.quirks,
         tty: this.options.tty,

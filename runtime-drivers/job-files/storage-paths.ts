@@ -11,13 +11,19 @@ export const METADATA_DIR = "metadata";
 /** Written into the volume at prepare time; files newer than it were produced by the job. */
 export const TIMESTAMP_REFERENCE_FILE = ".opensafely-timestamp";
 
+/** A name that cannot be used in a path: no retry can make it safe. */
+export class UnsafeNameError extends Error {
+  override readonly name = "UnsafeNameError";
+}
+
 /**
  * Rejects a workspace or action name that could turn into a path outside its parent folder.
- * Upstream relies on validation elsewhere; we check again because these names build paths.
+ * The controller refuses such names at request time; this is the defence in depth, because these
+ * names build paths.
  */
 export function assertSafeName(kind: string, name: string): void {
   if (name === "" || name === "." || name === ".." || name.includes("/") || name.includes("\\") || name.includes("\0")) {
-    throw new Error(`Unsafe ${kind} name: ${JSON.stringify(name)}`);
+    throw new UnsafeNameError(`Unsafe ${kind} name: ${JSON.stringify(name)}`);
   }
 }
 

@@ -171,4 +171,30 @@ describe("agent stream", () => {
       `{"result": "Success", "details": "Jobs created for rap_id '${RAP_ID}'", "rap_id": "${RAP_ID}", "count": 2}\n201 1.1`,
     );
   });
+
+  it("answers an HTTP/1.1 request to the agent stream with 505 and a JSON body, after reading a large body", async () => {
+    const curl = execFile("curl", [
+      "--silent",
+      "--show-error",
+      "--http1.1",
+      "-X",
+      "POST",
+      "-H",
+      "content-type: application/grpc",
+      "--data-binary",
+      "@-",
+      "--write-out",
+      "\n%{http_code} %{http_version}",
+      `${controller.url}/agent.v1.AgentService/Connect`,
+    ]);
+    let stdout = "";
+    curl.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => curl.once("close", resolve));
+    // A megabyte the server must read before it replies, or curl would see the connection reset.
+    curl.stdin?.end(Buffer.alloc(1 << 20, "x"));
+    expect(await exited).toBe(0);
+    expect(stdout).toBe(
+      '{"error": "HTTP Version Not Supported", "details": "The agent stream needs HTTP/2 (gRPC); this request came over HTTP/1.1"}\n505 1.1',
+    );
+  });
 });

@@ -51,7 +51,7 @@ function listeningPort(output: string): number | undefined {
 export async function spawnController(
   workdir: string,
   port = 0,
-  extraEnv: Record<string, string> = {},
+  extraEnv: Readonly<Record<string, string>> = {},
 ): Promise<ControllerProcess> {
   const env = { ...controllerEnv(workdir, port), ...extraEnv };
   const cli = path.join(root, "cli/main.ts");

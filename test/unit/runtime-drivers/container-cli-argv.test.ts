@@ -112,6 +112,26 @@ describe("runArgv", () => {
     expect(argv.filter((word) => word.includes("DATABASE_URL"))).toEqual(["DATABASE_URL"]);
   });
 
+  it("limits the job's processes and threads with --pids-limit right after its memory limit", () => {
+    const input = {
+      job,
+      containerName: "os-job-x",
+      volumeDir: "/v",
+      image: job.image,
+      user: "1:1",
+      envNames: [],
+      quirks: DOCKER_QUIRKS,
+    };
+    const limited = runArgv({ ...input, pidsLimit: 1024 });
+    expect(limited.slice(limited.indexOf("--memory"), limited.indexOf("--memory") + 4)).toEqual([
+      "--memory",
+      "4G",
+      "--pids-limit",
+      "1024",
+    ]);
+    expect(runArgv({ ...input, pidsLimit: 0 })).not.toContain("--pids-limit");
+  });
+
   it("gives a database job no network at all when no database network is configured", () => {
     const argv = runArgv({
       job: { ...job, allowDatabaseAccess: true },

@@ -15,6 +15,10 @@ import { fullPass } from "../../support/full-pass-reference.js";
 import { failedTaskResult, insertJob, reportTask, taskResults } from "../../support/job-factory.js";
 
 const ENV = {
+  // Upstream's loop retries a failed job on its next pass; the backoff between retries runs on a
+  // real timer that the manual test clock cannot drive, so it is off here (running-jobs.test.ts
+  // covers it) and both schedulers follow upstream's rule.
+  JOB_RETRY_INITIAL_DELAY_MS: "0",
   BACKENDS: "test,tpp",
   TEST_MAX_WORKERS: "2",
   TEST_MAX_DB_WORKERS: "1",

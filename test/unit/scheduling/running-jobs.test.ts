@@ -97,7 +97,7 @@ describe("T63 agent-reported errors", () => {
     expect(runjobs(job.id)).toEqual([[`${job.id}-001`, false]]);
   });
 
-  it("any other error is retried with a new task on the next run", () => {
+  it("any other error is retried with a new task once the first backoff (10 s by default) is over", () => {
     const job = startAndFinish(
       {},
       failedTaskResult({ type: "CommandError", message: "docker daemon went away", permanent: false }),
@@ -109,12 +109,51 @@ describe("T63 agent-reported errors", () => {
       "This job returned an error that could be retriedwith a new task.",
       null,
     ]);
+    // Upstream starts the new task on the very next loop; we wait out the backoff first.
+    tc.clock.advance(9_000);
+    tc.scheduler.runOnce();
+    expect(runjobs(job.id)).toEqual([[`${job.id}-001`, false]]);
+    tc.clock.advance(1_000);
     tc.scheduler.runOnce();
     expect(runjobs(job.id)).toEqual([
       [`${job.id}-001`, false],
       [`${job.id}-002`, true],
     ]);
     expect(reload(tc.deps, job.id).state).toBe("running");
+  });
+
+  it("a job that keeps failing with a retryable error ends after JOB_MAX_ATTEMPTS, with the last reason", () => {
+    const job = startAndFinish({}, failedTaskResult({ type: "ExecutorError", message: "attempt 1", permanent: false }));
+    const waits: number[] = [];
+    for (let attempt = 2; attempt <= 5; attempt++) {
+      // Each retry waits twice as long as the one before: 10 s, 20 s, 40 s, 80 s.
+      let waited = 0;
+      while (reload(tc.deps, job.id).state === "pending") {
+        tc.clock.advance(1_000);
+        waited += 1_000;
+        tc.scheduler.runOnce();
+      }
+      waits.push(waited);
+      const task = `${job.id}-${String(attempt).padStart(3, "0")}`;
+      reportTask(tc.deps, task, {
+        stage: "error",
+        complete: true,
+        result: failedTaskResult({ type: "ExecutorError", message: `attempt ${attempt}`, permanent: false }),
+      });
+      tc.scheduler.runOnce();
+    }
+    expect(waits).toEqual([10_000, 20_000, 40_000, 80_000]);
+    const ended = reload(tc.deps, job.id);
+    expect([ended.state, ended.statusCode, ended.statusMessage]).toEqual([
+      "failed",
+      "job_error",
+      "This job returned a fatal error. ExecutorError: attempt 5 (gave up after 5 attempts)",
+    ]);
+    // No sixth task, however long the scheduler keeps running.
+    tc.clock.advance(3_600_000);
+    tc.scheduler.runOnce();
+    expect(runjobs(job.id).length).toBe(5);
+    expect(runjobs(job.id).every(([, active]) => !active)).toBe(true);
   });
 });
 
