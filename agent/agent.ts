@@ -72,6 +72,7 @@ export class Agent {
     signal.addEventListener("abort", () => this.stopTasks.abort(), { once: true });
     const session = new AgentSession({
       controllerUrl: this.config.controllerUrl,
+      tls: this.config.tls,
       token: this.config.token,
       backend: this.config.backend,
       agentId: this.config.agentId,

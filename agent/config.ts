@@ -15,6 +15,17 @@ export type DriverKind = "docker" | "podman" | "kubernetes";
 export interface AgentConfig {
   readonly backend: string;
   readonly controllerUrl: string;
+  /**
+   * TLS to an https:// controller: the CA that signed the controller's certificate (AGENT_TLS_CA_FILE,
+   * `tls.ca_file`; default: the system's CAs) and this agent's client certificate and key for mTLS
+   * (AGENT_TLS_CERT_FILE / `tls.cert_file`, AGENT_TLS_KEY_FILE / `tls.key_file`). Read on every
+   * connection attempt, so renewed files are used at the next reconnect.
+   */
+  readonly tls: {
+    readonly caFile: string | undefined;
+    readonly certFile: string | undefined;
+    readonly keyFile: string | undefined;
+  };
   readonly token: string;
   readonly agentId: string;
   readonly version: string;
@@ -90,6 +101,10 @@ function stringMap(value: unknown): Record<string, string> {
   return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
 }
 
+function optionalPath(value: string | undefined): string | undefined {
+  return value === undefined || value === "" ? undefined : path.resolve(value);
+}
+
 /** A stable agent id kept in the workdir, so a restarted agent is recognised as the same agent. */
 function persistentAgentId(workdir: string): string {
   const file = path.join(workdir, "agent-id");
@@ -114,6 +129,7 @@ export function agentConfigFrom(env: Env, file: FileConfig = {}, configFile?: st
   const driverFile = typeof file.driver === "string" ? { kind: file.driver } : section(file, "driver");
   const storageFile = section(file, "storage");
   const localFile = section(file, "local");
+  const tlsFile = section(file, "tls");
   const backend = env.BACKEND ?? str(file.backend);
   if (!backend) throw new AgentConfigError("BACKEND (or `backend:` in the agent config file) is required");
   const controllerUrl = env.CONTROLLER_URL ?? env.CONTROLLER_TASK_API_ENDPOINT ?? str(file.controller_url);
@@ -158,9 +174,23 @@ export function agentConfigFrom(env: Env, file: FileConfig = {}, configFile?: st
   if (metricsPort !== undefined && metricsPort !== "" && !/^\d+$/.test(metricsPort)) {
     throw new AgentConfigError(`AGENT_METRICS_PORT must be a port number, got '${metricsPort}'`);
   }
+  const tls = Object.freeze({
+    caFile: optionalPath(env.AGENT_TLS_CA_FILE ?? str(tlsFile.ca_file)),
+    certFile: optionalPath(env.AGENT_TLS_CERT_FILE ?? str(tlsFile.cert_file)),
+    keyFile: optionalPath(env.AGENT_TLS_KEY_FILE ?? str(tlsFile.key_file)),
+  });
+  if ((tls.certFile === undefined) !== (tls.keyFile === undefined)) {
+    throw new AgentConfigError(
+      "AGENT_TLS_CERT_FILE (`tls.cert_file`) and AGENT_TLS_KEY_FILE (`tls.key_file`) go together; set both, or neither",
+    );
+  }
+  if ((tls.caFile || tls.certFile) && !controllerUrl.startsWith("https://")) {
+    throw new AgentConfigError(`tls settings need an https:// CONTROLLER_URL (\`controller_url:\`), got '${controllerUrl}'`);
+  }
   return Object.freeze({
     backend,
     controllerUrl: controllerUrl.replace(/\/+$/, ""),
+    tls,
     token,
     agentId: env.AGENT_ID ?? str(file.agent_id) ?? persistentAgentId(workdir),
     version: env.RAP_VERSION ?? "0.1.0",

@@ -4,6 +4,7 @@
  * On any break it reconnects with jittered exponential backoff; it stops only when its signal aborts
  * or the controller refuses the token (Unauthenticated / PermissionDenied).
  */
+import { readFileSync } from "node:fs";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
@@ -14,6 +15,12 @@ import type { Outbox } from "./outbox.js";
 
 export interface SessionOptions {
   readonly controllerUrl: string;
+  /** CA, client certificate and key files for an https:// controller (see AgentConfig.tls). */
+  readonly tls?: {
+    readonly caFile: string | undefined;
+    readonly certFile: string | undefined;
+    readonly keyFile: string | undefined;
+  };
   readonly token: string;
   readonly backend: string;
   readonly agentId: string;
@@ -45,20 +52,12 @@ export class AgentSession {
 
   /** Runs until the signal aborts; throws FatalSessionError when the controller refuses this agent. */
   async run(signal: AbortSignal): Promise<void> {
-    const transport = createGrpcTransport({
-      baseUrl: this.options.controllerUrl,
-      acceptCompression: [],
-      pingIntervalMs: 10_000,
-      pingTimeoutMs: 10_000,
-      pingIdleConnection: true,
-    });
-    const client = createClient(AgentService, transport);
     while (!signal.aborted) {
       const attempt = new AbortController();
       const abortAttempt = () => attempt.abort();
       signal.addEventListener("abort", abortAttempt, { once: true });
       try {
-        await this.stream(client, attempt.signal);
+        await this.stream(this.client(), attempt.signal);
         if (!signal.aborted) this.options.log.warn("controller closed the stream; reconnecting");
       } catch (error) {
         if (signal.aborted) break;
@@ -77,6 +76,28 @@ export class AgentSession {
       }
       await sleep(this.backoff.next(), signal);
     }
+  }
+
+  /** A client per connection attempt, so certificate files renewed on disk are read again. */
+  private client(): ReturnType<typeof createClient<typeof AgentService>> {
+    const tls = this.options.tls;
+    const transport = createGrpcTransport({
+      baseUrl: this.options.controllerUrl,
+      acceptCompression: [],
+      pingIntervalMs: 10_000,
+      pingTimeoutMs: 10_000,
+      pingIdleConnection: true,
+      ...(tls === undefined
+        ? {}
+        : {
+            nodeOptions: {
+              ...(tls.caFile === undefined ? {} : { ca: readFileSync(tls.caFile) }),
+              ...(tls.certFile === undefined ? {} : { cert: readFileSync(tls.certFile) }),
+              ...(tls.keyFile === undefined ? {} : { key: readFileSync(tls.keyFile) }),
+            },
+          }),
+    });
+    return createClient(AgentService, transport);
   }
 
   private async stream(client: ReturnType<typeof createClient<typeof AgentService>>, signal: AbortSignal): Promise<void> {

@@ -3,8 +3,10 @@
  * follow upstream (BACKENDS, <BACKEND>_CLIENT_TOKENS, …) so an existing deployment's settings carry
  * over. This is the only controller file that reads process.env.
  */
+import { accessSync, constants } from "node:fs";
 import { resolve } from "node:path";
 import { shellSplit } from "./pipeline/shell-words.js";
+import type { TlsFiles } from "./tls/reloading-tls.js";
 
 export interface BackendConfig {
   readonly slug: string;
@@ -69,6 +71,12 @@ export interface ControllerConfig {
   readonly logFormat: "json" | "pretty" | undefined;
   /** DASHBOARD_TOKEN: the web dashboard's own login token (never the admin token); undefined: no dashboard login. */
   readonly dashboardToken: string | undefined;
+  /**
+   * TLS_CERT_FILE and TLS_KEY_FILE: serve HTTPS (ALPN h2 and http/1.1) on the one port;
+   * TLS_CLIENT_CA_FILE also requires agents to present a client certificate naming their backend.
+   * undefined: plain HTTP and h2c (loopback development).
+   */
+  readonly tls: TlsFiles | undefined;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -159,6 +167,33 @@ function clientTokenMap(env: Env, slugs: readonly string[]): Map<string, string[
   return map;
 }
 
+function readableFile(name: string, value: string): string {
+  const file = resolve(value);
+  try {
+    accessSync(file, constants.R_OK);
+  } catch {
+    throw new ConfigError(`${name} names ${file}, which cannot be read`);
+  }
+  return file;
+}
+
+function tlsFiles(env: Env): TlsFiles | undefined {
+  const cert = env.TLS_CERT_FILE || undefined;
+  const key = env.TLS_KEY_FILE || undefined;
+  const ca = env.TLS_CLIENT_CA_FILE || undefined;
+  if (cert === undefined && key === undefined) {
+    if (ca !== undefined) throw new ConfigError("TLS_CLIENT_CA_FILE needs TLS_CERT_FILE and TLS_KEY_FILE (mTLS runs over TLS)");
+    return undefined;
+  }
+  if (cert === undefined) throw new ConfigError("TLS_KEY_FILE is set but TLS_CERT_FILE is not; set both, or neither");
+  if (key === undefined) throw new ConfigError("TLS_CERT_FILE is set but TLS_KEY_FILE is not; set both, or neither");
+  return Object.freeze({
+    certFile: readableFile("TLS_CERT_FILE", cert),
+    keyFile: readableFile("TLS_KEY_FILE", key),
+    clientCaFile: ca === undefined ? undefined : readableFile("TLS_CLIENT_CA_FILE", ca),
+  });
+}
+
 export function loadControllerConfig(env: Env = process.env): ControllerConfig {
   const workdir = resolve(env.WORKDIR ?? "workdir");
   const slugs = list(env.BACKENDS ?? "test,tpp,emis,ted");
@@ -202,6 +237,7 @@ export function loadControllerConfig(env: Env = process.env): ControllerConfig {
     logLevel: logLevel(env.LOG_LEVEL ?? env.LOGLEVEL),
     logFormat: logFormat(env.LOG_FORMAT),
     dashboardToken: env.DASHBOARD_TOKEN || undefined,
+    tls: tlsFiles(env),
   });
 }
 

@@ -4,6 +4,7 @@
  * all-in-one mode start it; tests start it on 127.0.0.1:0.
  */
 import type { AddressInfo } from "node:net";
+import { createContextValues } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { AdminService } from "../gen/admin/v1/admin_pb.js";
 import { AgentService } from "../gen/agent/v1/agent_pb.js";
@@ -31,6 +32,7 @@ import type { ChangeSink } from "./scheduling/job-transitions.js";
 import { loadResourceWeights, weightOfJobs } from "./scheduling/resource-weights.js";
 import { ScheduledTasks } from "./scheduling/scheduled-tasks.js";
 import { Scheduler } from "./scheduling/scheduler.js";
+import { peerCertificateKey, peerCertificateOf } from "./tls/peer-certificate.js";
 import { createOnePortServer, type OnePortServer } from "./server.js";
 import { FlagStore } from "./store/flag-store.js";
 import { JobStore } from "./store/job-store.js";
@@ -161,6 +163,9 @@ export class ControllerApp {
         registerReflection(router, [RapService, AgentService, AdminService]);
       },
       readMaxBytes: config.maxRequestBodyBytes,
+      // The agent stream reads who the client certificate says the agent is (mTLS).
+      contextValues: (request) =>
+        createContextValues().set(peerCertificateKey, peerCertificateOf(request, config.tls?.clientCaFile !== undefined)),
       fallback: (request, response) => {
         if (serveMetrics(metrics, request, response)) return;
         if (handleDashboardRequest(request, response, { token: config.dashboardToken, nowMs: clock.nowMs, log })) return;
@@ -176,7 +181,13 @@ export class ControllerApp {
         );
       },
     });
-    const server = createOnePortServer(countRequests(metrics, handler));
+    const server = createOnePortServer(countRequests(metrics, handler), {
+      tls: config.tls,
+      onTlsReload: (error) => {
+        if (error === undefined) log.info("TLS certificate reloaded", { cert: config.tls?.certFile });
+        else log.error("TLS certificate not reloaded; still serving the previous one", { cert: config.tls?.certFile, error });
+      },
+    });
     await new Promise<void>((resolve, reject) => {
       server.server.once("error", reject);
       server.server.listen(config.port, config.host, () => resolve());
@@ -191,7 +202,12 @@ export class ControllerApp {
     scheduler.addPass(() => scheduledTasks.run());
     stopScheduler.signal.addEventListener("abort", () => scheduledTasks.stop(), { once: true });
     scheduler.start(stopScheduler.signal);
-    log.info("controller listening", { host: config.host, port, backends: config.backends.map((b) => b.slug).join(",") });
+    log.info("controller listening", {
+      host: config.host,
+      port,
+      tls: config.tls ? (config.tls.clientCaFile ? "mtls" : "tls") : "off",
+      backends: config.backends.map((b) => b.slug).join(","),
+    });
     return new ControllerApp(ready, sessions, server, stopScheduler, port, jobEvents, telemetry);
   }
 
