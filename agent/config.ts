@@ -62,6 +62,11 @@ export interface AgentConfig {
     /** AGENT_EXEC_AUDIT_LOG, `local.audit_log`; default `<workdir>/exec-audit.log` (JSON lines). */
     readonly auditLogPath: string;
   };
+  /**
+   * AGENT_SHUTDOWN_GRACE_SECONDS, `shutdown_grace_seconds`: how long the first SIGTERM waits for the
+   * tasks in hand to finish and be reported before stopping anyway (their containers run on).
+   */
+  readonly shutdownGraceSeconds: number;
   /** Dummy-data backends give database jobs no secrets and no network isolation (as upstream). */
   readonly dummyDataBackend: boolean;
   /** Seconds between CPU/memory samples of running jobs (upstream's STATS_POLL_INTERVAL; at least 2). */
@@ -99,6 +104,14 @@ function bool(value: unknown): boolean | undefined {
 function stringMap(value: unknown): Record<string, string> {
   if (value === null || typeof value !== "object") return {};
   return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
+}
+
+function nonNegative(name: string, raw: string): number {
+  const value = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(value) || value < 0) {
+    throw new AgentConfigError(`${name} must be a non-negative number, got '${raw}'`);
+  }
+  return value;
 }
 
 function optionalPath(value: string | undefined): string | undefined {
@@ -226,6 +239,10 @@ export function agentConfigFrom(env: Env, file: FileConfig = {}, configFile?: st
       execEnabled: bool(env.AGENT_EXEC_ENABLED) ?? bool(localFile.exec_enabled) ?? false,
       auditLogPath: path.resolve(env.AGENT_EXEC_AUDIT_LOG ?? str(localFile.audit_log) ?? path.join(workdir, "exec-audit.log")),
     }),
+    shutdownGraceSeconds: nonNegative(
+      "AGENT_SHUTDOWN_GRACE_SECONDS (`shutdown_grace_seconds:`)",
+      env.AGENT_SHUTDOWN_GRACE_SECONDS ?? str(file.shutdown_grace_seconds) ?? "300",
+    ),
     dummyDataBackend: bool(env.USING_DUMMY_DATA_BACKEND) ?? bool(file.dummy_data_backend) ?? false,
     statsPollIntervalSeconds: Math.max(2, Number(env.STATS_POLL_INTERVAL ?? str(file.stats_poll_interval) ?? 10) || 10),
     databaseUrls: Object.freeze(databaseUrls),

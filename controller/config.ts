@@ -77,6 +77,11 @@ export interface ControllerConfig {
    * undefined: plain HTTP and h2c (loopback development).
    */
   readonly tls: TlsFiles | undefined;
+  /**
+   * SHUTDOWN_GRACE_SECONDS: after the first SIGTERM, how long requests in flight may take to finish
+   * before the rest are cut (a second signal cuts at once).
+   */
+  readonly shutdownGraceSeconds: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -238,6 +243,7 @@ export function loadControllerConfig(env: Env = process.env): ControllerConfig {
     logFormat: logFormat(env.LOG_FORMAT),
     dashboardToken: env.DASHBOARD_TOKEN || undefined,
     tls: tlsFiles(env),
+    shutdownGraceSeconds: number(env, "SHUTDOWN_GRACE_SECONDS", 30),
   });
 }
 

@@ -4,7 +4,7 @@
  * all-in-one mode start it; tests start it on 127.0.0.1:0.
  */
 import type { AddressInfo } from "node:net";
-import { createContextValues } from "@connectrpc/connect";
+import { Code, ConnectError, createContextValues } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { AdminService } from "../gen/admin/v1/admin_pb.js";
 import { AgentService } from "../gen/agent/v1/agent_pb.js";
@@ -22,6 +22,8 @@ import type { Job } from "./jobs/job.js";
 import type { Logger } from "./logger.js";
 import { JobEvents } from "./rap/job-events.js";
 import { renderJob, type RenderedJob } from "./rap/rendered-job.js";
+import { handleHealthRequest } from "./health/health-routes.js";
+import { DatabaseReadiness } from "./health/readiness.js";
 import { handleRest } from "./rest/rest-gateway.js";
 import { sendJson } from "./rest/http-io.js";
 import { adminService } from "./rpc/admin-service.js";
@@ -65,6 +67,7 @@ export class ControllerApp {
     readonly jobEvents: JobEvents<RenderedJob>,
     /** Metrics (and traces) of this controller. */
     readonly telemetry: ControllerTelemetry,
+    private readonly readiness: DatabaseReadiness,
   ) {}
 
   static async start(options: ControllerOptions): Promise<ControllerApp> {
@@ -154,6 +157,12 @@ export class ControllerApp {
     };
     holder.deps = deps;
     const ready = deps;
+    const readiness = new DatabaseReadiness(config.databasePath);
+    const holderApp: { app?: ControllerApp } = {};
+    const health = {
+      version: config.version,
+      readiness: () => (holderApp.app?.isDraining ? { ready: false, reason: "draining for shutdown" } : readiness.check()),
+    };
     const handler = connectNodeAdapter({
       routes: (router) => {
         router.service(RapService, rapService(ready, jobEvents));
@@ -168,6 +177,7 @@ export class ControllerApp {
         createContextValues().set(peerCertificateKey, peerCertificateOf(request, config.tls?.clientCaFile !== undefined)),
       fallback: (request, response) => {
         if (serveMetrics(metrics, request, response)) return;
+        if (handleHealthRequest(request, response, health)) return;
         if (handleDashboardRequest(request, response, { token: config.dashboardToken, nowMs: clock.nowMs, log })) return;
         handleRest(ready, request, response).then(
           (handled) => {
@@ -208,14 +218,31 @@ export class ControllerApp {
       tls: config.tls ? (config.tls.clientCaFile ? "mtls" : "tls") : "off",
       backends: config.backends.map((b) => b.slug).join(","),
     });
-    return new ControllerApp(ready, sessions, server, stopScheduler, port, jobEvents, telemetry);
+    const app = new ControllerApp(ready, sessions, server, stopScheduler, port, jobEvents, telemetry, readiness);
+    holderApp.app = app;
+    return app;
   }
 
-  async stop(): Promise<void> {
+  private draining = false;
+
+  /** True from the first shutdown signal: /readyz then says unready so no new work is routed here. */
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  /**
+   * Shuts down: no new scheduling, agents' streams closed with Unavailable ("shutting down") so they
+   * reconnect (with their jittered backoff) to whichever controller comes up, requests in flight
+   * finished for up to `graceMs` (default 2 s), or cut at once when `cut` aborts.
+   */
+  async stop(options: { graceMs?: number; cut?: AbortSignal } = {}): Promise<void> {
+    this.draining = true;
     this.stopScheduler.abort();
     this.jobEvents.close();
-    for (const session of this.sessions.all()) session.close();
-    await this.server.close();
+    const goingAway = new ConnectError("controller is shutting down; reconnect", Code.Unavailable);
+    for (const session of this.sessions.all()) session.close(goingAway);
+    await this.server.close(options.graceMs, options.cut);
+    this.readiness.close();
     this.deps.db.close();
   }
 }

@@ -18,8 +18,11 @@ const FIRST_BYTES_TIMEOUT_MS = 30_000;
 
 export interface OnePortServer {
   readonly server: net.Server;
-  /** Stops accepting, ends idle connections and waits for the rest, cutting them after `graceMs`. */
-  close(graceMs?: number): Promise<void>;
+  /**
+   * Stops accepting, ends idle connections and waits for requests in flight, cutting what is left
+   * after `graceMs` or as soon as `cut` aborts.
+   */
+  close(graceMs?: number, cut?: AbortSignal): Promise<void>;
 }
 
 export interface OnePortOptions {
@@ -124,7 +127,7 @@ export function createOnePortServer(
 
   return {
     server,
-    close: (graceMs = 2000) =>
+    close: (graceMs = 2000, cut?: AbortSignal) =>
       new Promise<void>((resolve) => {
         closing = true;
         stopWatching();
@@ -133,9 +136,12 @@ export function createOnePortServer(
         // GOAWAY to every HTTP/2 client; a session with no open stream then goes at once.
         for (const session of sessions) session.close(() => session.destroy());
         // Streams still open after the grace period are cut, so shutdown cannot hang on a client.
-        setTimeout(() => {
+        const cutAll = () => {
           for (const socket of sockets) socket.destroy();
-        }, graceMs).unref();
+        };
+        setTimeout(cutAll, graceMs).unref();
+        if (cut?.aborted) cutAll();
+        else cut?.addEventListener("abort", cutAll, { once: true });
       }),
   };
 }

@@ -71,6 +71,8 @@ const MEANINGS: Readonly<Record<string, string>> = {
   HIGH_PRIVACY_VOLUME_DIR: "Where job volumes are prepared (default: under HIGH_PRIVACY_STORAGE_BASE).",
   HIGH_PRIVACY_ARCHIVE_DIR: "Where archived workspaces are (default: under HIGH_PRIVACY_STORAGE_BASE).",
   RAP_DEBUG: "Print the runtime commands `rap run` issues.",
+  AGENT_SHUTDOWN_GRACE_SECONDS:
+    "How long the first SIGTERM waits for tasks in hand to finish and be reported (`shutdown_grace_seconds`).",
   TLS_CERT_FILE:
     "The controller's certificate (PEM, with its chain): serve HTTPS with ALPN h2 and http/1.1. Reloaded when the file changes.",
   TLS_KEY_FILE: "The key of TLS_CERT_FILE (PEM). Reloaded when the file changes.",
