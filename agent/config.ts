@@ -137,7 +137,49 @@ export function defaultUser(): { user: string; owner: { uid: number; gid: number
   return { user: `${uid}:${gid}`, owner: undefined };
 }
 
+/** The keys an agent config file may have, per section; anything else is a mistake, named at start. */
+const FILE_KEYS: Readonly<Record<string, readonly string[]>> = {
+  "": [
+    "backend",
+    "controller_url",
+    "token",
+    "workdir",
+    "agent_id",
+    "driver",
+    "storage",
+    "local",
+    "tls",
+    "kubernetes",
+    "database_urls",
+    "log_level",
+    "log_format",
+    "metrics_port",
+    "metrics_host",
+    "dummy_data_backend",
+    "stats_poll_interval",
+    "github_proxy_domain",
+    "private_repo_access_token",
+    "shutdown_grace_seconds",
+  ],
+  driver: ["kind", "binary", "debug", "user", "pull_missing_images", "image_map", "database_network"],
+  storage: ["high_privacy_dir", "medium_privacy_dir", "volumes_dir", "archives_dir"],
+  local: ["socket", "exec_enabled", "audit_log"],
+  tls: ["ca_file", "cert_file", "key_file"],
+};
+
+function checkFileKeys(file: FileConfig, where: string): void {
+  const unknown: string[] = [];
+  for (const [name, keys] of Object.entries(FILE_KEYS)) {
+    const part = name === "" ? file : name === "driver" && typeof file.driver === "string" ? {} : section(file, name);
+    for (const key of Object.keys(part)) if (!keys.includes(key)) unknown.push(name === "" ? key : `${name}.${key}`);
+  }
+  if (unknown.length > 0) {
+    throw new AgentConfigError(`${where}: unknown key(s) ${unknown.join(", ")} (docs/configuration.md lists the keys)`);
+  }
+}
+
 export function agentConfigFrom(env: Env, file: FileConfig = {}, configFile?: string): AgentConfig {
+  checkFileKeys(file, configFile ?? "agent config");
   // `driver: kubernetes` names just the driver; `driver: {kind: …, …}` names it with its options.
   const driverFile = typeof file.driver === "string" ? { kind: file.driver } : section(file, "driver");
   const storageFile = section(file, "storage");

@@ -11,6 +11,7 @@ import type { CommandKit } from "../cli-program.js";
 import type { CliRuntime } from "../cli-runtime.js";
 import { loadAllInOneConfig } from "../config.js";
 import { agentLogger, controllerLogger } from "../loggers.js";
+import { assertNoMisspeltSettings, backendsIn } from "../settings/check-settings.js";
 import { agentTracing, controllerTracing } from "../tracing.js";
 
 // The services are loaded only when one runs: every other command (and --help) starts faster.
@@ -28,6 +29,7 @@ Configuration comes from the environment (docs/configuration.md lists every vari
 
 async function allInOne(runtime: CliRuntime): Promise<number> {
   const [{ runController }, { runAgent }] = await Promise.all([controllerService(), agentService()]);
+  assertNoMisspeltSettings(runtime.env, backendsIn(runtime.env));
   const config = loadAllInOneConfig(runtime.env);
   const tracing = controllerTracing(runtime.env, config.controller);
   const log = controllerLogger(config.controller, { component: "controller" }, tracing?.secrets);
@@ -65,6 +67,7 @@ async function allInOne(runtime: CliRuntime): Promise<number> {
 
 async function controller(runtime: CliRuntime): Promise<number> {
   const { runController } = await controllerService();
+  assertNoMisspeltSettings(runtime.env, backendsIn(runtime.env));
   const config = loadControllerConfig(runtime.env);
   const tracing = controllerTracing(runtime.env, config);
   const log = controllerLogger(config, {}, tracing?.secrets);
@@ -80,6 +83,7 @@ async function controller(runtime: CliRuntime): Promise<number> {
 
 async function agent(runtime: CliRuntime): Promise<number> {
   const { runAgent } = await agentService();
+  assertNoMisspeltSettings(runtime.env, backendsIn(runtime.env));
   const config = loadAgentConfig(runtime.env);
   const tracing = agentTracing(runtime.env, config);
   const log = agentLogger(config, { backend: config.backend }, tracing?.secrets);
