@@ -8,6 +8,7 @@ import type { RegisterCommands } from "./cli-program.js";
 import { registerAgentLocalCommands } from "./commands/agent-local-commands.js";
 import { registerAgentsCommand } from "./commands/agents-command.js";
 import { registerConfigCommand } from "./commands/config-command.js";
+import { registerDbCommand } from "./commands/db-command.js";
 import { registerCompletionCommand } from "./commands/completion-command.js";
 import { registerFlagCommands } from "./commands/flag-commands.js";
 import { registerJobCommands } from "./commands/job-commands.js";
@@ -19,6 +20,7 @@ import { registerValidateCommand } from "./commands/validate-command.js";
 export const COMMAND_GROUPS: readonly RegisterCommands[] = [
   registerServiceCommands,
   registerConfigCommand,
+  registerDbCommand,
   registerValidateCommand,
   registerRunCommand,
   // After the service commands: adds `rap agent status`.

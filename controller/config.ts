@@ -82,6 +82,11 @@ export interface ControllerConfig {
    * before the rest are cut (a second signal cuts at once).
    */
   readonly shutdownGraceSeconds: number;
+  /**
+   * BACKUP_DIR, BACKUP_INTERVAL_SECONDS (default 3600), BACKUP_KEEP (default 24): scheduled
+   * snapshots of the database; undefined (no BACKUP_DIR): none.
+   */
+  readonly backups: { readonly dir: string; readonly intervalSeconds: number; readonly keep: number } | undefined;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -199,6 +204,16 @@ function tlsFiles(env: Env): TlsFiles | undefined {
   });
 }
 
+function backups(env: Env): ControllerConfig["backups"] {
+  const intervalSeconds = number(env, "BACKUP_INTERVAL_SECONDS", 3600);
+  const keep = number(env, "BACKUP_KEEP", 24);
+  if (!env.BACKUP_DIR) return undefined;
+  if (intervalSeconds < 1) throw new ConfigError(`BACKUP_INTERVAL_SECONDS must be at least 1, got '${intervalSeconds}'`);
+  if (keep < 1 || !Number.isInteger(keep))
+    throw new ConfigError(`BACKUP_KEEP must be a whole number of at least 1, got '${keep}'`);
+  return Object.freeze({ dir: resolve(env.BACKUP_DIR), intervalSeconds, keep });
+}
+
 export function loadControllerConfig(env: Env = process.env): ControllerConfig {
   const workdir = resolve(env.WORKDIR ?? "workdir");
   const slugs = list(env.BACKENDS ?? "test,tpp,emis,ted");
@@ -244,6 +259,7 @@ export function loadControllerConfig(env: Env = process.env): ControllerConfig {
     dashboardToken: env.DASHBOARD_TOKEN || undefined,
     tls: tlsFiles(env),
     shutdownGraceSeconds: number(env, "SHUTDOWN_GRACE_SECONDS", 30),
+    backups: backups(env),
   });
 }
 

@@ -36,6 +36,7 @@ import { ScheduledTasks } from "./scheduling/scheduled-tasks.js";
 import { Scheduler } from "./scheduling/scheduler.js";
 import { peerCertificateKey, peerCertificateOf } from "./tls/peer-certificate.js";
 import { createOnePortServer, type OnePortServer } from "./server.js";
+import { scheduleBackups } from "./store/backup-schedule.js";
 import { FlagStore } from "./store/flag-store.js";
 import { JobStore } from "./store/job-store.js";
 import { openDatabase } from "./store/open-database.js";
@@ -68,6 +69,7 @@ export class ControllerApp {
     /** Metrics (and traces) of this controller. */
     readonly telemetry: ControllerTelemetry,
     private readonly readiness: DatabaseReadiness,
+    private readonly stopBackups: () => Promise<void>,
   ) {}
 
   static async start(options: ControllerOptions): Promise<ControllerApp> {
@@ -218,7 +220,8 @@ export class ControllerApp {
       tls: config.tls ? (config.tls.clientCaFile ? "mtls" : "tls") : "off",
       backends: config.backends.map((b) => b.slug).join(","),
     });
-    const app = new ControllerApp(ready, sessions, server, stopScheduler, port, jobEvents, telemetry, readiness);
+    const stopBackups = config.backups ? scheduleBackups(db, config.backups, log, clock.nowMs) : async () => {};
+    const app = new ControllerApp(ready, sessions, server, stopScheduler, port, jobEvents, telemetry, readiness, stopBackups);
     holderApp.app = app;
     return app;
   }
@@ -242,6 +245,7 @@ export class ControllerApp {
     const goingAway = new ConnectError("controller is shutting down; reconnect", Code.Unavailable);
     for (const session of this.sessions.all()) session.close(goingAway);
     await this.server.close(options.graceMs, options.cut);
+    await this.stopBackups();
     this.readiness.close();
     this.deps.db.close();
   }

@@ -73,6 +73,9 @@ const MEANINGS: Readonly<Record<string, string>> = {
   RAP_DEBUG: "Print the runtime commands `rap run` issues.",
   AGENT_SHUTDOWN_GRACE_SECONDS:
     "How long the first SIGTERM waits for tasks in hand to finish and be reported (`shutdown_grace_seconds`).",
+  BACKUP_DIR: "Where scheduled database snapshots go (unset: no scheduled snapshots).",
+  BACKUP_INTERVAL_SECONDS: "Seconds between two scheduled snapshots.",
+  BACKUP_KEEP: "How many scheduled snapshots are kept (the oldest are deleted).",
   TLS_CERT_FILE:
     "The controller's certificate (PEM, with its chain): serve HTTPS with ALPN h2 and http/1.1. Reloaded when the file changes.",
   TLS_KEY_FILE: "The key of TLS_CERT_FILE (PEM). Reloaded when the file changes.",
