@@ -27,6 +27,9 @@ import { describeFailure, runJob } from "./run-job.js";
 import { AgentSession } from "./session.js";
 import { TaskReporter } from "./task-reporter.js";
 
+/** While draining, how often the outbox is looked at for the last acknowledgements. */
+const DRAIN_POLL_MS = 100;
+
 interface RunningTask {
   readonly jobId: string | undefined;
   readonly controller: AbortController;
@@ -40,6 +43,8 @@ export class Agent {
   private readonly stopTasks = new AbortController();
   readonly outbox: Outbox;
   private state: AgentState = "starting";
+  /** Set by drain(): no new task is taken, the ones in hand are finished and reported. */
+  private draining = false;
   /** Told of every state change (metrics count reconnects from it). */
   onStateChange: ((state: AgentState) => void) | undefined;
   /** Told when a job task's handler starts; the function it returns is called when the handler ends. */
@@ -63,6 +68,13 @@ export class Agent {
     return this.state;
   }
 
+  /** Ready for work: the stream is up and the agent is not draining (the agent's /readyz). */
+  readiness(): { ready: boolean; reason: string } {
+    if (this.draining) return { ready: false, reason: "draining for shutdown" };
+    if (this.state !== "connected") return { ready: false, reason: `stream to the controller is ${this.state}` };
+    return { ready: true, reason: "stream to the controller is connected" };
+  }
+
   /** Task ids being worked on right now. */
   inFlight(): string[] {
     return [...this.running.keys()];
@@ -83,6 +95,7 @@ export class Agent {
     signal.addEventListener("abort", () => this.stopTasks.abort(), { once: true });
     const session = new AgentSession({
       controllerUrl: this.config.controllerUrl,
+      tls: this.config.tls,
       token: this.config.token,
       backend: this.config.backend,
       agentId: this.config.agentId,
@@ -157,8 +170,36 @@ export class Agent {
     );
   }
 
+  /**
+   * The first step of shutdown: takes no new task (the controller pushes it again to the next
+   * agent), lets the tasks in hand finish and waits until the controller has acknowledged every
+   * update in the outbox. Resolves then, or when `signal` aborts (the grace is over); the session
+   * stays open meanwhile so results still reach the controller.
+   */
+  async drain(signal: AbortSignal): Promise<void> {
+    this.draining = true;
+    this.log.info("draining: no new tasks; finishing the tasks in hand", { in_flight: this.running.size });
+    const aborted = new Promise<void>((resolve) => {
+      if (signal.aborted) resolve();
+      signal.addEventListener("abort", () => resolve(), { once: true });
+    });
+    while (!signal.aborted && (this.running.size > 0 || this.outbox.depth() > 0)) {
+      if (this.running.size > 0) {
+        await Promise.race([Promise.allSettled([...this.running.values()].map((task) => task.done)), aborted]);
+      } else {
+        // Acknowledgements arrive on the stream; the outbox tells of appends only, so look again shortly.
+        await sleep(DRAIN_POLL_MS, signal);
+      }
+    }
+    this.log.info(signal.aborted ? "drain cut short; tasks left in hand" : "drained", { in_flight: this.running.size });
+  }
+
   private accept(task: Task): void {
     if (this.running.has(task.id)) return;
+    if (this.draining && !this.cancelsJobInHand(task)) {
+      this.log.info("draining: task not taken", { task_id: task.id, type: TaskType[task.type] });
+      return;
+    }
     if (task.definition.case === "database") {
       this.acceptDatabaseTask(task, task.definition.value);
       return;
@@ -260,6 +301,13 @@ export class Agent {
         this.running.delete(task.id);
       });
     this.running.set(task.id, { jobId: undefined, controller, done });
+  }
+
+  /** A CANCELJOB for a job being run here is still taken while draining (the job stops sooner). */
+  private cancelsJobInHand(task: Task): boolean {
+    if (task.type !== TaskType.CANCELJOB || task.definition.case !== "job") return false;
+    const jobId = task.definition.value.id;
+    return [...this.running.values()].some((running) => running.jobId === jobId);
   }
 
   /** Aborts this job's RUNJOB handler (if any) and waits until it has let go. */

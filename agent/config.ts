@@ -15,6 +15,17 @@ export type DriverKind = "docker" | "podman" | "kubernetes";
 export interface AgentConfig {
   readonly backend: string;
   readonly controllerUrl: string;
+  /**
+   * TLS to an https:// controller: the CA that signed the controller's certificate (AGENT_TLS_CA_FILE,
+   * `tls.ca_file`; default: the system's CAs) and this agent's client certificate and key for mTLS
+   * (AGENT_TLS_CERT_FILE / `tls.cert_file`, AGENT_TLS_KEY_FILE / `tls.key_file`). Read on every
+   * connection attempt, so renewed files are used at the next reconnect.
+   */
+  readonly tls: {
+    readonly caFile: string | undefined;
+    readonly certFile: string | undefined;
+    readonly keyFile: string | undefined;
+  };
   readonly token: string;
   readonly agentId: string;
   readonly version: string;
@@ -56,6 +67,11 @@ export interface AgentConfig {
     /** AGENT_EXEC_AUDIT_LOG, `local.audit_log`; default `<workdir>/exec-audit.log` (JSON lines). */
     readonly auditLogPath: string;
   };
+  /**
+   * AGENT_SHUTDOWN_GRACE_SECONDS, `shutdown_grace_seconds`: how long the first SIGTERM waits for the
+   * tasks in hand to finish and be reported before stopping anyway (their containers run on).
+   */
+  readonly shutdownGraceSeconds: number;
   /** Dummy-data backends give database jobs no secrets and no network isolation (as upstream). */
   readonly dummyDataBackend: boolean;
   /** Seconds between CPU/memory samples of running jobs (upstream's STATS_POLL_INTERVAL; at least 2). */
@@ -108,6 +124,18 @@ function pidsLimit(value: string | undefined): number {
   return Number(value.trim());
 }
 
+function nonNegative(name: string, raw: string): number {
+  const value = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(value) || value < 0) {
+    throw new AgentConfigError(`${name} must be a non-negative number, got '${raw}'`);
+  }
+  return value;
+}
+
+function optionalPath(value: string | undefined): string | undefined {
+  return value === undefined || value === "" ? undefined : path.resolve(value);
+}
+
 /** A stable agent id kept in the workdir, so a restarted agent is recognised as the same agent. */
 function persistentAgentId(workdir: string): string {
   const file = path.join(workdir, "agent-id");
@@ -127,11 +155,54 @@ export function defaultUser(): { user: string; owner: { uid: number; gid: number
   return { user: `${uid}:${gid}`, owner: undefined };
 }
 
+/** The keys an agent config file may have, per section; anything else is a mistake, named at start. */
+const FILE_KEYS: Readonly<Record<string, readonly string[]>> = {
+  "": [
+    "backend",
+    "controller_url",
+    "token",
+    "workdir",
+    "agent_id",
+    "driver",
+    "storage",
+    "local",
+    "tls",
+    "kubernetes",
+    "database_urls",
+    "log_level",
+    "log_format",
+    "metrics_port",
+    "metrics_host",
+    "dummy_data_backend",
+    "stats_poll_interval",
+    "github_proxy_domain",
+    "private_repo_access_token",
+    "shutdown_grace_seconds",
+  ],
+  driver: ["kind", "binary", "debug", "user", "pull_missing_images", "image_map", "database_network"],
+  storage: ["high_privacy_dir", "medium_privacy_dir", "volumes_dir", "archives_dir"],
+  local: ["socket", "exec_enabled", "audit_log"],
+  tls: ["ca_file", "cert_file", "key_file"],
+};
+
+function checkFileKeys(file: FileConfig, where: string): void {
+  const unknown: string[] = [];
+  for (const [name, keys] of Object.entries(FILE_KEYS)) {
+    const part = name === "" ? file : name === "driver" && typeof file.driver === "string" ? {} : section(file, name);
+    for (const key of Object.keys(part)) if (!keys.includes(key)) unknown.push(name === "" ? key : `${name}.${key}`);
+  }
+  if (unknown.length > 0) {
+    throw new AgentConfigError(`${where}: unknown key(s) ${unknown.join(", ")} (docs/configuration.md lists the keys)`);
+  }
+}
+
 export function agentConfigFrom(env: Env, file: FileConfig = {}, configFile?: string): AgentConfig {
+  checkFileKeys(file, configFile ?? "agent config");
   // `driver: kubernetes` names just the driver; `driver: {kind: …, …}` names it with its options.
   const driverFile = typeof file.driver === "string" ? { kind: file.driver } : section(file, "driver");
   const storageFile = section(file, "storage");
   const localFile = section(file, "local");
+  const tlsFile = section(file, "tls");
   const backend = env.BACKEND ?? str(file.backend);
   if (!backend) throw new AgentConfigError("BACKEND (or `backend:` in the agent config file) is required");
   const controllerUrl = env.CONTROLLER_URL ?? env.CONTROLLER_TASK_API_ENDPOINT ?? str(file.controller_url);
@@ -176,9 +247,23 @@ export function agentConfigFrom(env: Env, file: FileConfig = {}, configFile?: st
   if (metricsPort !== undefined && metricsPort !== "" && !/^\d+$/.test(metricsPort)) {
     throw new AgentConfigError(`AGENT_METRICS_PORT must be a port number, got '${metricsPort}'`);
   }
+  const tls = Object.freeze({
+    caFile: optionalPath(env.AGENT_TLS_CA_FILE ?? str(tlsFile.ca_file)),
+    certFile: optionalPath(env.AGENT_TLS_CERT_FILE ?? str(tlsFile.cert_file)),
+    keyFile: optionalPath(env.AGENT_TLS_KEY_FILE ?? str(tlsFile.key_file)),
+  });
+  if ((tls.certFile === undefined) !== (tls.keyFile === undefined)) {
+    throw new AgentConfigError(
+      "AGENT_TLS_CERT_FILE (`tls.cert_file`) and AGENT_TLS_KEY_FILE (`tls.key_file`) go together; set both, or neither",
+    );
+  }
+  if ((tls.caFile || tls.certFile) && !controllerUrl.startsWith("https://")) {
+    throw new AgentConfigError(`tls settings need an https:// CONTROLLER_URL (\`controller_url:\`), got '${controllerUrl}'`);
+  }
   return Object.freeze({
     backend,
     controllerUrl: controllerUrl.replace(/\/+$/, ""),
+    tls,
     token,
     agentId: env.AGENT_ID ?? str(file.agent_id) ?? persistentAgentId(workdir),
     version: env.RAP_VERSION ?? "0.1.0",
@@ -215,6 +300,10 @@ export function agentConfigFrom(env: Env, file: FileConfig = {}, configFile?: st
       execEnabled: bool(env.AGENT_EXEC_ENABLED) ?? bool(localFile.exec_enabled) ?? false,
       auditLogPath: path.resolve(env.AGENT_EXEC_AUDIT_LOG ?? str(localFile.audit_log) ?? path.join(workdir, "exec-audit.log")),
     }),
+    shutdownGraceSeconds: nonNegative(
+      "AGENT_SHUTDOWN_GRACE_SECONDS (`shutdown_grace_seconds:`)",
+      env.AGENT_SHUTDOWN_GRACE_SECONDS ?? str(file.shutdown_grace_seconds) ?? "300",
+    ),
     dummyDataBackend: bool(env.USING_DUMMY_DATA_BACKEND) ?? bool(file.dummy_data_backend) ?? false,
     statsPollIntervalSeconds: Math.max(2, Number(env.STATS_POLL_INTERVAL ?? str(file.stats_poll_interval) ?? 10) || 10),
     taskStepAttempts: Math.max(1, Number(env.TASK_STEP_ATTEMPTS ?? str(file.task_step_attempts) ?? 5) || 5),

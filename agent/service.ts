@@ -1,4 +1,9 @@
-/** Runs one agent until the signal aborts (used by `rap agent` and `rap all-in-one`, cli/commands/service-commands.ts). */
+/**
+ * Runs one agent until it is stopped (`rap agent` and the all-in-one mode), by the shutdown ladder:
+ * `drain` stops taking tasks and finishes reporting the ones in hand, for at most the configured
+ * grace; `cancel` (or the end of the grace) stops watching the tasks at once, leaving their
+ * containers to run on for the next start to pick up.
+ */
 import type { TracerProvider } from "@opentelemetry/api";
 import type { AgentConfig } from "./config.js";
 import { createExecutor } from "./executor-factory.js";
@@ -6,12 +11,22 @@ import { serveAgentLocal } from "./local/serve-agent-local.js";
 import type { Logger } from "./logger.js";
 import { observedAgent } from "./telemetry/agent-telemetry.js";
 
+export interface ShutdownSignals {
+  readonly drain: AbortSignal;
+  readonly cancel: AbortSignal;
+}
+
 export async function runAgent(
   config: AgentConfig,
   log: Logger,
-  signal: AbortSignal,
+  stop: ShutdownSignals,
   tracerProvider?: TracerProvider,
 ): Promise<void> {
+  const cancel = new AbortController();
+  const cancelNow = () => cancel.abort();
+  if (stop.cancel.aborted) cancelNow();
+  stop.cancel.addEventListener("abort", cancelNow, { once: true });
+  const signal = cancel.signal;
   const { agent, executor, server } = await observedAgent(config, createExecutor(config, log), log, tracerProvider);
   log.info("agent starting", {
     backend: config.backend,
@@ -34,9 +49,17 @@ export async function runAgent(
       return undefined;
     },
   );
+  const onDrain = () => {
+    const grace = AbortSignal.any([signal, AbortSignal.timeout(config.shutdownGraceSeconds * 1000)]);
+    void agent.drain(grace).finally(cancelNow);
+  };
+  if (stop.drain.aborted) onDrain();
+  else stop.drain.addEventListener("abort", onDrain, { once: true });
   try {
     await agent.run(signal);
   } finally {
+    stop.drain.removeEventListener("abort", onDrain);
+    stop.cancel.removeEventListener("abort", cancelNow);
     await local?.close();
     await agent.close();
     await server?.close();

@@ -4,10 +4,18 @@
  * On any break it reconnects with jittered exponential backoff; it stops only when its signal aborts
  * or the controller refuses the token (Unauthenticated / PermissionDenied).
  */
+import { readFileSync } from "node:fs";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { AgentService, type ConnectRequest, ConnectRequestSchema, Stage, type Task, type Welcome } from "../gen/agent/v1/agent_pb.js";
+import {
+  AgentService,
+  type ConnectRequest,
+  ConnectRequestSchema,
+  Stage,
+  type Task,
+  type Welcome,
+} from "../gen/agent/v1/agent_pb.js";
 import { Wakeup } from "../common/wakeup.js";
 import { Backoff, sleep } from "./backoff.js";
 import type { Logger } from "./logger.js";
@@ -15,6 +23,12 @@ import type { Outbox } from "./outbox.js";
 
 export interface SessionOptions {
   readonly controllerUrl: string;
+  /** CA, client certificate and key files for an https:// controller (see AgentConfig.tls). */
+  readonly tls?: {
+    readonly caFile: string | undefined;
+    readonly certFile: string | undefined;
+    readonly keyFile: string | undefined;
+  };
   readonly token: string;
   readonly backend: string;
   readonly agentId: string;
@@ -52,20 +66,12 @@ export class AgentSession {
 
   /** Runs until the signal aborts; throws FatalSessionError when the controller refuses this agent. */
   async run(signal: AbortSignal): Promise<void> {
-    const transport = createGrpcTransport({
-      baseUrl: this.options.controllerUrl,
-      acceptCompression: [],
-      pingIntervalMs: 10_000,
-      pingTimeoutMs: 10_000,
-      pingIdleConnection: true,
-    });
-    const client = createClient(AgentService, transport);
     while (!signal.aborted) {
       const attempt = new AbortController();
       const abortAttempt = () => attempt.abort();
       signal.addEventListener("abort", abortAttempt, { once: true });
       try {
-        await this.stream(client, attempt.signal);
+        await this.stream(this.client(), attempt.signal);
         if (!signal.aborted) this.options.log.warn("controller closed the stream; reconnecting");
       } catch (error) {
         if (signal.aborted) break;
@@ -84,6 +90,28 @@ export class AgentSession {
       }
       await sleep(this.backoff.next(), signal);
     }
+  }
+
+  /** A client per connection attempt, so certificate files renewed on disk are read again. */
+  private client(): ReturnType<typeof createClient<typeof AgentService>> {
+    const tls = this.options.tls;
+    const transport = createGrpcTransport({
+      baseUrl: this.options.controllerUrl,
+      acceptCompression: [],
+      pingIntervalMs: 10_000,
+      pingTimeoutMs: 10_000,
+      pingIdleConnection: true,
+      ...(tls === undefined
+        ? {}
+        : {
+            nodeOptions: {
+              ...(tls.caFile === undefined ? {} : { ca: readFileSync(tls.caFile) }),
+              ...(tls.certFile === undefined ? {} : { cert: readFileSync(tls.certFile) }),
+              ...(tls.keyFile === undefined ? {} : { key: readFileSync(tls.keyFile) }),
+            },
+          }),
+    });
+    return createClient(AgentService, transport);
   }
 
   private async stream(client: ReturnType<typeof createClient<typeof AgentService>>, attemptSignal: AbortSignal): Promise<void> {

@@ -35,7 +35,9 @@ function report(error: unknown, command: Command, runtime: CliRuntime): number {
     runtime.io.stderr(`${name}: ${error.message}\n(run '${name} --help' for usage)\n`);
     return EXIT_USAGE;
   }
-  if (error instanceof CliConfigError) {
+  // The services' own config errors (ConfigError, AgentConfigError) name the variable or key too.
+  const isConfigError = error instanceof Error && (error.name === "ConfigError" || error.name === "AgentConfigError");
+  if (error instanceof CliConfigError || isConfigError) {
     runtime.io.stderr(`${name}: ${error.message}\n`);
     return EXIT_USAGE;
   }

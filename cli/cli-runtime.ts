@@ -24,6 +24,11 @@ export interface CliRuntime {
   readFile(path: string): string;
   /** Aborts on SIGTERM/SIGINT; `log` hears each signal. */
   stopSignal(log: (message: string) => void): AbortSignal;
+  /**
+   * The services' shutdown ladder: the first SIGTERM/SIGINT aborts `drain`, the second `cancel`,
+   * the third exits the process.
+   */
+  shutdownSignals(log: (message: string) => void): { readonly drain: AbortSignal; readonly cancel: AbortSignal };
   /** Resolves after `ms` or when `signal` aborts (used by --wait polling). */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }

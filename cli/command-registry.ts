@@ -7,6 +7,8 @@
 import type { RegisterCommands } from "./command-kit.js";
 import { registerAgentLocalCommands } from "./commands/agent-local-commands.js";
 import { registerAgentsCommand } from "./commands/agents-command.js";
+import { registerConfigCommand } from "./commands/config-command.js";
+import { registerDbCommand } from "./commands/db-command.js";
 import { registerCompletionCommand } from "./commands/completion-command.js";
 import { registerFlagCommands } from "./commands/flags-command.js";
 import { registerJobCommands } from "./commands/job-commands.js";
@@ -17,6 +19,8 @@ import { registerValidateCommand } from "./commands/validate-command.js";
 
 export const COMMAND_GROUPS: readonly RegisterCommands[] = [
   registerServiceCommands,
+  registerConfigCommand,
+  registerDbCommand,
   registerValidateCommand,
   registerRunCommand,
   // After the service commands: adds `rap agent status`.

@@ -3,8 +3,10 @@
  * follow upstream (BACKENDS, <BACKEND>_CLIENT_TOKENS, …) so an existing deployment's settings carry
  * over. This is the only controller file that reads process.env.
  */
+import { accessSync, constants } from "node:fs";
 import { resolve } from "node:path";
 import { shellSplit } from "./pipeline/shell-words.js";
+import type { TlsFiles } from "./tls/reloading-tls.js";
 
 export interface BackendConfig {
   readonly slug: string;
@@ -90,6 +92,22 @@ export interface ControllerConfig {
   readonly jobRetryInitialDelayMs: number;
   /** The longest wait between two attempts of a job. */
   readonly jobRetryMaxDelayMs: number;
+  /**
+   * TLS_CERT_FILE and TLS_KEY_FILE: serve HTTPS (ALPN h2 and http/1.1) on the one port;
+   * TLS_CLIENT_CA_FILE also requires agents to present a client certificate naming their backend.
+   * undefined: plain HTTP and h2c (loopback development).
+   */
+  readonly tls: TlsFiles | undefined;
+  /**
+   * SHUTDOWN_GRACE_SECONDS: after the first SIGTERM, how long requests in flight may take to finish
+   * before the rest are cut (a second signal cuts at once).
+   */
+  readonly shutdownGraceSeconds: number;
+  /**
+   * BACKUP_DIR, BACKUP_INTERVAL_SECONDS (default 3600), BACKUP_KEEP (default 24): scheduled
+   * snapshots of the database; undefined (no BACKUP_DIR): none.
+   */
+  readonly backups: { readonly dir: string; readonly intervalSeconds: number; readonly keep: number } | undefined;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -180,6 +198,43 @@ function clientTokenMap(env: Env, slugs: readonly string[]): Map<string, string[
   return map;
 }
 
+function readableFile(name: string, value: string): string {
+  const file = resolve(value);
+  try {
+    accessSync(file, constants.R_OK);
+  } catch {
+    throw new ConfigError(`${name} names ${file}, which cannot be read`);
+  }
+  return file;
+}
+
+function tlsFiles(env: Env): TlsFiles | undefined {
+  const cert = env.TLS_CERT_FILE || undefined;
+  const key = env.TLS_KEY_FILE || undefined;
+  const ca = env.TLS_CLIENT_CA_FILE || undefined;
+  if (cert === undefined && key === undefined) {
+    if (ca !== undefined) throw new ConfigError("TLS_CLIENT_CA_FILE needs TLS_CERT_FILE and TLS_KEY_FILE (mTLS runs over TLS)");
+    return undefined;
+  }
+  if (cert === undefined) throw new ConfigError("TLS_KEY_FILE is set but TLS_CERT_FILE is not; set both, or neither");
+  if (key === undefined) throw new ConfigError("TLS_CERT_FILE is set but TLS_KEY_FILE is not; set both, or neither");
+  return Object.freeze({
+    certFile: readableFile("TLS_CERT_FILE", cert),
+    keyFile: readableFile("TLS_KEY_FILE", key),
+    clientCaFile: ca === undefined ? undefined : readableFile("TLS_CLIENT_CA_FILE", ca),
+  });
+}
+
+function backups(env: Env): ControllerConfig["backups"] {
+  const intervalSeconds = number(env, "BACKUP_INTERVAL_SECONDS", 3600);
+  const keep = number(env, "BACKUP_KEEP", 24);
+  if (!env.BACKUP_DIR) return undefined;
+  if (intervalSeconds < 1) throw new ConfigError(`BACKUP_INTERVAL_SECONDS must be at least 1, got '${intervalSeconds}'`);
+  if (keep < 1 || !Number.isInteger(keep))
+    throw new ConfigError(`BACKUP_KEEP must be a whole number of at least 1, got '${keep}'`);
+  return Object.freeze({ dir: resolve(env.BACKUP_DIR), intervalSeconds, keep });
+}
+
 export function loadControllerConfig(env: Env = process.env): ControllerConfig {
   const workdir = resolve(env.WORKDIR ?? "workdir");
   const slugs = list(env.BACKENDS ?? "test,tpp,emis,ted");
@@ -229,6 +284,9 @@ export function loadControllerConfig(env: Env = process.env): ControllerConfig {
     agentAbsentAlertMs: number(env, "AGENT_ABSENT_ALERT_MS", 300_000),
     jobRetryInitialDelayMs: number(env, "JOB_RETRY_INITIAL_DELAY_MS", 10_000),
     jobRetryMaxDelayMs: number(env, "JOB_RETRY_MAX_DELAY_MS", 300_000),
+    tls: tlsFiles(env),
+    shutdownGraceSeconds: number(env, "SHUTDOWN_GRACE_SECONDS", 30),
+    backups: backups(env),
   });
 }
 

@@ -4,6 +4,7 @@
  * all-in-one mode start it; tests start it on 127.0.0.1:0.
  */
 import type { AddressInfo } from "node:net";
+import { Code, ConnectError, createContextValues } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { AdminService } from "../gen/admin/v1/admin_pb.js";
 import { AgentService } from "../gen/agent/v1/agent_pb.js";
@@ -24,6 +25,8 @@ import type { Logger } from "./logger.js";
 import { JobEvents } from "./rap/job-events.js";
 import { renderJob, type RenderedJob } from "./rap/rendered-job.js";
 import { refuseHttp1Streams } from "./rest/http1-stream-guard.js";
+import { handleHealthRequest } from "./health/health-routes.js";
+import { DatabaseReadiness } from "./health/readiness.js";
 import { handleRest } from "./rest/rest-gateway.js";
 import { sendJson } from "./rest/http-io.js";
 import { adminService } from "./rpc/admin-service.js";
@@ -34,7 +37,9 @@ import type { ChangeSink } from "./scheduling/job-transitions.js";
 import { loadResourceWeights, weightOfJobs } from "./scheduling/resource-weights.js";
 import { ScheduledTasks } from "./scheduling/scheduled-tasks.js";
 import { Scheduler } from "./scheduling/scheduler.js";
+import { peerCertificateKey, peerCertificateOf } from "./tls/peer-certificate.js";
 import { createOnePortServer, type OnePortServer } from "./server.js";
+import { scheduleBackups } from "./store/backup-schedule.js";
 import { FlagStore } from "./store/flag-store.js";
 import { JobStore } from "./store/job-store.js";
 import { openDatabase } from "./store/open-database.js";
@@ -71,6 +76,8 @@ export class ControllerApp {
     readonly jobEvents: JobEvents<RenderedJob>,
     /** Metrics (and traces) of this controller. */
     readonly telemetry: ControllerTelemetry,
+    private readonly readiness: DatabaseReadiness,
+    private readonly stopBackups: () => Promise<void>,
   ) {}
 
   static async start(options: ControllerOptions): Promise<ControllerApp> {
@@ -176,6 +183,12 @@ export class ControllerApp {
     holder.deps = deps;
     const ready = deps;
     const loginLimiter = new LoginLimiter();
+    const readiness = new DatabaseReadiness(config.databasePath);
+    const holderApp: { app?: ControllerApp } = {};
+    const health = {
+      version: config.version,
+      readiness: () => (holderApp.app?.isDraining ? { ready: false, reason: "draining for shutdown" } : readiness.check()),
+    };
     const handler = connectNodeAdapter({
       routes: (router) => {
         router.service(RapService, rapService(ready, jobEvents));
@@ -185,8 +198,12 @@ export class ControllerApp {
         registerReflection(router, [RapService, AgentService, AdminService]);
       },
       readMaxBytes: config.maxRequestBodyBytes,
+      // The agent stream reads who the client certificate says the agent is (mTLS).
+      contextValues: (request) =>
+        createContextValues().set(peerCertificateKey, peerCertificateOf(request, config.tls?.clientCaFile !== undefined)),
       fallback: (request, response) => {
         if (metricsOn && serveMetrics(metrics, request, response)) return;
+        if (handleHealthRequest(request, response, health)) return;
         if (handleDashboardRequest(request, response, { token: config.dashboardToken, nowMs: clock.nowMs, log, loginLimiter }))
           return;
         handleRest(ready, request, response).then(
@@ -202,7 +219,13 @@ export class ControllerApp {
       },
     });
     const streamsHandler = refuseHttp1Streams(handler);
-    const server = createOnePortServer(metricsOn ? countRequests(metrics, streamsHandler, log) : streamsHandler);
+    const server = createOnePortServer(metricsOn ? countRequests(metrics, streamsHandler, log) : streamsHandler, {
+      tls: config.tls,
+      onTlsReload: (error) => {
+        if (error === undefined) log.info("TLS certificate reloaded", { cert: config.tls?.certFile });
+        else log.error("TLS certificate not reloaded; still serving the previous one", { cert: config.tls?.certFile, error });
+      },
+    });
     await new Promise<void>((resolve, reject) => {
       server.server.once("error", reject);
       server.server.listen(config.port, config.host, () => resolve());
@@ -220,16 +243,40 @@ export class ControllerApp {
     const presenceCheck = setInterval(() => presence.check(), Math.min(5_000, Math.max(100, config.agentAbsentAlertMs / 4)));
     presenceCheck.unref();
     stopScheduler.signal.addEventListener("abort", () => clearInterval(presenceCheck), { once: true });
-    log.info("controller listening", { host: config.host, port, backends: config.backends.map((b) => b.slug).join(",") });
-    return new ControllerApp(ready, sessions, server, stopScheduler, port, jobEvents, telemetry);
+    log.info("controller listening", {
+      host: config.host,
+      port,
+      tls: config.tls ? (config.tls.clientCaFile ? "mtls" : "tls") : "off",
+      backends: config.backends.map((b) => b.slug).join(","),
+    });
+    const stopBackups = config.backups ? scheduleBackups(db, config.backups, log, clock.nowMs) : async () => {};
+    const app = new ControllerApp(ready, sessions, server, stopScheduler, port, jobEvents, telemetry, readiness, stopBackups);
+    holderApp.app = app;
+    return app;
   }
 
-  async stop(): Promise<void> {
+  private draining = false;
+
+  /** True from the first shutdown signal: /readyz then says unready so no new work is routed here. */
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  /**
+   * Shuts down: no new scheduling, agents' streams closed with Unavailable ("shutting down") so they
+   * reconnect (with their jittered backoff) to whichever controller comes up, requests in flight
+   * finished for up to `graceMs` (default 2 s), or cut at once when `cut` aborts.
+   */
+  async stop(options: { graceMs?: number; cut?: AbortSignal } = {}): Promise<void> {
+    this.draining = true;
     this.stopScheduler.abort();
     this.jobEvents.close();
     this.sessions.stop();
-    for (const session of this.sessions.all()) session.close();
-    await this.server.close();
+    const goingAway = new ConnectError("controller is shutting down; reconnect", Code.Unavailable);
+    for (const session of this.sessions.all()) session.close(goingAway);
+    await this.server.close(options.graceMs, options.cut);
+    await this.stopBackups();
+    this.readiness.close();
     this.deps.db.close();
   }
 }

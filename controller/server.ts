@@ -1,12 +1,16 @@
 /**
- * One port, three faces (DESIGN §2): a net server peeks at each connection's first bytes; the
- * HTTP/2 preface goes to an h2c server (gRPC, gRPC-web, Connect, streams), anything else to an
- * HTTP/1.1 server (the REST gateway and Connect unary). Both serve the same request handler.
+ * One port, three faces (DESIGN §2). Plain mode (loopback development): a net server peeks at each
+ * connection's first bytes; the HTTP/2 preface goes to an h2c server (gRPC, gRPC-web, Connect,
+ * streams), anything else to an HTTP/1.1 server (the REST gateway and Connect unary). TLS mode: a
+ * TLS server offers ALPN h2 and http/1.1 and hands each connection to the server its client chose
+ * (a client that chose nothing is sniffed as in plain mode). Both faces serve the same handler.
  */
 import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
+import tls from "node:tls";
 import type { NodeRequest, NodeResponse } from "./rest/http-io.js";
+import { readSecureContextOptions, reloadOnChange, type TlsFiles } from "./tls/reloading-tls.js";
 
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 /** A client that sends nothing for this long is dropped. */
@@ -14,11 +18,24 @@ const FIRST_BYTES_TIMEOUT_MS = 30_000;
 
 export interface OnePortServer {
   readonly server: net.Server;
-  /** Stops accepting, ends idle connections and waits for the rest, cutting them after `graceMs`. */
-  close(graceMs?: number): Promise<void>;
+  /**
+   * Stops accepting, ends idle connections and waits for requests in flight, cutting what is left
+   * after `graceMs` or as soon as `cut` aborts.
+   */
+  close(graceMs?: number, cut?: AbortSignal): Promise<void>;
 }
 
-export function createOnePortServer(handler: (request: NodeRequest, response: NodeResponse) => void): OnePortServer {
+export interface OnePortOptions {
+  /** Serve HTTPS with these files (reloaded when they change); undefined: plain HTTP and h2c. */
+  readonly tls?: TlsFiles | undefined;
+  /** Told when the certificate files were read again, or could not be. */
+  readonly onTlsReload?: ((error?: unknown) => void) | undefined;
+}
+
+export function createOnePortServer(
+  handler: (request: NodeRequest, response: NodeResponse) => void,
+  options: OnePortOptions = {},
+): OnePortServer {
   const h1 = http.createServer(handler);
   h1.keepAliveTimeout = 65_000;
   const h2 = http2.createServer({ settings: { initialWindowSize: 1 << 20 } }, handler);
@@ -42,13 +59,24 @@ export function createOnePortServer(handler: (request: NodeRequest, response: No
     session.on("close", () => sessions.delete(session));
   });
 
-  const server = net.createServer((socket) => {
+  const toH2 = (socket: net.Socket) => {
+    // Left paused: the http2 session reads the unshifted bytes itself; resuming would lose them.
+    h2.emit("connection", socket);
+  };
+  const toH1 = (socket: net.Socket) => {
+    busy.set(socket, 0);
+    h1.emit("connection", socket);
+    socket.resume();
+  };
+  const track = (socket: net.Socket) => {
     sockets.add(socket);
     socket.on("close", () => {
       sockets.delete(socket);
       busy.delete(socket);
     });
     socket.setNoDelay(true);
+  };
+  const sniff = (socket: net.Socket) => {
     socket.setTimeout(FIRST_BYTES_TIMEOUT_MS, () => socket.destroy());
     let head = Buffer.alloc(0);
     const onData = (chunk: Buffer) => {
@@ -60,31 +88,60 @@ export function createOnePortServer(handler: (request: NodeRequest, response: No
       socket.setTimeout(0);
       socket.pause();
       socket.unshift(head);
-      if (isH2) {
-        // Left paused: the http2 session reads the unshifted bytes itself; resuming would lose them.
-        h2.emit("connection", socket);
-      } else {
-        busy.set(socket, 0);
-        h1.emit("connection", socket);
-        socket.resume();
-      }
+      if (isH2) toH2(socket);
+      else toH1(socket);
     };
     socket.on("data", onData);
-  });
+  };
+
+  let stopWatching = () => {};
+  let server: net.Server;
+  if (options.tls) {
+    const files = options.tls;
+    const secure = tls.createServer({
+      ...readSecureContextOptions(files),
+      ALPNProtocols: ["h2", "http/1.1"],
+      // With a client CA every client is asked for a certificate, but only the agent stream requires
+      // one: job-server and operators still connect with their tokens alone.
+      requestCert: files.clientCaFile !== undefined,
+      rejectUnauthorized: false,
+      handshakeTimeout: FIRST_BYTES_TIMEOUT_MS,
+    });
+    secure.on("tlsClientError", (_error, socket) => socket.destroy());
+    secure.on("secureConnection", (socket: tls.TLSSocket) => {
+      track(socket);
+      if (socket.alpnProtocol === "h2") toH2(socket);
+      else sniff(socket);
+    });
+    stopWatching = reloadOnChange(secure, files, {
+      reloaded: () => options.onTlsReload?.(),
+      failed: (error) => options.onTlsReload?.(error),
+    });
+    server = secure;
+  } else {
+    server = net.createServer((socket) => {
+      track(socket);
+      sniff(socket);
+    });
+  }
 
   return {
     server,
-    close: (graceMs = 2000) =>
+    close: (graceMs = 2000, cut?: AbortSignal) =>
       new Promise<void>((resolve) => {
         closing = true;
+        stopWatching();
         server.close(() => resolve());
         for (const [socket, requests] of busy) if (requests === 0) socket.end();
         // GOAWAY to every HTTP/2 client; a session with no open stream then goes at once.
         for (const session of sessions) session.close(() => session.destroy());
         // Streams still open after the grace period are cut, so shutdown cannot hang on a client.
-        setTimeout(() => {
+        const cutAll = () => {
           for (const socket of sockets) socket.destroy();
-        }, graceMs).unref();
+        };
+        setTimeout(cutAll, graceMs).unref();
+        if (cut?.aborted) cutAll();
+        else cut?.addEventListener("abort", cutAll, { once: true });
       }),
   };
 }

@@ -71,6 +71,19 @@ const MEANINGS: Readonly<Record<string, string>> = {
   HIGH_PRIVACY_VOLUME_DIR: "Where job volumes are prepared (default: under HIGH_PRIVACY_STORAGE_BASE).",
   HIGH_PRIVACY_ARCHIVE_DIR: "Where archived workspaces are (default: under HIGH_PRIVACY_STORAGE_BASE).",
   RAP_DEBUG: "Print the runtime commands `rap run` issues.",
+  AGENT_SHUTDOWN_GRACE_SECONDS:
+    "How long the first SIGTERM waits for tasks in hand to finish and be reported (`shutdown_grace_seconds`).",
+  BACKUP_DIR: "Where scheduled database snapshots go (unset: no scheduled snapshots).",
+  BACKUP_INTERVAL_SECONDS: "Seconds between two scheduled snapshots.",
+  BACKUP_KEEP: "How many scheduled snapshots are kept (the oldest are deleted).",
+  TLS_CERT_FILE:
+    "The controller's certificate (PEM, with its chain): serve HTTPS with ALPN h2 and http/1.1. Reloaded when the file changes.",
+  TLS_KEY_FILE: "The key of TLS_CERT_FILE (PEM). Reloaded when the file changes.",
+  TLS_CLIENT_CA_FILE:
+    "The CA that signs agents' client certificates: agents must then present one whose CN names their backend (mTLS).",
+  AGENT_TLS_CA_FILE: "The CA that signed the controller's certificate (`tls.ca_file`; default: the system's CAs).",
+  AGENT_TLS_CERT_FILE: "This agent's client certificate for mTLS, CN = its backend (`tls.cert_file`).",
+  AGENT_TLS_KEY_FILE: "The key of AGENT_TLS_CERT_FILE (`tls.key_file`).",
 };
 
 const SOURCES: readonly Source[] = [

@@ -54,7 +54,12 @@ export async function observedAgent(
     agent.onJobTask = (task, job) =>
       tracing.jobTask(task, job, task.definition.case === "job" ? task.definition.value.traceContext : {});
   }
-  const server = config.metrics ? await serveAgentMetrics(metrics, config.metrics.host, config.metrics.port) : undefined;
+  const server = config.metrics
+    ? await serveAgentMetrics(metrics, config.metrics.host, config.metrics.port, {
+        readiness: () => agent.readiness(),
+        version: config.version,
+      })
+    : undefined;
   if (server) log.info("agent metrics listening", { host: config.metrics?.host, port: server.port });
   return { agent, executor, metrics, server };
 }

@@ -11,6 +11,7 @@ import type { CommandKit } from "../command-kit.js";
 import type { CliRuntime } from "../cli-runtime.js";
 import { loadAllInOneConfig } from "../config.js";
 import { agentLogger, controllerLogger } from "../loggers.js";
+import { assertNoMisspeltSettings, backendsIn } from "../settings/check-settings.js";
 import { agentTracing, controllerTracing } from "../tracing.js";
 
 // The services are loaded only when one runs: every other command (and --help) starts faster.
@@ -28,28 +29,36 @@ Configuration comes from the environment (docs/configuration.md lists every vari
 
 async function allInOne(runtime: CliRuntime): Promise<number> {
   const [{ runController }, { runAgent }] = await Promise.all([controllerService(), agentService()]);
+  assertNoMisspeltSettings(runtime.env, backendsIn(runtime.env));
   const config = loadAllInOneConfig(runtime.env);
   const tracing = controllerTracing(runtime.env, config.controller);
   const log = controllerLogger(config.controller, { component: "controller" }, tracing?.secrets);
-  const signal = runtime.stopSignal((message) => log.info(message));
-  const agentStop = new AbortController();
-  signal.addEventListener("abort", () => agentStop.abort(), { once: true });
+  const stop = runtime.shutdownSignals((message) => log.info(message));
+  // The agent drains first, so the results it finishes still reach the controller; the controller
+  // drains once the agent has stopped (or failed to start).
+  const controllerDrain = new AbortController();
   let agentRun: Promise<void> | undefined;
   let stopAgentTracing: (() => Promise<void>) | undefined;
-  await runController(config.controller, log, signal, {
-    autoMigrate: true,
-    tracing,
-    onListening: (app) => {
-      const agentConfig = config.agent(app.port);
-      const agentTraces = agentTracing(runtime.env, agentConfig);
-      stopAgentTracing = agentTraces ? () => agentTraces.shutdown() : undefined;
-      const agentLog = agentLogger(agentConfig, { component: "agent", backend: agentConfig.backend }, agentTraces?.secrets);
-      agentRun = runAgent(agentConfig, agentLog, agentStop.signal, agentTraces?.provider).catch((error: unknown) => {
-        agentLog.error("agent stopped", { error });
-      });
+  await runController(
+    config.controller,
+    log,
+    { drain: controllerDrain.signal, cancel: stop.cancel },
+    {
+      autoMigrate: true,
+      tracing,
+      onListening: (app) => {
+        const agentConfig = config.agent(app.port);
+        const agentTraces = agentTracing(runtime.env, agentConfig);
+        stopAgentTracing = agentTraces ? () => agentTraces.shutdown() : undefined;
+        const agentLog = agentLogger(agentConfig, { component: "agent", backend: agentConfig.backend }, agentTraces?.secrets);
+        agentRun = runAgent(agentConfig, agentLog, stop, agentTraces?.provider)
+          .catch((error: unknown) => {
+            agentLog.error("agent stopped", { error });
+          })
+          .finally(() => controllerDrain.abort());
+      },
     },
-  });
-  agentStop.abort();
+  );
   await agentRun;
   // Spans still batched are sent before the process exits.
   await Promise.all([tracing?.shutdown(), stopAgentTracing?.()]);
@@ -58,13 +67,14 @@ async function allInOne(runtime: CliRuntime): Promise<number> {
 
 async function controller(runtime: CliRuntime): Promise<number> {
   const { runController } = await controllerService();
+  assertNoMisspeltSettings(runtime.env, backendsIn(runtime.env));
   const config = loadControllerConfig(runtime.env);
   const tracing = controllerTracing(runtime.env, config);
   const log = controllerLogger(config, {}, tracing?.secrets);
   await runController(
     config,
     log,
-    runtime.stopSignal((m) => log.info(m)),
+    runtime.shutdownSignals((m) => log.info(m)),
     { autoMigrate: false, tracing },
   );
   await tracing?.shutdown();
@@ -73,13 +83,14 @@ async function controller(runtime: CliRuntime): Promise<number> {
 
 async function agent(runtime: CliRuntime): Promise<number> {
   const { runAgent } = await agentService();
+  assertNoMisspeltSettings(runtime.env, backendsIn(runtime.env));
   const config = loadAgentConfig(runtime.env);
   const tracing = agentTracing(runtime.env, config);
   const log = agentLogger(config, { backend: config.backend }, tracing?.secrets);
   await runAgent(
     config,
     log,
-    runtime.stopSignal((m) => log.info(m)),
+    runtime.shutdownSignals((m) => log.info(m)),
     tracing?.provider,
   );
   await tracing?.shutdown();
@@ -117,7 +128,8 @@ Example:
     .addHelpText(
       "after",
       `${CONTROLLER_ENV}
-The database must be migrated first ('rap migrate'); SIGTERM or Ctrl-C stops cleanly.
+The database must be migrated first ('rap migrate'). The first SIGTERM or Ctrl-C drains (requests in
+flight finish, SHUTDOWN_GRACE_SECONDS at most), the second cuts what is left, the third exits.
 
 Example:
   $ rap migrate && BACKENDS=tpp TPP_CLIENT_TOKENS=... TPP_AGENT_TOKEN=... rap controller`,
@@ -135,7 +147,9 @@ Configuration: AGENT_CONFIG names a YAML file (docs/configuration.md); environme
   CONTROLLER_URL           the controller's address, e.g. http://controller:8000
   AGENT_TOKEN              the backend's agent token (<BACKEND>_AGENT_TOKEN on the controller)
   AGENT_DRIVER             docker or podman (default docker)
-SIGTERM or Ctrl-C stops cleanly; running jobs carry on and are picked up on restart.
+The first SIGTERM or Ctrl-C drains: no new tasks, the ones in hand finish and are reported (for
+AGENT_SHUTDOWN_GRACE_SECONDS at most); the second stops at once, leaving running jobs to carry on
+and be picked up on restart; the third exits.
 
 Example:
   $ AGENT_CONFIG=/etc/rap/agent.yaml rap agent`,

@@ -19,9 +19,30 @@ import { backendForAgentToken } from "../auth/agent-auth.js";
 import type { ControllerDeps } from "../deps.js";
 import { applyDatabaseStatus } from "../scheduling/database-status-result.js";
 import { MalformedReportError, reportFromProto } from "../agents/agent-convert.js";
+import { peerCertificateKey } from "../tls/peer-certificate.js";
 
 /** An agent silent for this many heartbeat intervals is treated as gone and its session closed. */
 const SILENT_INTERVALS = 3;
+
+/**
+ * With mTLS on, the stream needs a client certificate from the client CA naming the backend the
+ * token is for: a stolen token alone does not connect, nor does backend A's certificate serve B.
+ */
+function checkCertificate(context: HandlerContext, backend: string): void {
+  const peer = context.values.get(peerCertificateKey);
+  switch (peer.kind) {
+    case "not-required":
+      return;
+    case "missing":
+      throw new ConnectError("a client certificate is required on the agent stream", Code.Unauthenticated);
+    case "untrusted":
+      throw new ConnectError(`the client certificate is not trusted: ${peer.reason}`, Code.Unauthenticated);
+    case "trusted":
+      if (!peer.backends.includes(backend)) {
+        throw new ConnectError(`the client certificate is not valid for backend '${backend}'`, Code.PermissionDenied);
+      }
+  }
+}
 
 function recordSeen(deps: ControllerDeps, session: AgentSession): void {
   const now = deps.clock.nowMs();
@@ -127,6 +148,7 @@ export function agentService(deps: ControllerDeps, registry: SessionRegistry): S
   return {
     async *connect(requests: AsyncIterable<ConnectRequest>, context: HandlerContext): AsyncGenerator<ConnectResponse> {
       const backend = backendForAgentToken(deps.config, context.requestHeader.get("authorization"));
+      checkCertificate(context, backend);
       const iterator = requests[Symbol.asyncIterator]();
       const hello = await readHello(iterator);
       if (hello.backend !== backend) {

@@ -38,6 +38,7 @@ export async function rapInProcess(args: readonly string[], options: CliOptions 
     now: () => options.now ?? new Date(),
     readFile: (path) => readFileSync(path, "utf8"),
     stopSignal: () => stop.signal,
+    shutdownSignals: () => ({ drain: stop.signal, cancel: stop.signal }),
     sleep: (ms, signal) => delay(ms, undefined, { signal }).catch(() => undefined),
   };
   try {

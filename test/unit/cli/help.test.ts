@@ -24,6 +24,7 @@ const program = buildProgram(
     now: () => new Date(0),
     readFile: () => "",
     stopSignal: () => new AbortController().signal,
+    shutdownSignals: () => ({ drain: new AbortController().signal, cancel: new AbortController().signal }),
     sleep: () => Promise.resolve(),
   },
   () => undefined,
