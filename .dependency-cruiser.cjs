@@ -4,7 +4,7 @@
  * Inside controller/ the flow is one way: faces (rest/, rpc/, dashboard/) call the domain services
  * (rap/, scheduling/, pipeline/, admin/, agents/, git/, auth/, telemetry/), which call store/; all of
  * them speak the domain model in jobs/ (jobs, tasks, statuses, results), which imports none of them.
- * The composition root (controller-app.ts, server.ts, service.ts) wires it all and nothing below it
+ * The composition root (controller-app.ts, request-handler.ts, server.ts, service.ts) wires it all and nothing below it
  * imports it; small shared modules at controller/'s root (config, logger, deps, node-http) may be
  * imported by any layer. Across the tree: no import cycles at all, and the top-level
  * boundaries of DESIGN §8 (controller and agent meet only through gen/; runtime-drivers is a leaf).
@@ -13,7 +13,7 @@ const FACES = "^controller/(rest|rpc|dashboard)/";
 const DOMAIN = "^controller/(rap|scheduling|pipeline|admin|agents|git|auth|telemetry)/";
 const STORE = "^controller/store/";
 const MODEL = "^controller/jobs/";
-const COMPOSITION_ROOT = "^controller/(controller-app|server|service)\\.ts$";
+const COMPOSITION_ROOT = "^controller/(controller-app|request-handler|server|service)\\.ts$";
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {

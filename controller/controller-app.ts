@@ -4,14 +4,7 @@
  * all-in-one mode start it; tests start it on 127.0.0.1:0.
  */
 import type { AddressInfo } from "node:net";
-import { Code, ConnectError, createContextValues } from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
-import { AdminService } from "../gen/admin/v1/admin_pb.js";
-import { AgentService } from "../gen/agent/v1/agent_pb.js";
-import { DashboardService } from "../gen/dashboard/v1/dashboard_pb.js";
-import { RapService } from "../gen/rap/v1/rap_pb.js";
-import { handleDashboardRequest } from "./dashboard/dashboard-routes.js";
-import { dashboardService } from "./dashboard/dashboard-service.js";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { LoginLimiter } from "./dashboard/login-limiter.js";
 import { JobHistoryStore } from "./store/job-history-store.js";
 import { AgentPresence } from "./agents/agent-presence.js";
@@ -24,20 +17,12 @@ import type { Job } from "./jobs/job.js";
 import type { Logger } from "./logger.js";
 import { JobEvents } from "./rap/job-events.js";
 import { renderJob, type RenderedJob } from "./rap/rendered-job.js";
-import { refuseHttp1Streams } from "./rest/http1-stream-guard.js";
-import { handleHealthRequest } from "./health/health-routes.js";
 import { DatabaseReadiness } from "./health/readiness.js";
-import { handleRest } from "./rest/rest-gateway.js";
-import { sendJson } from "./rest/http-io.js";
-import { adminService } from "./rpc/admin-service.js";
-import { agentService } from "./rpc/agent-service.js";
-import { rapService } from "./rpc/rap-service.js";
-import { registerReflection } from "./rpc/reflection-service.js";
 import type { ChangeSink } from "./scheduling/job-transitions.js";
 import { loadResourceWeights, weightOfJobs } from "./scheduling/resource-weights.js";
 import { ScheduledTasks } from "./scheduling/scheduled-tasks.js";
 import { Scheduler } from "./scheduling/scheduler.js";
-import { peerCertificateKey, peerCertificateOf } from "./tls/peer-certificate.js";
+import { createRequestHandler, type RequestHandler } from "./request-handler.js";
 import { createOnePortServer, type OnePortServer } from "./server.js";
 import { scheduleBackups } from "./store/backup-schedule.js";
 import { FlagStore } from "./store/flag-store.js";
@@ -46,7 +31,6 @@ import { openDatabase } from "./store/open-database.js";
 import { TaskStore } from "./store/task-store.js";
 import { ControllerMetrics } from "./telemetry/controller-metrics.js";
 import { ControllerTelemetry } from "./telemetry/controller-telemetry.js";
-import { countRequests, serveMetrics } from "./telemetry/http-metrics.js";
 import type { JobSpanIds } from "./telemetry/job-span-ids.js";
 import { JobTracing } from "./telemetry/job-tracing.js";
 import type { TracerProvider } from "@opentelemetry/api";
@@ -95,7 +79,7 @@ export class ControllerApp {
       log,
     );
     // Built first: the session registry and every hook below report to it.
-    const holder: { deps?: ControllerDeps; sessions?: SessionRegistry } = {};
+    const holder: { deps?: ControllerDeps; sessions?: SessionRegistry; app?: ControllerApp } = {};
     const metrics = new ControllerMetrics({
       db,
       backends: config.backends.map((backend) => backend.slug),
@@ -115,29 +99,9 @@ export class ControllerApp {
       presence,
     );
     holder.sessions = sessions;
-    const backendsToPush = new Set<string>();
     // Rendered from the deps, which exist by the time the first change is delivered.
     const jobEvents = new JobEvents<RenderedJob>((job) => renderJob(holder.deps!, job));
-    const published: ChangeSink = {
-      jobChanged: (job: Job, previous?: Job) => {
-        jobEvents.publish(job);
-        if (previous) {
-          // In the store transaction of the change, so the history never disagrees with the job.
-          history.record(job, previous);
-          telemetry.jobChanged(job, previous);
-        }
-      },
-      tasksChanged: (backend) => {
-        // Pushed after the current transaction has committed, never from inside it.
-        if (backendsToPush.size === 0) {
-          queueMicrotask(() => {
-            for (const slug of backendsToPush) sessions.pushActiveTasks(slug);
-            backendsToPush.clear();
-          });
-        }
-        backendsToPush.add(backend);
-      },
-    };
+    const published = publishingSink(jobEvents, history, telemetry, sessions);
     // The scheduler and the deps refer to each other; the scheduler reads deps lazily.
     // Resource weights are read once, here: a restart reloads an edited weights file.
     const weights = loadResourceWeights(
@@ -160,89 +124,31 @@ export class ControllerApp {
       jobs: new JobStore(db),
       tasks,
       flags,
-      projects: new ProjectSource({
-        allowLocalGitRepos: config.allowLocalGitRepos,
-        allowedGithubOrgs: config.allowedGithubOrgs,
-        reposDir: `${config.workdir}/repos`,
-        githubProxyDomain: config.githubProxyDomain,
-        privateRepoAccessToken: config.privateRepoAccessToken,
-        env: config.childEnv,
-      }),
-      actionRepos: new ActionRepos({
-        base: config.actionsRepoBase,
-        reposDir: `${config.workdir}/repos`,
-        githubProxyDomain: config.githubProxyDomain,
-        privateRepoAccessToken: config.privateRepoAccessToken,
-        env: config.childEnv,
-      }),
+      ...gitSources(config),
       clock,
       scheduler,
       log,
       telemetry,
     };
     holder.deps = deps;
-    const ready = deps;
-    const loginLimiter = new LoginLimiter();
     const readiness = new DatabaseReadiness(config.databasePath);
-    const holderApp: { app?: ControllerApp } = {};
-    const health = {
-      version: config.version,
-      readiness: () => (holderApp.app?.isDraining ? { ready: false, reason: "draining for shutdown" } : readiness.check()),
-    };
-    const handler = connectNodeAdapter({
-      routes: (router) => {
-        router.service(RapService, rapService(ready, jobEvents));
-        router.service(AgentService, agentService(ready, sessions));
-        router.service(AdminService, adminService(ready, { sessions, sink }));
-        router.service(DashboardService, dashboardService({ deps: ready, sessions, events: jobEvents, history }));
-        registerReflection(router, [RapService, AgentService, AdminService]);
+    const handler = createRequestHandler({
+      deps,
+      sessions,
+      jobEvents,
+      history,
+      sink,
+      metrics: metricsOn ? metrics : undefined,
+      health: {
+        version: config.version,
+        readiness: () => (holder.app?.isDraining ? { ready: false, reason: "draining for shutdown" } : readiness.check()),
       },
-      readMaxBytes: config.maxRequestBodyBytes,
-      // The agent stream reads who the client certificate says the agent is (mTLS).
-      contextValues: (request) =>
-        createContextValues().set(peerCertificateKey, peerCertificateOf(request, config.tls?.clientCaFile !== undefined)),
-      fallback: (request, response) => {
-        if (metricsOn && serveMetrics(metrics, request, response)) return;
-        if (handleHealthRequest(request, response, health)) return;
-        if (handleDashboardRequest(request, response, { token: config.dashboardToken, nowMs: clock.nowMs, log, loginLimiter }))
-          return;
-        handleRest(ready, request, response).then(
-          (handled) => {
-            if (!handled) sendJson(response, 404, { error: "Not found", details: `No such path: ${request.url ?? ""}` });
-          },
-          (error: unknown) => {
-            log.error("request failed", { path: request.url, error });
-            if (!response.headersSent) sendJson(response, 500, { error: "Internal error", details: "Unknown error" });
-            else response.end();
-          },
-        );
-      },
+      loginLimiter: new LoginLimiter(),
     });
-    const streamsHandler = refuseHttp1Streams(handler);
-    const server = createOnePortServer(metricsOn ? countRequests(metrics, streamsHandler, log) : streamsHandler, {
-      tls: config.tls,
-      onTlsReload: (error) => {
-        if (error === undefined) log.info("TLS certificate reloaded", { cert: config.tls?.certFile });
-        else log.error("TLS certificate not reloaded; still serving the previous one", { cert: config.tls?.certFile, error });
-      },
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.server.once("error", reject);
-      server.server.listen(config.port, config.host, () => resolve());
-    });
+    const server = await listen(config, log, handler);
     const port = (server.server.address() as AddressInfo).port;
     const stopScheduler = new AbortController();
-    const scheduledTasks = new ScheduledTasks(
-      () => ready,
-      sink,
-      () => scheduler.poke(),
-    );
-    scheduler.addPass(() => scheduledTasks.run());
-    stopScheduler.signal.addEventListener("abort", () => scheduledTasks.stop(), { once: true });
-    scheduler.start(stopScheduler.signal);
-    const presenceCheck = setInterval(() => presence.check(), Math.min(5_000, Math.max(100, config.agentAbsentAlertMs / 4)));
-    presenceCheck.unref();
-    stopScheduler.signal.addEventListener("abort", () => clearInterval(presenceCheck), { once: true });
+    startBackgroundWork(deps, scheduler, sink, presence, stopScheduler.signal);
     log.info("controller listening", {
       host: config.host,
       port,
@@ -250,8 +156,8 @@ export class ControllerApp {
       backends: config.backends.map((b) => b.slug).join(","),
     });
     const stopBackups = config.backups ? scheduleBackups(db, config.backups, log, clock.nowMs) : async () => {};
-    const app = new ControllerApp(ready, sessions, server, stopScheduler, port, jobEvents, telemetry, readiness, stopBackups);
-    holderApp.app = app;
+    const app = new ControllerApp(deps, sessions, server, stopScheduler, port, jobEvents, telemetry, readiness, stopBackups);
+    holder.app = app;
     return app;
   }
 
@@ -279,4 +185,92 @@ export class ControllerApp {
     this.readiness.close();
     this.deps.db.close();
   }
+}
+
+/**
+ * Where the scheduler's changes go: WatchJobs and the dashboard, the job history and telemetry (in
+ * the store transaction of the change), and the agents' task pushes (after it has committed).
+ */
+function publishingSink(
+  jobEvents: JobEvents<RenderedJob>,
+  history: JobHistoryStore,
+  telemetry: ControllerTelemetry,
+  sessions: SessionRegistry,
+): ChangeSink {
+  const backendsToPush = new Set<string>();
+  return {
+    jobChanged: (job: Job, previous?: Job) => {
+      jobEvents.publish(job);
+      if (previous) {
+        // In the store transaction of the change, so the history never disagrees with the job.
+        history.record(job, previous);
+        telemetry.jobChanged(job, previous);
+      }
+    },
+    tasksChanged: (backend) => {
+      // Pushed after the current transaction has committed, never from inside it.
+      if (backendsToPush.size === 0) {
+        queueMicrotask(() => {
+          for (const slug of backendsToPush) sessions.pushActiveTasks(slug);
+          backendsToPush.clear();
+        });
+      }
+      backendsToPush.add(backend);
+    },
+  };
+}
+
+/** The study repositories and the reusable-action repositories, both fetched into `<workdir>/repos`. */
+function gitSources(config: ControllerConfig): Pick<ControllerDeps, "projects" | "actionRepos"> {
+  const shared = {
+    reposDir: `${config.workdir}/repos`,
+    githubProxyDomain: config.githubProxyDomain,
+    privateRepoAccessToken: config.privateRepoAccessToken,
+    env: config.childEnv,
+  };
+  return {
+    projects: new ProjectSource({
+      ...shared,
+      allowLocalGitRepos: config.allowLocalGitRepos,
+      allowedGithubOrgs: config.allowedGithubOrgs,
+    }),
+    actionRepos: new ActionRepos({ ...shared, base: config.actionsRepoBase }),
+  };
+}
+
+async function listen(config: ControllerConfig, log: Logger, handler: RequestHandler): Promise<OnePortServer> {
+  const server = createOnePortServer(handler, {
+    tls: config.tls,
+    onTlsReload: (error) => {
+      if (error === undefined) log.info("TLS certificate reloaded", { cert: config.tls?.certFile });
+      else log.error("TLS certificate not reloaded; still serving the previous one", { cert: config.tls?.certFile, error });
+    },
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.server.once("error", reject);
+    server.server.listen(config.port, config.host, () => resolve());
+  });
+  return server;
+}
+
+/** The scheduler with its scheduled tasks, and the agent-presence check; all stop when `signal` aborts. */
+function startBackgroundWork(
+  deps: ControllerDeps,
+  scheduler: Scheduler,
+  sink: ChangeSink,
+  presence: AgentPresence,
+  signal: AbortSignal,
+): void {
+  const { config } = deps;
+  const scheduledTasks = new ScheduledTasks(
+    () => deps,
+    sink,
+    () => scheduler.poke(),
+  );
+  scheduler.addPass(() => scheduledTasks.run());
+  signal.addEventListener("abort", () => scheduledTasks.stop(), { once: true });
+  scheduler.start(signal);
+  const presenceCheck = setInterval(() => presence.check(), Math.min(5_000, Math.max(100, config.agentAbsentAlertMs / 4)));
+  presenceCheck.unref();
+  signal.addEventListener("abort", () => clearInterval(presenceCheck), { once: true });
 }

@@ -3,7 +3,7 @@
  * driver), since when, when last heard from, and what work is in their hands (what the agent said
  * at connect time, and the backend's active task rows: pushed and not finished).
  */
-import type { AgentIdentity } from "../agents/agent-session.js";
+import type { AgentIdentity } from "../agents/agent-connection.js";
 import type { SessionRegistry } from "../agents/session-registry.js";
 import type { ControllerDeps } from "../deps.js";
 import { requireBackend } from "./admin-errors.js";

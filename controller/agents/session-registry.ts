@@ -10,7 +10,7 @@ import { ConnectResponseSchema } from "../../gen/agent/v1/agent_pb.js";
 import type { TaskStore } from "../store/task-store.js";
 import { taskToProto } from "./agent-convert.js";
 import type { AgentPresence } from "./agent-presence.js";
-import type { AgentSession } from "./agent-session.js";
+import type { AgentConnection } from "./agent-connection.js";
 
 export class BackendBusyError extends Error {
   override readonly name = "BackendBusyError";
@@ -25,7 +25,7 @@ export interface LeaseSettings {
 const DEFAULT_LEASES: LeaseSettings = { nowMs: () => Date.now(), leaseMs: 60_000 };
 
 export class SessionRegistry {
-  private readonly sessions = new Map<string, AgentSession>();
+  private readonly sessions = new Map<string, AgentConnection>();
   /** Per backend: a push planned for when another agent's lease runs out. */
   private readonly leaseTimers = new Map<string, NodeJS.Timeout>();
 
@@ -49,7 +49,7 @@ export class SessionRegistry {
     this.leaseTimers.clear();
   }
 
-  register(session: AgentSession): void {
+  register(session: AgentConnection): void {
     const { backend, agentId } = session.identity;
     const existing = this.sessions.get(backend);
     if (existing && !existing.isClosed) {
@@ -65,18 +65,18 @@ export class SessionRegistry {
     this.presence?.connected(backend, agentId);
   }
 
-  unregister(session: AgentSession): void {
+  unregister(session: AgentConnection): void {
     if (this.sessions.get(session.identity.backend) === session) {
       this.sessions.delete(session.identity.backend);
       this.presence?.disconnected(session.identity.backend);
     }
   }
 
-  get(backend: string): AgentSession | undefined {
+  get(backend: string): AgentConnection | undefined {
     return this.sessions.get(backend);
   }
 
-  all(): AgentSession[] {
+  all(): AgentConnection[] {
     return [...this.sessions.values()];
   }
 

@@ -1,7 +1,7 @@
 /** Domain objects to the dashboard's messages: what a person may see of backends and jobs (no outputs, no paths). */
 import { create } from "@bufbuild/protobuf";
 import { BackendSchema, JobSchema, type Backend, type Job as DashboardJob } from "../../gen/dashboard/v1/dashboard_pb.js";
-import type { AgentSession } from "../agents/agent-session.js";
+import type { AgentConnection } from "../agents/agent-connection.js";
 import type { Job } from "../jobs/job.js";
 import type { FlagStore } from "../store/flag-store.js";
 
@@ -27,7 +27,7 @@ export function dashboardJob(job: Job): DashboardJob {
   });
 }
 
-export function dashboardBackend(slug: string, flags: FlagStore, session: AgentSession | undefined): Backend {
+export function dashboardBackend(slug: string, flags: FlagStore, session: AgentConnection | undefined): Backend {
   const flag = (id: string) => flags.get(slug, id);
   const maintenance = flag("mode")?.value === "db-maintenance";
   const lastSeen = session && !session.isClosed ? session.lastSeenMs : (flag("last-seen-at")?.timestamp ?? 0) * 1000;

@@ -13,7 +13,7 @@ import {
   ConnectResponseSchema,
   type TaskUpdate,
 } from "../../gen/agent/v1/agent_pb.js";
-import { AgentSession } from "../agents/agent-session.js";
+import { AgentConnection } from "../agents/agent-connection.js";
 import { BackendBusyError, type SessionRegistry } from "../agents/session-registry.js";
 import { backendForAgentToken } from "../auth/agent-auth.js";
 import type { ControllerDeps } from "../deps.js";
@@ -44,7 +44,7 @@ function checkCertificate(context: HandlerContext, backend: string): void {
   }
 }
 
-function recordSeen(deps: ControllerDeps, session: AgentSession): void {
+function recordSeen(deps: ControllerDeps, session: AgentConnection): void {
   const now = deps.clock.nowMs();
   session.lastSeenMs = now;
   // Throttled: at most one flag write a second per agent, however chatty the stream is.
@@ -53,7 +53,7 @@ function recordSeen(deps: ControllerDeps, session: AgentSession): void {
   deps.flags.set(session.identity.backend, "last-seen-at", new Date(now).toISOString(), now / 1000);
 }
 
-function handleRequest(deps: ControllerDeps, registry: SessionRegistry, session: AgentSession, request: ConnectRequest): void {
+function handleRequest(deps: ControllerDeps, registry: SessionRegistry, session: AgentConnection, request: ConnectRequest): void {
   recordSeen(deps, session);
   switch (request.message.case) {
     case "taskUpdate": {
@@ -154,7 +154,7 @@ export function agentService(deps: ControllerDeps, registry: SessionRegistry): S
       if (hello.backend !== backend) {
         throw new ConnectError(`this token is not valid for backend '${hello.backend}'`, Code.PermissionDenied);
       }
-      const session = new AgentSession({
+      const session = new AgentConnection({
         backend,
         agentId: hello.agentId,
         version: hello.version,

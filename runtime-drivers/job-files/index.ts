@@ -19,7 +19,8 @@ export {
   type StatusMessageInput,
 } from "./status-messages.js";
 export { checkLevel4File, pythonSuffix, type Level4Limits, type Level4Result } from "./level4-checks.js";
-export { csvCounts, csvCountsFromBytes, parseCsvRecords, type CsvCounts } from "./csv-counts.js";
+export { csvCounts, csvCountsFromBytes, type CsvCounts } from "./csv-counts.js";
+export { parseCsvRecords } from "./csv-records.js";
 export { persistOutputs, type PersistInput } from "./persist-outputs.js";
 export {
   applyJobToManifest,

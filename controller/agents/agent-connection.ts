@@ -17,7 +17,7 @@ export interface AgentIdentity {
   readonly inFlightAtConnect?: readonly string[];
 }
 
-export class AgentSession {
+export class AgentConnection {
   private readonly queue: ConnectResponse[] = [];
   private readonly reader = new Wakeup();
   private closed = false;
