@@ -5,21 +5,14 @@
  * or the controller refuses the token (Unauthenticated / PermissionDenied).
  */
 import { readFileSync } from "node:fs";
-import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import {
-  AgentService,
-  type ConnectRequest,
-  ConnectRequestSchema,
-  Stage,
-  type Task,
-  type Welcome,
-} from "../gen/agent/v1/agent_pb.js";
-import { Wakeup } from "../common/wakeup.js";
+import { AgentService, type ConnectResponse, type Task, type Welcome } from "../gen/agent/v1/agent_pb.js";
 import { Backoff, sleep } from "./backoff.js";
 import type { Logger } from "./logger.js";
+import { OutgoingStream } from "./outgoing-stream.js";
 import type { Outbox } from "./outbox.js";
+import { SilenceWatch } from "./silence-watch.js";
 
 export interface SessionOptions {
   readonly controllerUrl: string;
@@ -115,110 +108,52 @@ export class AgentSession {
   }
 
   private async stream(client: ReturnType<typeof createClient<typeof AgentService>>, attemptSignal: AbortSignal): Promise<void> {
-    // A controller that keeps the connection open but says nothing (a stuck stream behind a proxy,
-    // a wedged handler) would hold this agent forever: after its Welcome, silence longer than
-    // SILENT_HEARTBEATS of its heartbeat intervals ends the attempt, and the agent reconnects.
-    const silence = new AbortController();
-    const signal = AbortSignal.any([attemptSignal, silence.signal]);
-    let silenceLimitMs: number | undefined;
-    let lastHeardMs = Date.now();
-    const silenceWatch = setInterval(() => {
-      if (silenceLimitMs !== undefined && Date.now() - lastHeardMs > silenceLimitMs) {
-        silence.abort(new ConnectError(`controller silent for more than ${silenceLimitMs} ms`, Code.DeadlineExceeded));
-      }
-    }, 250);
-    const { outbox } = this.options;
-    const sent = new Set<string>();
-    // Woken by every append, also one that lands while the generator is suspended at a `yield`
-    // (the wake is kept): the loop then sends again before it waits. The Welcome wakes it too, so a
-    // new heartbeat cadence takes effect at once.
-    const appended = new Wakeup();
-    const unsubscribe = outbox.onAppend(() => appended.wake());
-    // Until the Welcome says otherwise (the controller's setting wins, so both ends keep one cadence).
-    let heartbeatMs = this.options.heartbeatIntervalMs ?? 10_000;
-    let lastHeartbeatMs = Date.now();
-    let helloSentAtMs = 0;
-    const options = this.options;
-
-    async function* requests(): AsyncGenerator<ConnectRequest> {
-      helloSentAtMs = Date.now();
-      yield create(ConnectRequestSchema, {
-        message: {
-          case: "hello",
-          value: {
-            backend: options.backend,
-            agentId: options.agentId,
-            version: options.version,
-            driver: options.driver,
-            capabilities: ["runjob", "canceljob", "dbstatus", "dbdatacheck"],
-            inFlight: options.inFlight(),
-          },
-        },
-      });
-      while (!signal.aborted) {
-        for (const update of outbox.pending()) {
-          const key = `${update.taskId}\u0000${update.seq}`;
-          if (sent.has(key)) continue;
-          sent.add(key);
-          options.log.debug("sending task update", {
-            task_id: update.taskId,
-            seq: String(update.seq),
-            stage: Stage[update.stage],
-            complete: update.complete,
-          });
-          yield create(ConnectRequestSchema, { message: { case: "taskUpdate", value: update } });
-        }
-        // Heartbeats go out on their cadence even while updates flow: each answered one renews the lease.
-        const dueInMs = lastHeartbeatMs + heartbeatMs - Date.now();
-        if (dueInMs > 0 && (await appended.wait(signal, dueInMs)) !== "timeout") continue;
-        if (!signal.aborted) {
-          lastHeartbeatMs = Date.now();
-          yield create(ConnectRequestSchema, {
-            message: { case: "heartbeat", value: { sentAtUnixMs: BigInt(lastHeartbeatMs) } },
-          });
-        }
-      }
-    }
-
+    const watch = new SilenceWatch();
+    const signal = AbortSignal.any([attemptSignal, watch.signal]);
+    const outgoing = new OutgoingStream(this.options);
     try {
-      const responses = client.connect(requests(), { signal, headers: { authorization: options.token } });
+      const responses = client.connect(outgoing.requests(signal), { signal, headers: { authorization: this.options.token } });
       for await (const response of responses) {
-        lastHeardMs = Date.now();
-        switch (response.message.case) {
-          case "welcome":
-            silenceLimitMs = SILENT_HEARTBEATS * (response.message.value.heartbeatIntervalMs || 10_000);
-            this.backoff.reset();
-            if (response.message.value.heartbeatIntervalMs > 0) {
-              heartbeatMs = response.message.value.heartbeatIntervalMs;
-              appended.wake();
-            }
-            options.onWelcome?.(response.message.value, helloSentAtMs);
-            options.onConnected?.(true);
-            options.log.info("connected to controller", { session: response.message.value.sessionId });
-            break;
-          case "task":
-            options.onTask(response.message.value);
-            break;
-          case "updateAck":
-            outbox.acknowledge(response.message.value.taskId, response.message.value.seq);
-            break;
-          case "heartbeat":
-            if (response.message.value.echoSentAtUnixMs > 0n) {
-              options.onHeartbeatAnswered?.(Number(response.message.value.echoSentAtUnixMs));
-            }
-            break;
-          case undefined:
-            break;
-        }
+        watch.heard();
+        this.handle(response, outgoing, watch);
       }
-      if (silence.signal.aborted && !attemptSignal.aborted) throw silence.signal.reason;
+      if (watch.signal.aborted && !attemptSignal.aborted) throw watch.signal.reason;
     } catch (error) {
       // The attempt was cut short for silence: report that, not the abort it caused.
-      if (silence.signal.aborted && !attemptSignal.aborted) throw silence.signal.reason;
+      if (watch.signal.aborted && !attemptSignal.aborted) throw watch.signal.reason;
       throw error;
     } finally {
-      clearInterval(silenceWatch);
-      unsubscribe();
+      watch.stop();
+      outgoing.close();
+    }
+  }
+
+  private handle(response: ConnectResponse, outgoing: OutgoingStream, watch: SilenceWatch): void {
+    const { options } = this;
+    switch (response.message.case) {
+      case "welcome": {
+        const welcome = response.message.value;
+        watch.limit(SILENT_HEARTBEATS * (welcome.heartbeatIntervalMs || 10_000));
+        this.backoff.reset();
+        if (welcome.heartbeatIntervalMs > 0) outgoing.setHeartbeatInterval(welcome.heartbeatIntervalMs);
+        options.onWelcome?.(welcome, outgoing.helloSentAtMs);
+        options.onConnected?.(true);
+        options.log.info("connected to controller", { session: welcome.sessionId });
+        break;
+      }
+      case "task":
+        options.onTask(response.message.value);
+        break;
+      case "updateAck":
+        options.outbox.acknowledge(response.message.value.taskId, response.message.value.seq);
+        break;
+      case "heartbeat":
+        if (response.message.value.echoSentAtUnixMs > 0n) {
+          options.onHeartbeatAnswered?.(Number(response.message.value.echoSentAtUnixMs));
+        }
+        break;
+      case undefined:
+        break;
     }
   }
 }
