@@ -103,7 +103,11 @@ export class Agent {
       driver: this.executor.driver,
       outbox: this.outbox,
       log: this.log.child({ component: "session" }),
-      onTask: (task) => this.accept(task),
+      onTask: (task) => {
+        if (this.declines(task)) return "declined";
+        this.accept(task);
+        return "taken";
+      },
       inFlight: () => this.inFlight(),
       onWelcome: (welcome, helloSentAtMs) => {
         // Stand down first: a task another agent holds must not resume when the lease is renewed.
@@ -194,12 +198,15 @@ export class Agent {
     this.log.info(signal.aborted ? "drain cut short; tasks left in hand" : "drained", { in_flight: this.running.size });
   }
 
+  /** While draining, a task not already in hand is left to the next agent (a cancel of one in hand is not). */
+  private declines(task: Task): boolean {
+    if (!this.draining || this.running.has(task.id) || this.cancelsJobInHand(task)) return false;
+    this.log.info("draining: task not taken", { task_id: task.id, type: TaskType[task.type] });
+    return true;
+  }
+
   private accept(task: Task): void {
     if (this.running.has(task.id)) return;
-    if (this.draining && !this.cancelsJobInHand(task)) {
-      this.log.info("draining: task not taken", { task_id: task.id, type: TaskType[task.type] });
-      return;
-    }
     if (task.definition.case === "database") {
       this.acceptDatabaseTask(task, task.definition.value);
       return;

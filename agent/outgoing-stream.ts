@@ -23,6 +23,7 @@ export interface OutgoingStreamOptions {
 
 export class OutgoingStream {
   private readonly sent = new Set<string>();
+  private readonly declined: string[] = [];
   // Woken by every append, also one that lands while the generator is suspended at a `yield`
   // (the wake is kept): the loop then sends again before it waits.
   private readonly appended = new Wakeup();
@@ -44,10 +45,19 @@ export class OutgoingStream {
     this.appended.wake();
   }
 
+  /** Tells the controller this agent will not run the task (sent on this stream only). */
+  decline(taskId: string): void {
+    this.declined.push(taskId);
+    this.appended.wake();
+  }
+
   async *requests(signal: AbortSignal): AsyncGenerator<ConnectRequest> {
     this.helloSentAtMs = Date.now();
     yield this.hello();
     while (!signal.aborted) {
+      for (let taskId = this.declined.shift(); taskId !== undefined; taskId = this.declined.shift()) {
+        yield create(ConnectRequestSchema, { message: { case: "taskDeclined", value: { taskId } } });
+      }
       yield* this.unsentUpdates();
       const dueInMs = this.lastHeartbeatMs + this.heartbeatMs - Date.now();
       if (dueInMs > 0 && (await this.appended.wait(signal, dueInMs)) !== "timeout") continue;

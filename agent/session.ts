@@ -29,8 +29,11 @@ export interface SessionOptions {
   readonly driver: string;
   readonly outbox: Outbox;
   readonly log: Logger;
-  /** Called for every task the controller pushes (possibly more than once per task). */
-  readonly onTask: (task: Task) => void;
+  /**
+   * Called for every task the controller pushes (possibly more than once per task). "declined":
+   * the agent will not run it (it is draining), and the controller is told so.
+   */
+  readonly onTask: (task: Task) => "taken" | "declined";
   /** Task ids still being worked on, reported in Hello. */
   readonly inFlight: () => string[];
   readonly onConnected?: (connected: boolean) => void;
@@ -142,7 +145,7 @@ export class AgentSession {
         break;
       }
       case "task":
-        options.onTask(response.message.value);
+        if (options.onTask(response.message.value) === "declined") outgoing.decline(response.message.value.id);
         break;
       case "updateAck":
         options.outbox.acknowledge(response.message.value.taskId, response.message.value.seq);

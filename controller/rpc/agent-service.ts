@@ -102,6 +102,16 @@ function handleRequest(deps: ControllerDeps, registry: SessionRegistry, session:
         }),
       );
       return;
+    case "taskDeclined": {
+      const taskId = request.message.value.taskId;
+      const released = deps.tasks.releaseUntouchedLease(taskId, session.identity.sessionId);
+      deps.log.info("agent declined a task (draining for shutdown)", {
+        task_id: taskId,
+        agent: session.identity.agentId,
+        lease_released: released,
+      });
+      return;
+    }
     case "hello":
       throw new ConnectError("Hello may only be sent once", Code.InvalidArgument);
     case undefined:

@@ -106,6 +106,22 @@ export class TaskStore {
     );
   }
 
+  /**
+   * Lets go of the lease the session holds on a task its agent declined, but only while no update
+   * of the task was ever stored (no agent has touched its job): a task that was started keeps its
+   * lease until it runs out, so a second copy cannot start beside a first. Returns whether it did.
+   */
+  releaseUntouchedLease(id: string, sessionId: string): boolean {
+    return (
+      this.statements
+        .get(
+          `UPDATE tasks SET lease_agent = NULL, lease_session = NULL, lease_expires_at_ms = NULL
+           WHERE id = ? AND lease_session = ? AND active = 1 AND agent_stage IS NULL AND last_seq = 0`,
+        )
+        .run(id, sessionId).changes === 1
+    );
+  }
+
   /** Extends every active lease the session holds (the agent has just shown it is alive). */
   renewLeases(sessionId: string, expiresAtMs: number): void {
     this.statements

@@ -48,7 +48,10 @@ function startAgent(fake: FakeController, agentId: string, dir = mkdtempSync(pat
     driver: "docker",
     outbox,
     log: createAgentLogger("debug", {}, (line) => logs.push(line)),
-    onTask: (task) => tasks.push(task),
+    onTask: (task) => {
+      tasks.push(task);
+      return "taken";
+    },
     inFlight: () => tasks.map((task) => task.id),
     onConnected: (state) => connected.push(state),
     // Small, fixed windows: a reconnect in these tests is a matter of milliseconds, not of luck.

@@ -25,6 +25,8 @@ import { AsyncQueue } from "../../agent/local/async-queue.js";
 export class FakeStream {
   readonly id = randomUUID();
   readonly updates: TaskUpdate[] = [];
+  /** Task ids the agent declined on this stream, in order. */
+  readonly declined: string[] = [];
   heartbeatsReceived = 0;
   private readonly outgoing = new AsyncQueue<ConnectResponse>();
   private readonly listeners = new Set<() => void>();
@@ -76,6 +78,7 @@ export class FakeStream {
   receive(request: ConnectRequest): void {
     if (request.message.case === "taskUpdate") this.updates.push(request.message.value);
     if (request.message.case === "heartbeat") this.heartbeatsReceived += 1;
+    if (request.message.case === "taskDeclined") this.declined.push(request.message.value.taskId);
     this.changed();
   }
 

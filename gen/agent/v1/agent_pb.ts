@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file agent/v1/agent.proto.
  */
 export const file_agent_v1_agent: GenFile = /*@__PURE__*/
-  fileDesc("ChRhZ2VudC92MS9hZ2VudC5wcm90bxIIYWdlbnQudjEilAEKDkNvbm5lY3RSZXF1ZXN0EiAKBWhlbGxvGAEgASgLMg8uYWdlbnQudjEuSGVsbG9IABIrCgt0YXNrX3VwZGF0ZRgCIAEoCzIULmFnZW50LnYxLlRhc2tVcGRhdGVIABIoCgloZWFydGJlYXQYAyABKAsyEy5hZ2VudC52MS5IZWFydGJlYXRIAEIJCgdtZXNzYWdlIrcBCg9Db25uZWN0UmVzcG9uc2USJAoHd2VsY29tZRgBIAEoCzIRLmFnZW50LnYxLldlbGNvbWVIABIeCgR0YXNrGAIgASgLMg4uYWdlbnQudjEuVGFza0gAEikKCnVwZGF0ZV9hY2sYAyABKAsyEy5hZ2VudC52MS5VcGRhdGVBY2tIABIoCgloZWFydGJlYXQYBCABKAsyEy5hZ2VudC52MS5IZWFydGJlYXRIAEIJCgdtZXNzYWdlInQKBUhlbGxvEg8KB2JhY2tlbmQYASABKAkSEAoIYWdlbnRfaWQYAiABKAkSDwoHdmVyc2lvbhgDIAEoCRIOCgZkcml2ZXIYBCABKAkSFAoMY2FwYWJpbGl0aWVzGAUgAygJEhEKCWluX2ZsaWdodBgGIAMoCSJ8CgdXZWxjb21lEhIKCnNlc3Npb25faWQYASABKAkSGgoSY29udHJvbGxlcl92ZXJzaW9uGAIgASgJEh0KFWhlYXJ0YmVhdF9pbnRlcnZhbF9tcxgDIAEoDRIQCghsZWFzZV9tcxgEIAEoDRIQCghkaXNvd25lZBgFIAMoCSJCCglIZWFydGJlYXQSFwoPc2VudF9hdF91bml4X21zGAEgASgDEhwKFGVjaG9fc2VudF9hdF91bml4X21zGAIgASgDIqwCCgRUYXNrEgoKAmlkGAEgASgJEg8KB2JhY2tlbmQYAiABKAkSIAoEdHlwZRgDIAEoDjISLmFnZW50LnYxLlRhc2tUeXBlEiYKA2pvYhgEIAEoCzIXLmFnZW50LnYxLkpvYkRlZmluaXRpb25IABI0CghkYXRhYmFzZRgFIAEoCzIgLmFnZW50LnYxLkRhdGFiYXNlVGFza0RlZmluaXRpb25IABIyCgphdHRyaWJ1dGVzGAYgAygLMh4uYWdlbnQudjEuVGFzay5BdHRyaWJ1dGVzRW50cnkSEgoKY3JlYXRlZF9hdBgHIAEoAxoxCg9BdHRyaWJ1dGVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIMCgpkZWZpbml0aW9uIsQGCg1Kb2JEZWZpbml0aW9uEgoKAmlkGAEgASgJEg4KBnJhcF9pZBgCIAEoCRIPCgd0YXNrX2lkGAMgASgJEhAKCHJlcG9fdXJsGAQgASgJEg4KBmNvbW1pdBgFIAEoCRIeCgVzdHVkeRgGIAEoCzIPLmFnZW50LnYxLlN0dWR5EhEKCXdvcmtzcGFjZRgHIAEoCRIOCgZhY3Rpb24YCCABKAkSEgoKY3JlYXRlZF9hdBgJIAEoAxINCgVpbWFnZRgKIAEoCRIWCglpbWFnZV9zaGEYCyABKAlIAIgBARIMCgRhcmdzGAwgAygJEi0KA2VudhgNIAMoCzIgLmFnZW50LnYxLkpvYkRlZmluaXRpb24uRW52RW50cnkSFQoNaW5wdXRfam9iX2lkcxgOIAMoCRI8CgtvdXRwdXRfc3BlYxgPIAMoCzInLmFnZW50LnYxLkpvYkRlZmluaXRpb24uT3V0cHV0U3BlY0VudHJ5Eh0KFWFsbG93X2RhdGFiYXNlX2FjY2VzcxgQIAEoCBIbChNsZXZlbDRfbWF4X2Nzdl9yb3dzGBEgASgDEhsKE2xldmVsNF9tYXhfZmlsZXNpemUYEiABKAMSDAoEdXNlchgTIAEoCRIaCg1kYXRhYmFzZV9uYW1lGBQgASgJSAGIAQESEQoJY3B1X2NvdW50GBUgASgJEhQKDG1lbW9yeV9saW1pdBgWIAEoCRIZChFsZXZlbDRfZmlsZV90eXBlcxgXIAMoCRJACg10cmFjZV9jb250ZXh0GBggAygLMikuYWdlbnQudjEuSm9iRGVmaW5pdGlvbi5UcmFjZUNvbnRleHRFbnRyeRoqCghFbnZFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGkoKD091dHB1dFNwZWNFbnRyeRILCgNrZXkYASABKAkSJgoFdmFsdWUYAiABKA4yFy5hZ2VudC52MS5PdXRwdXRQcml2YWN5OgI4ARozChFUcmFjZUNvbnRleHRFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQgwKCl9pbWFnZV9zaGFCEAoOX2RhdGFiYXNlX25hbWUiPQoFU3R1ZHkSFAoMZ2l0X3JlcG9fdXJsGAEgASgJEg4KBmNvbW1pdBgCIAEoCRIOCgZicmFuY2gYAyABKAkilwEKFkRhdGFiYXNlVGFza0RlZmluaXRpb24SFQoNZGF0YWJhc2VfbmFtZRgBIAEoCRINCgVpbWFnZRgCIAEoCRIWCglpbWFnZV9zaGEYAyABKAlIAIgBARIjChtoZXNfZXhwZWN0ZWRfYWN0aXZpdHlfbW9udGgYBCABKAkSDAoEYXJncxgFIAMoCUIMCgpfaW1hZ2Vfc2hhIq4BCgpUYXNrVXBkYXRlEg8KB3Rhc2tfaWQYASABKAkSCwoDc2VxGAIgASgEEh4KBXN0YWdlGAMgASgOMg8uYWdlbnQudjEuU3RhZ2USEAoIY29tcGxldGUYBCABKAgSGQoMdGltZXN0YW1wX25zGAUgASgDSACIAQESJAoGcmVzdWx0GAYgASgLMhQuYWdlbnQudjEuVGFza1Jlc3VsdEIPCg1fdGltZXN0YW1wX25zIp0CCgpUYXNrUmVzdWx0EiYKB291dGNvbWUYASABKA4yFS5hZ2VudC52MS5UYXNrT3V0Y29tZRIWCglleGl0X2NvZGUYAiABKAVIAIgBARIWCg5zdGF0dXNfbWVzc2FnZRgDIAEoCRIeChZoYXNfdW5tYXRjaGVkX3BhdHRlcm5zGAQgASgIEiEKGWhhc19sZXZlbDRfZXhjbHVkZWRfZmlsZXMYBSABKAgSIgoFZXJyb3IYBiABKAsyEy5hZ2VudC52MS5UYXNrRXJyb3ISKQoLam9iX21ldHJpY3MYByABKAsyFC5hZ2VudC52MS5Kb2JNZXRyaWNzEhcKD2RhdGFiYXNlX3N0YXR1cxgIIAEoCUIMCgpfZXhpdF9jb2RlIj0KCVRhc2tFcnJvchIMCgR0eXBlGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSEQoJcGVybWFuZW50GAMgASgIIsYBCgpKb2JNZXRyaWNzEhIKCmNwdV9zYW1wbGUYASABKAESEgoKY3B1X2N1bXN1bRgCIAEoARIQCghjcHVfbWVhbhgDIAEoARIQCghjcHVfcGVhaxgEIAEoARIVCg1tZW1fbWJfc2FtcGxlGAUgASgBEhUKDW1lbV9tYl9jdW1zdW0YBiABKAESEwoLbWVtX21iX21lYW4YByABKAESEwoLbWVtX21iX3BlYWsYCCABKAESFAoMY29udGFpbmVyX2lkGAkgASgJIikKCVVwZGF0ZUFjaxIPCgd0YXNrX2lkGAEgASgJEgsKA3NlcRgCIAEoBCqHAQoIVGFza1R5cGUSGQoVVEFTS19UWVBFX1VOU1BFQ0lGSUVEEAASFAoQVEFTS19UWVBFX1JVTkpPQhABEhcKE1RBU0tfVFlQRV9DQU5DRUxKT0IQAhIWChJUQVNLX1RZUEVfREJTVEFUVVMQAxIZChVUQVNLX1RZUEVfREJEQVRBQ0hFQ0sQBCqlAQoNT3V0cHV0UHJpdmFjeRIeChpPVVRQVVRfUFJJVkFDWV9VTlNQRUNJRklFRBAAEiMKH09VVFBVVF9QUklWQUNZX0hJR0hMWV9TRU5TSVRJVkUQARInCiNPVVRQVVRfUFJJVkFDWV9NT0RFUkFURUxZX1NFTlNJVElWRRACEiYKIk9VVFBVVF9QUklWQUNZX01JTklNQUxMWV9TRU5TSVRJVkUQAyq/AQoFU3RhZ2USFQoRU1RBR0VfVU5TUEVDSUZJRUQQABIRCg1TVEFHRV9VTktOT1dOEAESEwoPU1RBR0VfUFJFUEFSSU5HEAISEgoOU1RBR0VfUFJFUEFSRUQQAxITCg9TVEFHRV9FWEVDVVRJTkcQBBISCg5TVEFHRV9FWEVDVVRFRBAFEhQKEFNUQUdFX0ZJTkFMSVpJTkcQBhITCg9TVEFHRV9GSU5BTElaRUQQBxIPCgtTVEFHRV9FUlJPUhAIKnsKC1Rhc2tPdXRjb21lEhwKGFRBU0tfT1VUQ09NRV9VTlNQRUNJRklFRBAAEhkKFVRBU0tfT1VUQ09NRV9GSU5JU0hFRBABEhcKE1RBU0tfT1VUQ09NRV9GQUlMRUQQAhIaChZUQVNLX09VVENPTUVfQ0FOQ0VMTEVEEAMyUgoMQWdlbnRTZXJ2aWNlEkIKB0Nvbm5lY3QSGC5hZ2VudC52MS5Db25uZWN0UmVxdWVzdBoZLmFnZW50LnYxLkNvbm5lY3RSZXNwb25zZSgBMAFiBnByb3RvMw");
+  fileDesc("ChRhZ2VudC92MS9hZ2VudC5wcm90bxIIYWdlbnQudjEixQEKDkNvbm5lY3RSZXF1ZXN0EiAKBWhlbGxvGAEgASgLMg8uYWdlbnQudjEuSGVsbG9IABIrCgt0YXNrX3VwZGF0ZRgCIAEoCzIULmFnZW50LnYxLlRhc2tVcGRhdGVIABIoCgloZWFydGJlYXQYAyABKAsyEy5hZ2VudC52MS5IZWFydGJlYXRIABIvCg10YXNrX2RlY2xpbmVkGAQgASgLMhYuYWdlbnQudjEuVGFza0RlY2xpbmVkSABCCQoHbWVzc2FnZSK3AQoPQ29ubmVjdFJlc3BvbnNlEiQKB3dlbGNvbWUYASABKAsyES5hZ2VudC52MS5XZWxjb21lSAASHgoEdGFzaxgCIAEoCzIOLmFnZW50LnYxLlRhc2tIABIpCgp1cGRhdGVfYWNrGAMgASgLMhMuYWdlbnQudjEuVXBkYXRlQWNrSAASKAoJaGVhcnRiZWF0GAQgASgLMhMuYWdlbnQudjEuSGVhcnRiZWF0SABCCQoHbWVzc2FnZSJ0CgVIZWxsbxIPCgdiYWNrZW5kGAEgASgJEhAKCGFnZW50X2lkGAIgASgJEg8KB3ZlcnNpb24YAyABKAkSDgoGZHJpdmVyGAQgASgJEhQKDGNhcGFiaWxpdGllcxgFIAMoCRIRCglpbl9mbGlnaHQYBiADKAkifAoHV2VsY29tZRISCgpzZXNzaW9uX2lkGAEgASgJEhoKEmNvbnRyb2xsZXJfdmVyc2lvbhgCIAEoCRIdChVoZWFydGJlYXRfaW50ZXJ2YWxfbXMYAyABKA0SEAoIbGVhc2VfbXMYBCABKA0SEAoIZGlzb3duZWQYBSADKAkiHwoMVGFza0RlY2xpbmVkEg8KB3Rhc2tfaWQYASABKAkiQgoJSGVhcnRiZWF0EhcKD3NlbnRfYXRfdW5peF9tcxgBIAEoAxIcChRlY2hvX3NlbnRfYXRfdW5peF9tcxgCIAEoAyKsAgoEVGFzaxIKCgJpZBgBIAEoCRIPCgdiYWNrZW5kGAIgASgJEiAKBHR5cGUYAyABKA4yEi5hZ2VudC52MS5UYXNrVHlwZRImCgNqb2IYBCABKAsyFy5hZ2VudC52MS5Kb2JEZWZpbml0aW9uSAASNAoIZGF0YWJhc2UYBSABKAsyIC5hZ2VudC52MS5EYXRhYmFzZVRhc2tEZWZpbml0aW9uSAASMgoKYXR0cmlidXRlcxgGIAMoCzIeLmFnZW50LnYxLlRhc2suQXR0cmlidXRlc0VudHJ5EhIKCmNyZWF0ZWRfYXQYByABKAMaMQoPQXR0cmlidXRlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCDAoKZGVmaW5pdGlvbiLEBgoNSm9iRGVmaW5pdGlvbhIKCgJpZBgBIAEoCRIOCgZyYXBfaWQYAiABKAkSDwoHdGFza19pZBgDIAEoCRIQCghyZXBvX3VybBgEIAEoCRIOCgZjb21taXQYBSABKAkSHgoFc3R1ZHkYBiABKAsyDy5hZ2VudC52MS5TdHVkeRIRCgl3b3Jrc3BhY2UYByABKAkSDgoGYWN0aW9uGAggASgJEhIKCmNyZWF0ZWRfYXQYCSABKAMSDQoFaW1hZ2UYCiABKAkSFgoJaW1hZ2Vfc2hhGAsgASgJSACIAQESDAoEYXJncxgMIAMoCRItCgNlbnYYDSADKAsyIC5hZ2VudC52MS5Kb2JEZWZpbml0aW9uLkVudkVudHJ5EhUKDWlucHV0X2pvYl9pZHMYDiADKAkSPAoLb3V0cHV0X3NwZWMYDyADKAsyJy5hZ2VudC52MS5Kb2JEZWZpbml0aW9uLk91dHB1dFNwZWNFbnRyeRIdChVhbGxvd19kYXRhYmFzZV9hY2Nlc3MYECABKAgSGwoTbGV2ZWw0X21heF9jc3Zfcm93cxgRIAEoAxIbChNsZXZlbDRfbWF4X2ZpbGVzaXplGBIgASgDEgwKBHVzZXIYEyABKAkSGgoNZGF0YWJhc2VfbmFtZRgUIAEoCUgBiAEBEhEKCWNwdV9jb3VudBgVIAEoCRIUCgxtZW1vcnlfbGltaXQYFiABKAkSGQoRbGV2ZWw0X2ZpbGVfdHlwZXMYFyADKAkSQAoNdHJhY2VfY29udGV4dBgYIAMoCzIpLmFnZW50LnYxLkpvYkRlZmluaXRpb24uVHJhY2VDb250ZXh0RW50cnkaKgoIRW52RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARpKCg9PdXRwdXRTcGVjRW50cnkSCwoDa2V5GAEgASgJEiYKBXZhbHVlGAIgASgOMhcuYWdlbnQudjEuT3V0cHV0UHJpdmFjeToCOAEaMwoRVHJhY2VDb250ZXh0RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIMCgpfaW1hZ2Vfc2hhQhAKDl9kYXRhYmFzZV9uYW1lIj0KBVN0dWR5EhQKDGdpdF9yZXBvX3VybBgBIAEoCRIOCgZjb21taXQYAiABKAkSDgoGYnJhbmNoGAMgASgJIpcBChZEYXRhYmFzZVRhc2tEZWZpbml0aW9uEhUKDWRhdGFiYXNlX25hbWUYASABKAkSDQoFaW1hZ2UYAiABKAkSFgoJaW1hZ2Vfc2hhGAMgASgJSACIAQESIwobaGVzX2V4cGVjdGVkX2FjdGl2aXR5X21vbnRoGAQgASgJEgwKBGFyZ3MYBSADKAlCDAoKX2ltYWdlX3NoYSKuAQoKVGFza1VwZGF0ZRIPCgd0YXNrX2lkGAEgASgJEgsKA3NlcRgCIAEoBBIeCgVzdGFnZRgDIAEoDjIPLmFnZW50LnYxLlN0YWdlEhAKCGNvbXBsZXRlGAQgASgIEhkKDHRpbWVzdGFtcF9ucxgFIAEoA0gAiAEBEiQKBnJlc3VsdBgGIAEoCzIULmFnZW50LnYxLlRhc2tSZXN1bHRCDwoNX3RpbWVzdGFtcF9ucyKdAgoKVGFza1Jlc3VsdBImCgdvdXRjb21lGAEgASgOMhUuYWdlbnQudjEuVGFza091dGNvbWUSFgoJZXhpdF9jb2RlGAIgASgFSACIAQESFgoOc3RhdHVzX21lc3NhZ2UYAyABKAkSHgoWaGFzX3VubWF0Y2hlZF9wYXR0ZXJucxgEIAEoCBIhChloYXNfbGV2ZWw0X2V4Y2x1ZGVkX2ZpbGVzGAUgASgIEiIKBWVycm9yGAYgASgLMhMuYWdlbnQudjEuVGFza0Vycm9yEikKC2pvYl9tZXRyaWNzGAcgASgLMhQuYWdlbnQudjEuSm9iTWV0cmljcxIXCg9kYXRhYmFzZV9zdGF0dXMYCCABKAlCDAoKX2V4aXRfY29kZSI9CglUYXNrRXJyb3ISDAoEdHlwZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEhEKCXBlcm1hbmVudBgDIAEoCCLGAQoKSm9iTWV0cmljcxISCgpjcHVfc2FtcGxlGAEgASgBEhIKCmNwdV9jdW1zdW0YAiABKAESEAoIY3B1X21lYW4YAyABKAESEAoIY3B1X3BlYWsYBCABKAESFQoNbWVtX21iX3NhbXBsZRgFIAEoARIVCg1tZW1fbWJfY3Vtc3VtGAYgASgBEhMKC21lbV9tYl9tZWFuGAcgASgBEhMKC21lbV9tYl9wZWFrGAggASgBEhQKDGNvbnRhaW5lcl9pZBgJIAEoCSIpCglVcGRhdGVBY2sSDwoHdGFza19pZBgBIAEoCRILCgNzZXEYAiABKAQqhwEKCFRhc2tUeXBlEhkKFVRBU0tfVFlQRV9VTlNQRUNJRklFRBAAEhQKEFRBU0tfVFlQRV9SVU5KT0IQARIXChNUQVNLX1RZUEVfQ0FOQ0VMSk9CEAISFgoSVEFTS19UWVBFX0RCU1RBVFVTEAMSGQoVVEFTS19UWVBFX0RCREFUQUNIRUNLEAQqpQEKDU91dHB1dFByaXZhY3kSHgoaT1VUUFVUX1BSSVZBQ1lfVU5TUEVDSUZJRUQQABIjCh9PVVRQVVRfUFJJVkFDWV9ISUdITFlfU0VOU0lUSVZFEAESJwojT1VUUFVUX1BSSVZBQ1lfTU9ERVJBVEVMWV9TRU5TSVRJVkUQAhImCiJPVVRQVVRfUFJJVkFDWV9NSU5JTUFMTFlfU0VOU0lUSVZFEAMqvwEKBVN0YWdlEhUKEVNUQUdFX1VOU1BFQ0lGSUVEEAASEQoNU1RBR0VfVU5LTk9XThABEhMKD1NUQUdFX1BSRVBBUklORxACEhIKDlNUQUdFX1BSRVBBUkVEEAMSEwoPU1RBR0VfRVhFQ1VUSU5HEAQSEgoOU1RBR0VfRVhFQ1VURUQQBRIUChBTVEFHRV9GSU5BTElaSU5HEAYSEwoPU1RBR0VfRklOQUxJWkVEEAcSDwoLU1RBR0VfRVJST1IQCCp7CgtUYXNrT3V0Y29tZRIcChhUQVNLX09VVENPTUVfVU5TUEVDSUZJRUQQABIZChVUQVNLX09VVENPTUVfRklOSVNIRUQQARIXChNUQVNLX09VVENPTUVfRkFJTEVEEAISGgoWVEFTS19PVVRDT01FX0NBTkNFTExFRBADMlIKDEFnZW50U2VydmljZRJCCgdDb25uZWN0EhguYWdlbnQudjEuQ29ubmVjdFJlcXVlc3QaGS5hZ2VudC52MS5Db25uZWN0UmVzcG9uc2UoATABYgZwcm90bzM");
 
 /**
  * Agent to controller.
@@ -44,6 +44,12 @@ export type ConnectRequest = Message<"agent.v1.ConnectRequest"> & {
      */
     value: Heartbeat;
     case: "heartbeat";
+  } | {
+    /**
+     * @generated from field: agent.v1.TaskDeclined task_declined = 4;
+     */
+    value: TaskDeclined;
+    case: "taskDeclined";
   } | { case: undefined; value?: undefined };
 };
 
@@ -193,6 +199,27 @@ export const WelcomeSchema: GenMessage<Welcome> = /*@__PURE__*/
   messageDesc(file_agent_v1_agent, 3);
 
 /**
+ * Agent to controller: the agent will not run a task it was just sent (it is draining for shutdown)
+ * and has not touched its job. The controller then lets the task's lease go at once if no update of
+ * the task was ever stored, so the next agent does not wait for the lease to run out.
+ *
+ * @generated from message agent.v1.TaskDeclined
+ */
+export type TaskDeclined = Message<"agent.v1.TaskDeclined"> & {
+  /**
+   * @generated from field: string task_id = 1;
+   */
+  taskId: string;
+};
+
+/**
+ * Describes the message agent.v1.TaskDeclined.
+ * Use `create(TaskDeclinedSchema)` to create a new message.
+ */
+export const TaskDeclinedSchema: GenMessage<TaskDeclined> = /*@__PURE__*/
+  messageDesc(file_agent_v1_agent, 4);
+
+/**
  * @generated from message agent.v1.Heartbeat
  */
 export type Heartbeat = Message<"agent.v1.Heartbeat"> & {
@@ -216,7 +243,7 @@ export type Heartbeat = Message<"agent.v1.Heartbeat"> & {
  * Use `create(HeartbeatSchema)` to create a new message.
  */
 export const HeartbeatSchema: GenMessage<Heartbeat> = /*@__PURE__*/
-  messageDesc(file_agent_v1_agent, 4);
+  messageDesc(file_agent_v1_agent, 5);
 
 /**
  * @generated from message agent.v1.Task
@@ -274,7 +301,7 @@ export type Task = Message<"agent.v1.Task"> & {
  * Use `create(TaskSchema)` to create a new message.
  */
 export const TaskSchema: GenMessage<Task> = /*@__PURE__*/
-  messageDesc(file_agent_v1_agent, 5);
+  messageDesc(file_agent_v1_agent, 6);
 
 /**
  * What an agent needs to run (or cancel) one job; upstream's JobDefinition.
@@ -417,7 +444,7 @@ export type JobDefinition = Message<"agent.v1.JobDefinition"> & {
  * Use `create(JobDefinitionSchema)` to create a new message.
  */
 export const JobDefinitionSchema: GenMessage<JobDefinition> = /*@__PURE__*/
-  messageDesc(file_agent_v1_agent, 6);
+  messageDesc(file_agent_v1_agent, 7);
 
 /**
  * @generated from message agent.v1.Study
@@ -444,7 +471,7 @@ export type Study = Message<"agent.v1.Study"> & {
  * Use `create(StudySchema)` to create a new message.
  */
 export const StudySchema: GenMessage<Study> = /*@__PURE__*/
-  messageDesc(file_agent_v1_agent, 7);
+  messageDesc(file_agent_v1_agent, 8);
 
 /**
  * DBSTATUS / DBDATACHECK.
@@ -485,7 +512,7 @@ export type DatabaseTaskDefinition = Message<"agent.v1.DatabaseTaskDefinition"> 
  * Use `create(DatabaseTaskDefinitionSchema)` to create a new message.
  */
 export const DatabaseTaskDefinitionSchema: GenMessage<DatabaseTaskDefinition> = /*@__PURE__*/
-  messageDesc(file_agent_v1_agent, 8);
+  messageDesc(file_agent_v1_agent, 9);
 
 /**
  * @generated from message agent.v1.TaskUpdate
@@ -531,7 +558,7 @@ export type TaskUpdate = Message<"agent.v1.TaskUpdate"> & {
  * Use `create(TaskUpdateSchema)` to create a new message.
  */
 export const TaskUpdateSchema: GenMessage<TaskUpdate> = /*@__PURE__*/
-  messageDesc(file_agent_v1_agent, 9);
+  messageDesc(file_agent_v1_agent, 10);
 
 /**
  * The redacted outcome of a task: never file names, output patterns or log text.
@@ -600,7 +627,7 @@ export type TaskResult = Message<"agent.v1.TaskResult"> & {
  * Use `create(TaskResultSchema)` to create a new message.
  */
 export const TaskResultSchema: GenMessage<TaskResult> = /*@__PURE__*/
-  messageDesc(file_agent_v1_agent, 10);
+  messageDesc(file_agent_v1_agent, 11);
 
 /**
  * @generated from message agent.v1.TaskError
@@ -631,7 +658,7 @@ export type TaskError = Message<"agent.v1.TaskError"> & {
  * Use `create(TaskErrorSchema)` to create a new message.
  */
 export const TaskErrorSchema: GenMessage<TaskError> = /*@__PURE__*/
-  messageDesc(file_agent_v1_agent, 11);
+  messageDesc(file_agent_v1_agent, 12);
 
 /**
  * Upstream's job_metrics: samples folded into sample, cumulative sum, mean and peak figures.
@@ -690,7 +717,7 @@ export type JobMetrics = Message<"agent.v1.JobMetrics"> & {
  * Use `create(JobMetricsSchema)` to create a new message.
  */
 export const JobMetricsSchema: GenMessage<JobMetrics> = /*@__PURE__*/
-  messageDesc(file_agent_v1_agent, 12);
+  messageDesc(file_agent_v1_agent, 13);
 
 /**
  * @generated from message agent.v1.UpdateAck
@@ -712,7 +739,7 @@ export type UpdateAck = Message<"agent.v1.UpdateAck"> & {
  * Use `create(UpdateAckSchema)` to create a new message.
  */
 export const UpdateAckSchema: GenMessage<UpdateAck> = /*@__PURE__*/
-  messageDesc(file_agent_v1_agent, 13);
+  messageDesc(file_agent_v1_agent, 14);
 
 /**
  * @generated from enum agent.v1.TaskType

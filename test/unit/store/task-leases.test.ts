@@ -55,6 +55,20 @@ describe("task leases", () => {
     expect([deps.tasks.get("job-001")?.active, deps.tasks.get("job-001")?.finishedAt]).toEqual([false, 7]);
   });
 
+  it("lets a declined task's lease go only while no update of it was stored, and only for its session", () => {
+    const { deps } = withTask();
+    deps.tasks.acquireLease("job-001", { agentId: "a", sessionId: "s1", expiresAtMs: 60_000 }, 0);
+    expect(deps.tasks.releaseUntouchedLease("job-001", "s-other")).toBe(false);
+    expect(deps.tasks.releaseUntouchedLease("job-001", "s1")).toBe(true);
+    expect(deps.tasks.lease("job-001")).toBeUndefined();
+    // The next agent need not wait for the minute to pass.
+    expect(deps.tasks.acquireLease("job-001", { agentId: "b", sessionId: "s2", expiresAtMs: 60_100 }, 100)).toBe(true);
+    // Once it has reported, a decline (a confused or hostile agent) frees nothing.
+    deps.tasks.recordReport(report(1), 0);
+    expect(deps.tasks.releaseUntouchedLease("job-001", "s2")).toBe(false);
+    expect(deps.tasks.lease("job-001")).toEqual({ agentId: "b", sessionId: "s2", expiresAtMs: 60_100 });
+  });
+
   it("gives no lease on a task that has ended", () => {
     const { deps } = withTask();
     deps.tasks.deactivate("job-001", 1);
