@@ -19,7 +19,16 @@ function errorText(error: unknown): string {
   return redactCredentials(error instanceof Error ? error.message : String(error));
 }
 
+/**
+ * How many files read at a commit are remembered. A commit names its content for good, so an entry
+ * never goes stale; the bound only caps memory (project.yaml files are a few KiB).
+ */
+const REMEMBERED_FILES = 256;
+
 export class ProjectSource {
+  /** Reads by (repository, commit, path), finished or in flight: a burst of creates shares one git process. */
+  private readonly files = new Map<string, Promise<string | undefined>>();
+
   constructor(private readonly options: ProjectSourceOptions) {}
 
   private git(dir: string): Git {
@@ -72,8 +81,34 @@ export class ProjectSource {
     throw new UserActionableError(`Could not find commit on branch '${branch}': ${commit}`);
   }
 
-  /** The text of `path` at `commit`, or undefined if the commit has no such file. */
-  async readFile(repoUrl: string, commit: string, path: string): Promise<string | undefined> {
+  /**
+   * The text of `path` at `commit`, or undefined if the commit has no such file. Remembered once
+   * read (failures are not: a network error may pass), so creates for a commit already seen start
+   * no git process; job-server sends many creates for the same commit.
+   */
+  readFile(repoUrl: string, commit: string, path: string): Promise<string | undefined> {
+    // Only a full object name is immutable; anything shorter could come to mean another commit.
+    if (!/^[0-9a-f]{40}$/.test(commit)) return this.readFileNow(repoUrl, commit, path);
+    // The repository policy is asked every time, remembered or not.
+    this.locate(repoUrl);
+    const key = `${repoUrl}\u0000${commit}\u0000${path}`;
+    const known = this.files.get(key);
+    if (known) {
+      // Refreshed as most recently used (a Map keeps insertion order).
+      this.files.delete(key);
+      this.files.set(key, known);
+      return known;
+    }
+    const reading = this.readFileNow(repoUrl, commit, path);
+    this.files.set(key, reading);
+    reading.catch(() => {
+      if (this.files.get(key) === reading) this.files.delete(key);
+    });
+    if (this.files.size > REMEMBERED_FILES) this.files.delete(this.files.keys().next().value!);
+    return reading;
+  }
+
+  private async readFileNow(repoUrl: string, commit: string, path: string): Promise<string | undefined> {
     const location = this.locate(repoUrl);
     const dir = location.kind === "local" ? location.path : await this.fetchCommit(location, commit, repoUrl);
     // One git process answers both questions: is the commit there, and what is the file's text.
