@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm run bench`: every benchmark, one run each; figures as percentiles and ratios (no assertions).
 # `npm run bench -- --json`: the same runs; the scale and telemetry benchmarks' figures go to stdout
-# as one JSON document, {"scale": …, "telemetry": …}, and everything else (the other benchmarks'
+# as one JSON document, {"scale": …, "telemetry": …, "fanout": …}, and everything else (the other benchmarks'
 # text) to stderr, for machines to read.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,10 +22,16 @@ if $json; then
 else
   node --import tsx test/bench/telemetry.bench.ts --dispatch "${BENCH_TELEMETRY_JOBS:-100}"
 fi
+text echo "== fan-out: 1,000 agents connecting, 100 watchers"
+if $json; then
+  fanout="$(node --import tsx test/bench/fanout.bench.ts --json --agents "${BENCH_AGENTS:-1000}" --watchers "${BENCH_WATCHERS:-100}")"
+else
+  node --import tsx test/bench/fanout.bench.ts --agents "${BENCH_AGENTS:-1000}" --watchers "${BENCH_WATCHERS:-100}"
+fi
 text echo "== scale: 0, 1,000 and 10,000 waiting jobs"
 if $json; then
   scale="$(node --import tsx test/bench/scale.bench.ts --json --points "${BENCH_SCALE_POINTS:-0,1000,10000}")"
-  printf '{"scale": %s, "telemetry": %s}\n' "$scale" "$telemetry"
+  printf '{"scale": %s, "telemetry": %s, "fanout": %s}\n' "$scale" "$telemetry" "$fanout"
 else
   node --import tsx test/bench/scale.bench.ts --points "${BENCH_SCALE_POINTS:-0,1000,10000}"
 fi
