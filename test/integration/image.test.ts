@@ -5,9 +5,9 @@
  * /healthz, /readyz and /version answer from the host. Slow: the build compiles the native modules
  * for Node 24 (the base image is built once and kept).
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -21,6 +21,12 @@ const BUILD_TIMEOUT_MS = 15 * 60_000;
 
 function docker(args: readonly string[]): string {
   return execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+/** What the container wrote: the service logs on stderr, which `docker logs` passes on as stderr. */
+function containerLogs(name: string): string {
+  const result = spawnSync("docker", ["logs", name], { encoding: "utf8" });
+  return `${result.stdout}${result.stderr}`;
 }
 
 describe("the rap-runner image", () => {
@@ -63,8 +69,13 @@ describe("the rap-runner image", () => {
 
   it("migrates a database on a volume and serves the controller's health endpoints", async () => {
     const volume = `${state}:/var/lib/rap-runner`;
-    expect(docker(["run", "--rm", "-v", volume, image, "migrate"])).toMatch(
-      /^Created database \/var\/lib\/rap-runner\/db\.sqlite/,
+    const migrations = readdirSync(path.join(root, "controller/store/migrations")).map((file) => Number.parseInt(file, 10));
+    expect(docker(["run", "--rm", "-v", volume, image, "migrate"])).toBe(
+      [
+        "created new db at /var/lib/rap-runner/db.sqlite",
+        ...migrations.sort((a, b) => a - b).map((n) => `Applied migration ${n}`),
+        "",
+      ].join("\n"),
     );
     const env = ["-e", "BACKENDS=test", "-e", `TEST_CLIENT_TOKENS=${CLIENT_TOKEN}`];
     docker(["run", "--detach", "--name", name, "-v", volume, "-p", "127.0.0.1::8000", ...env, image, "controller"]);
@@ -78,7 +89,7 @@ describe("the rap-runner image", () => {
         ),
       {
         timeoutMs: 30_000,
-        message: `the controller in the container to answer (logs: ${docker(["logs", name])})`,
+        message: `the controller in the container to answer (logs: ${containerLogs(name)})`,
       },
     );
     expect(healthz).toBe(200);
@@ -92,7 +103,12 @@ describe("the rap-runner image", () => {
     });
     expect([status.status, await status.json()]).toEqual([200, { jobs: [], unrecognised_rap_ids: ["0123456789abcdef"] }]);
     // SIGTERM (docker stop) drains and exits cleanly.
-    docker(["stop", "--time", "60", name]);
+    docker(["stop", "-t", "60", name]);
+    const messages = containerLogs(name)
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => (JSON.parse(line) as { msg: string }).msg);
+    expect(messages.slice(-3)).toEqual(["SIGTERM received (1): draining", "controller draining", "controller stopped"]);
     expect(docker(["inspect", "--format", "{{.State.ExitCode}}", name]).trim()).toBe("0");
   });
 });

@@ -12,6 +12,7 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { packArtefact } from "../../scripts/build.js";
+import { adminClient, AS_ADMIN } from "../support/admin-client.js";
 import { agentConfig } from "../support/agent-harness.js";
 import { spawnAgent } from "../support/agent-process.js";
 import { createBody, rest } from "../support/controller-harness.js";
@@ -82,6 +83,17 @@ describe("the packed artefact, installed with npm", () => {
     const config = agentConfig(controller.url);
     const agent = spawnAgent(config, {}, installed);
     cleanups.push(() => agent.kill("SIGTERM"));
+
+    // The agent's Hello carries the same version as the controller's endpoint.
+    const admin = adminClient(controller.url);
+    const connected = await waitFor(async () => (await admin.listAgents({}, AS_ADMIN)).agents[0], {
+      message: `the agent to connect (agent output: ${agent.output()})`,
+    });
+    expect([connected.agentId, connected.version, connected.driver]).toEqual([
+      config.agentId,
+      `${version}+g${commit.slice(0, 12)}`,
+      "docker",
+    ]);
 
     const rapId = randomBytes(8).toString("hex");
     const study = createStudyRepo(TWO_ACTION_STUDY);
