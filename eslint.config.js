@@ -10,6 +10,7 @@ export default tseslint.config(
       "workdir/**",
       "bin/**",
       "dashboard/dist/**",
+      "dist/**",
       "eslint.config.js",
       ".dependency-cruiser.cjs",
     ],

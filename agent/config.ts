@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { parse } from "yaml";
+import { versionString } from "../common/build-info.js";
 import type { StorageLayout } from "../runtime-drivers/index.js";
 import { parseKubernetesSection, type KubernetesSection } from "./kubernetes-config.js";
 
@@ -266,7 +267,7 @@ export function agentConfigFrom(env: Env, file: FileConfig = {}, configFile?: st
     tls,
     token,
     agentId: env.AGENT_ID ?? str(file.agent_id) ?? persistentAgentId(workdir),
-    version: env.RAP_VERSION ?? "0.1.0",
+    version: env.RAP_VERSION ?? versionString(),
     workdir,
     logLevel: (["debug", "info", "warn", "error"].includes(level) ? level : "info") as AgentConfig["logLevel"],
     logFormat: logFormat === "json" || logFormat === "pretty" ? logFormat : undefined,

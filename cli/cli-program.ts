@@ -3,19 +3,13 @@
  * codes (0 done, 1 refused/failed, 2 usage or configuration). Command groups are registered from
  * cli/command-registry.ts; each action goes through `kit.action`, which turns errors into messages.
  */
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { Command, CommanderError } from "commander";
 import { CliConfigError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from "./cli-errors.js";
+import { versionString } from "../common/build-info.js";
 import type { CliRuntime } from "./cli-runtime.js";
 import type { CommandKit } from "./command-kit.js";
 import { COMMAND_GROUPS } from "./command-registry.js";
-
-function packageVersion(): string {
-  const file = path.resolve(import.meta.dirname, "../package.json");
-  return (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
-}
 
 /** `rap flags set` for a subcommand's errors. */
 export function commandPath(command: Command): string {
@@ -55,7 +49,7 @@ function report(error: unknown, command: Command, runtime: CliRuntime): number {
 export function buildProgram(runtime: CliRuntime, setExitCode: (code: number) => void): Command {
   const program = new Command("rap")
     .description("rap-runner: the RAP controller, its agents, and the operator's and researcher's tools, in one command.")
-    .version(packageVersion(), "-V, --version", "print the version and exit")
+    .version(versionString(), "-V, --version", "print the version and exit")
     .helpOption("-h, --help", "show help for a command (never starts or changes anything)")
     .helpCommand("help [command]", "show help for a command")
     .showSuggestionAfterError(true)

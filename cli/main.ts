@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * `rap`: the one command line (the controller, the agent, and the operator's and researcher's
  * tools), on commander. `rap --help` lists the commands; `rap COMMAND --help` explains one.

@@ -5,6 +5,7 @@
  */
 import { accessSync, constants } from "node:fs";
 import { resolve } from "node:path";
+import { versionString } from "../common/build-info.js";
 import { shellSplit } from "./pipeline/shell-words.js";
 import type { TlsFiles } from "./tls/reloading-tls.js";
 
@@ -274,7 +275,7 @@ export function loadControllerConfig(env: Env = process.env): ControllerConfig {
     dataCheckEnabledBackends: list(env.DATA_CHECK_ENABLED_BACKENDS ?? "tpp"),
     dataCheckPollIntervalSeconds: number(env, "DATA_CHECK_POLL_INTERVAL", 86400),
     dataCheckHesExpectedActivityMonth: env.DATA_CHECK_HES_EXPECTED_ACTIVITY_MONTH ?? "202304",
-    version: env.RAP_VERSION ?? "0.1.0",
+    version: env.RAP_VERSION ?? versionString(),
     logLevel: logLevel(env.LOG_LEVEL ?? env.LOGLEVEL),
     logFormat: logFormat(env.LOG_FORMAT),
     dashboardToken: env.DASHBOARD_TOKEN || undefined,

@@ -8,9 +8,10 @@ import { build } from "esbuild";
 
 const root = path.resolve(import.meta.dirname, "..");
 const src = path.join(root, "dashboard/src");
-const dist = path.join(root, "dashboard/dist");
+const DIST = path.join(root, "dashboard/dist");
 
-export async function buildDashboard(): Promise<string> {
+/** Bundles into `dist` (dashboard/dist by default; `npm run build` passes its own output's copy). */
+export async function buildDashboard(dist = DIST): Promise<string> {
   mkdirSync(dist, { recursive: true });
   await build({
     entryPoints: [path.join(src, "main.tsx")],

@@ -44,7 +44,8 @@ const MEANINGS: Readonly<Record<string, string>> = {
   LEVEL4_MAX_CSV_ROWS: "Most rows a moderately sensitive CSV may have to be copied to level 4.",
   STATA_LICENSE: "The Stata licence passed to Stata jobs.",
   DATA_CHECK_POLL_INTERVAL: "Least time between two data checks of a backend, seconds.",
-  RAP_VERSION: "The version reported to agents and clients.",
+  RAP_VERSION:
+    "Overrides the version reported to agents and clients (default: package.json's, with +g<commit> when built from git).",
   BACKEND: "The backend this agent serves.",
   CONTROLLER_URL: "The controller's address, e.g. http://controller:8000.",
   CONTROLLER_TASK_API_ENDPOINT: "Upstream's name for CONTROLLER_URL.",

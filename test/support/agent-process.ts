@@ -3,8 +3,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { AgentConfig } from "../../agent/config.js";
-
-const root = path.resolve(import.meta.dirname, "../..");
+import { SOURCE_RAP, type RapCommand } from "./rap-command.js";
 
 export interface AgentProcess {
   readonly child: ChildProcess;
@@ -15,9 +14,13 @@ export interface AgentProcess {
 
 /**
  * Starts `rap agent` with the same settings as an in-process AgentConfig; `extraEnv` adds to (or
- * overrides) them.
+ * overrides) them; `rap` says which `rap` runs (the source tree's by default).
  */
-export function spawnAgent(config: AgentConfig, extraEnv: Record<string, string> = {}): AgentProcess {
+export function spawnAgent(
+  config: AgentConfig,
+  extraEnv: Record<string, string> = {},
+  rap: RapCommand = SOURCE_RAP,
+): AgentProcess {
   // The image map and database URLs only come from a config file: write the config's as one.
   mkdirSync(config.workdir, { recursive: true });
   const configFile = path.join(config.workdir, "agent-config.json");
@@ -25,8 +28,8 @@ export function spawnAgent(config: AgentConfig, extraEnv: Record<string, string>
     configFile,
     JSON.stringify({ driver: { image_map: config.driver.imageMap }, database_urls: config.databaseUrls }),
   );
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "cli/main.ts"), "agent"], {
-    cwd: root,
+  const child = spawn(process.execPath, [...rap.argv, "agent"], {
+    cwd: rap.cwd,
     stdio: ["ignore", "pipe", "pipe"],
     env: {
       PATH: process.env.PATH ?? "",

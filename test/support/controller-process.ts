@@ -4,10 +4,8 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { execFileSync } from "node:child_process";
-import path from "node:path";
 import { ADMIN_TOKEN, AGENT_TOKEN, CLIENT_TOKEN } from "./controller-harness.js";
-
-const root = path.resolve(import.meta.dirname, "../..");
+import { SOURCE_RAP, type RapCommand } from "./rap-command.js";
 
 export interface ControllerProcess {
   readonly child: ChildProcess;
@@ -46,24 +44,25 @@ function listeningPort(output: string): number | undefined {
 
 /**
  * Runs `rap migrate`, then starts `rap controller` and resolves once it listens. `extraEnv` adds to
- * (or overrides) the test settings; the output of both commands is kept for `output()`.
+ * (or overrides) the test settings; the output of both commands is kept for `output()`. `rap` says
+ * which `rap` runs (the source tree's by default).
  */
 export async function spawnController(
   workdir: string,
   port = 0,
   extraEnv: Readonly<Record<string, string>> = {},
+  rap: RapCommand = SOURCE_RAP,
 ): Promise<ControllerProcess> {
   const env = { ...controllerEnv(workdir, port), ...extraEnv };
-  const cli = path.join(root, "cli/main.ts");
-  let output = execFileSync(process.execPath, ["--import", "tsx", cli, "migrate"], {
+  let output = execFileSync(process.execPath, [...rap.argv, "migrate"], {
     env,
-    cwd: root,
+    cwd: rap.cwd,
     encoding: "utf8",
     stdio: ["ignore", "pipe", "pipe"],
   });
-  const child = spawn(process.execPath, ["--import", "tsx", cli, "controller"], {
+  const child = spawn(process.execPath, [...rap.argv, "controller"], {
     env,
-    cwd: root,
+    cwd: rap.cwd,
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stderr = "";
