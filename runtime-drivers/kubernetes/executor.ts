@@ -74,6 +74,12 @@ interface RecordedOutcome {
 
 const nowNsDefault = (): bigint => BigInt(Date.now()) * 1_000_000n;
 
+/** When an object was created, in ms (0 when unknown), to order a job's attempts. */
+function createdMs(object: KubeObject): number {
+  const parsed = Date.parse(object.metadata?.creationTimestamp ?? "");
+  return Number.isFinite(parsed) ? parsed : 0;
+}
+
 function isoToNs(iso: string | undefined, fallback: bigint): bigint {
   const parsed = iso ? Date.parse(iso) : Number.NaN;
   return Number.isFinite(parsed) ? BigInt(parsed) * 1_000_000n : fallback;
@@ -628,7 +634,7 @@ export class KubernetesExecutor implements Executor {
     const found = this.jobs
       .values()
       .filter((candidate) => candidate.metadata?.labels?.[JOB_ID_LABEL] === label && !candidate.metadata.deletionTimestamp)
-      .sort((a, b) => Date.parse(b.metadata?.creationTimestamp ?? "") - Date.parse(a.metadata?.creationTimestamp ?? ""))[0];
+      .sort((a, b) => createdMs(b) - createdMs(a))[0];
     const name = found?.metadata?.name;
     const taskId = found?.metadata?.annotations?.[TASK_ID_ANNOTATION];
     return name && taskId ? { name, taskId } : undefined;
