@@ -6,10 +6,9 @@
  */
 import type { TracerProvider } from "@opentelemetry/api";
 import type { AgentConfig } from "./config.js";
-import { createExecutor } from "./executor-factory.js";
 import { serveAgentLocal } from "./local/serve-agent-local.js";
 import type { Logger } from "./logger.js";
-import { observedAgent } from "./telemetry/agent-telemetry.js";
+import { createObservedAgent } from "./telemetry/agent-telemetry.js";
 
 export interface ShutdownSignals {
   readonly drain: AbortSignal;
@@ -27,7 +26,7 @@ export async function runAgent(
   if (stop.cancel.aborted) cancelNow();
   stop.cancel.addEventListener("abort", cancelNow, { once: true });
   const signal = cancel.signal;
-  const { agent, executor, server } = await observedAgent(config, createExecutor(config, log), log, tracerProvider);
+  const { agent, executor, server } = await createObservedAgent(config, log, tracerProvider);
   log.info("agent starting", {
     backend: config.backend,
     agent_id: config.agentId,

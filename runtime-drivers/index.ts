@@ -30,5 +30,6 @@ export {
   KubernetesExecutor,
   KubernetesExecutorError,
   type KubernetesDriverOptions,
+  type KubernetesCounterName,
   type KubernetesMetricsSink,
 } from "./kubernetes/index.js";

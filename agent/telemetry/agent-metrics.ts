@@ -1,11 +1,10 @@
 /**
  * The agent's Prometheus metrics, in a registry of its own: stream state and reconnects, outbox
  * depth, tasks in hand, and every executor operation with its duration and errors by driver. For
- * the Kubernetes driver, the counters its anchors expose (scheduler job creation, jobs finished
- * without a pod, pods forcefully deleted, API requests) are registered up front so they read 0.
+ * the Kubernetes driver, its own counters (see kubernetes-metrics.ts), registered up front so they read 0.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { DriverMetrics } from "../../runtime-drivers/index.js";
+import { KubernetesPrometheusMetrics } from "./kubernetes-metrics.js";
 
 /** What the scrape-time gauges read from the running agent. */
 export interface AgentMetricsSource {
@@ -16,23 +15,14 @@ export interface AgentMetricsSource {
 
 const OPERATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
-/** Kubernetes driver counters (name → help), exposed as `rap_<name>_total`. */
-const KUBERNETES_COUNTERS: Readonly<Record<string, { help: string; labels: string[] }>> = {
-  kubernetes_job_create_calls: { help: "Kubernetes Job create calls made by the driver.", labels: [] },
-  kubernetes_job_create_success: { help: "Kubernetes Job create calls that succeeded (or found the Job).", labels: [] },
-  kubernetes_job_create_errors: { help: "Kubernetes Job create calls that failed.", labels: [] },
-  kubernetes_jobs_finished_without_pod: { help: "Kubernetes Jobs that finished with no pod ever seen.", labels: [] },
-  kubernetes_pods_forcefully_deleted: { help: "Pods the driver had to delete forcefully.", labels: [] },
-  kubernetes_api_requests: { help: "Requests to the Kubernetes API, by verb and HTTP status code.", labels: ["verb", "code"] },
-};
-
-export class AgentMetrics implements DriverMetrics {
+export class AgentMetrics {
   readonly registry = new Registry();
   private readonly reconnects: Counter;
   private readonly operations: Counter;
   private readonly errors: Counter;
   private readonly durations: Histogram;
-  private readonly driverCounters = new Map<string, Counter>();
+  /** The Kubernetes driver's series, when that is the driver (the executor reports to it). */
+  readonly kubernetes: KubernetesPrometheusMetrics | undefined;
   private everConnected = false;
 
   constructor(
@@ -96,14 +86,7 @@ export class AgentMetrics implements DriverMetrics {
       buckets: OPERATION_BUCKETS,
       registers,
     });
-    if (labels.driver === "kubernetes") {
-      for (const [name, spec] of Object.entries(KUBERNETES_COUNTERS)) {
-        this.driverCounters.set(
-          name,
-          new Counter({ name: `rap_${name}_total`, help: spec.help, labelNames: spec.labels, registers }),
-        );
-      }
-    }
+    this.kubernetes = labels.driver === "kubernetes" ? new KubernetesPrometheusMetrics(this.registry) : undefined;
   }
 
   /** The stream came up (true) or went down (false). */
@@ -118,11 +101,6 @@ export class AgentMetrics implements DriverMetrics {
     this.operations.inc(labels);
     this.durations.observe(labels, seconds);
     if (failed) this.errors.inc(labels);
-  }
-
-  /** DriverMetrics: a driver's own counter (unknown names are ignored, never a crash). */
-  count(name: string, labels: Readonly<Record<string, string>> = {}): void {
-    this.driverCounters.get(name)?.inc(labels);
   }
 
   async exposition(): Promise<{ contentType: string; body: string }> {

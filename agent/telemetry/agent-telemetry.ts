@@ -6,10 +6,12 @@ import type { TracerProvider } from "@opentelemetry/api";
 import type { Executor } from "../../runtime-drivers/index.js";
 import { Agent } from "../agent.js";
 import type { AgentConfig } from "../config.js";
+import { createExecutor } from "../executor-factory.js";
 import type { Logger } from "../logger.js";
 import { AgentMetrics } from "./agent-metrics.js";
 import { AgentTracing } from "./agent-tracing.js";
 import { instrumentExecutor } from "./instrument-executor.js";
+import { KubernetesMetricsRelay } from "./kubernetes-metrics.js";
 import { serveAgentMetrics, type MetricsServer } from "./metrics-server.js";
 
 export interface ObservedAgent {
@@ -62,4 +64,19 @@ export async function observedAgent(
     : undefined;
   if (server) log.info("agent metrics listening", { host: config.metrics?.host, port: server.port });
   return { agent, executor, metrics, server };
+}
+
+/**
+ * The configured driver's executor and the observed agent around it, with the driver's own
+ * counters (Kubernetes) reporting to the agent's /metrics.
+ */
+export async function createObservedAgent(
+  config: AgentConfig,
+  log: Logger,
+  tracerProvider?: TracerProvider,
+): Promise<ObservedAgent> {
+  const kubernetesMetrics = new KubernetesMetricsRelay();
+  const observed = await observedAgent(config, createExecutor(config, log, { kubernetesMetrics }), log, tracerProvider);
+  kubernetesMetrics.attach(observed.metrics.kubernetes);
+  return observed;
 }

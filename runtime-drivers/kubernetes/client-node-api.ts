@@ -108,7 +108,13 @@ export class ClientNodeApi implements KubeApi {
     this.batch = this.kc.makeApiClient(BatchV1Api);
     this.core = this.kc.makeApiClient(CoreV1Api);
     this.networking = this.kc.makeApiClient(NetworkingV1Api);
-    this.limiter = new RateLimiter(options.qps, options.burst, (tokens) => options.counters.limiterTokens(tokens));
+    this.limiter = new RateLimiter(
+      options.qps,
+      options.burst,
+      (tokens) => options.counters.limiterTokens(tokens),
+      undefined,
+      () => options.counters.increment("rate_limit_waits_total", {}),
+    );
   }
 
   private async call<T>(verb: string, kind: string, signal: AbortSignal | undefined, request: () => Promise<T>): Promise<T> {

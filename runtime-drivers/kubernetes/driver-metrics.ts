@@ -20,7 +20,11 @@ export type KubernetesCounterName =
   /** Job outcomes the driver mapped from a Kubernetes failure, by reason. */
   | "job_failures_total"
   /** Informer restarts, by resource and cause (error, gone, silence). */
-  | "watch_restarts_total";
+  | "watch_restarts_total"
+  /** Full lists an informer made (its first sync, and every one after a restart or resync), by resource. */
+  | "informer_relists_total"
+  /** API calls that had to wait for a token of the client-side rate limiter. */
+  | "rate_limit_waits_total";
 
 export type CounterLabels = Readonly<Record<string, string>>;
 

@@ -52,7 +52,8 @@ import {
   taskStateSubPath,
 } from "./names.js";
 import type { KubernetesDriverOptions } from "./options.js";
-import { formatEvents, nextDeadlineMs, observe, type Failure, type Observation } from "./pod-outcome.js";
+import { followLogFile } from "./log-follower.js";
+import { currentPod, formatEvents, nextDeadlineMs, observe, type Failure, type Observation } from "./pod-outcome.js";
 import { memoryLimitQuantity, parseMemoryQuantity } from "./quantities.js";
 
 export class KubernetesExecutorError extends Error {
@@ -72,6 +73,12 @@ interface RecordedOutcome {
 }
 
 const nowNsDefault = (): bigint => BigInt(Date.now()) * 1_000_000n;
+
+/** When an object was created, in ms (0 when unknown), to order a job's attempts. */
+function createdMs(object: KubeObject): number {
+  const parsed = Date.parse(object.metadata?.creationTimestamp ?? "");
+  return Number.isFinite(parsed) ? parsed : 0;
+}
 
 function isoToNs(iso: string | undefined, fallback: bigint): bigint {
   const parsed = iso ? Date.parse(iso) : Number.NaN;
@@ -619,11 +626,63 @@ export class KubernetesExecutor implements Executor {
     );
   }
 
+  // ---- live logs and exec ------------------------------------------------------------------
+
+  /** The job id's newest Job that is not being deleted, with the task it runs. */
+  private liveJobOf(jobId: string): { readonly name: string; readonly taskId: string } | undefined {
+    const label = labelValue(jobId);
+    const found = this.jobs
+      .values()
+      .filter((candidate) => candidate.metadata?.labels?.[JOB_ID_LABEL] === label && !candidate.metadata.deletionTimestamp)
+      .sort((a, b) => createdMs(b) - createdMs(a))[0];
+    const name = found?.metadata?.name;
+    const taskId = found?.metadata?.annotations?.[TASK_ID_ANNOTATION];
+    return name && taskId ? { name, taskId } : undefined;
+  }
+
   /**
-   * The Job and its pods after the next change to either seen by the informers (or after a few
-   * seconds, to look at the cache again: no API call is made).
+   * The job's output so far from its log file on the job volume (while its Job exists), and with
+   * `follow` everything after, until its container ends. Reading the file costs no API call.
    */
-  private async nextChange(name: string, signal: AbortSignal): Promise<{ job: KubeObject | undefined; pods: KubeObject[] }> {
+  async *streamLogs(jobId: string, options: { readonly follow: boolean }, signal: AbortSignal): AsyncIterable<Uint8Array> {
+    await this.informers(signal);
+    const live = this.liveJobOf(jobId);
+    if (!live) return;
+    const state = path.join(this.options.layout.volumesDir, taskStateSubPath(jobId, live.taskId));
+    const ended = () => {
+      if (existsSync(path.join(state, EXIT_CODE_FILE_NAME))) return Promise.resolve(true);
+      const observation = observe(this.jobs.get(live.name), this.podsOf(live.name), Date.now(), this.options.deadlines);
+      return Promise.resolve(observation.kind !== "pending" && observation.kind !== "running");
+    };
+    yield* followLogFile(
+      path.join(state, LOG_FILE_NAME),
+      {
+        follow: options.follow,
+        ended,
+        waitForChange: (waitSignal) => this.nextChange(live.name, waitSignal, 250).then(() => undefined),
+      },
+      signal,
+    );
+  }
+
+  async isRunning(jobId: string, signal: AbortSignal): Promise<boolean> {
+    await this.informers(signal);
+    const live = this.liveJobOf(jobId);
+    if (!live) return false;
+    const pod = currentPod(this.podsOf(live.name));
+    const container = pod?.status?.containerStatuses?.find((status) => status.name === JOB_CONTAINER);
+    return pod?.status?.phase === "Running" && container?.state?.running !== undefined;
+  }
+
+  /**
+   * The Job and its pods after the next change to either seen by the informers (or after
+   * `timeoutMs`, to look at the cache again: no API call is made).
+   */
+  private async nextChange(
+    name: string,
+    signal: AbortSignal,
+    timeoutMs = 5000,
+  ): Promise<{ job: KubeObject | undefined; pods: KubeObject[] }> {
     await this.informers(signal);
     await new Promise<void>((resolve) => {
       const done = () => {
@@ -638,7 +697,7 @@ export class KubernetesExecutor implements Executor {
       };
       const unsubscribeJobs = this.jobs.subscribe(relevant);
       const unsubscribePods = this.pods.subscribe(relevant);
-      const timer = setTimeout(done, 5000);
+      const timer = setTimeout(done, timeoutMs);
       signal.addEventListener("abort", done, { once: true });
     });
     return { job: this.jobs.get(name), pods: this.podsOf(name) };

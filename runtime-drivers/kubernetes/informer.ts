@@ -116,6 +116,7 @@ export class Informer {
     while (!signal.aborted) {
       try {
         const listed = await this.api.list(this.kind, { labelSelector: this.labelSelector }, signal);
+        this.counters.increment("informer_relists_total", { resource: this.kind });
         this.replace(listed.items);
         backoffMs = 100;
         await this.watchFrom(listed.resourceVersion, signal);

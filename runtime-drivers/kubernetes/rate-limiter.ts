@@ -12,6 +12,8 @@ export class RateLimiter {
     private readonly burst: number,
     private readonly onTokens: (available: number) => void = () => undefined,
     private readonly now: () => number = () => performance.now(),
+    /** Called once for each call that found no token and has to wait. */
+    private readonly onWait: () => void = () => undefined,
   ) {
     if (!(qps > 0) || !(burst >= 1)) throw new Error(`rate limit needs qps > 0 and burst >= 1 (got ${qps}, ${burst})`);
     this.tokens = burst;
@@ -32,6 +34,7 @@ export class RateLimiter {
   }
 
   private async waitForToken(signal?: AbortSignal): Promise<void> {
+    let waited = false;
     for (;;) {
       signal?.throwIfAborted();
       this.refill();
@@ -40,6 +43,8 @@ export class RateLimiter {
         this.onTokens(Math.floor(this.tokens));
         return;
       }
+      if (!waited) this.onWait();
+      waited = true;
       const waitMs = Math.ceil(((1 - this.tokens) / this.qps) * 1000);
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(done, waitMs);

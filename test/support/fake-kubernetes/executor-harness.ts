@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { agentConfigFrom, readAgentConfigFile, type AgentConfig } from "../../../agent/config.js";
-import { createExecutor } from "../../../agent/executor-factory.js";
+import { createExecutor, type ExecutorExtras } from "../../../agent/executor-factory.js";
 import { createAgentLogger } from "../../../agent/logger.js";
 import type { JobDefinition, JobStatus } from "../../../runtime-drivers/index.js";
 import type { KubernetesExecutor } from "../../../runtime-drivers/kubernetes/executor.js";
@@ -27,6 +27,7 @@ export function kubernetesExecutor(
   env: KubernetesTestEnvironment,
   extra: Record<string, unknown> = {},
   workdir?: string,
+  extras: ExecutorExtras = {},
 ): ExecutorUnderTest {
   const dir = workdir ?? mkdtempSync(path.join(env.dir, "agent-"));
   const file = env.writeAgentConfig(extra);
@@ -46,7 +47,7 @@ export function kubernetesExecutor(
     file,
   );
   const log = createAgentLogger(process.env.TEST_LOG === "1" ? "debug" : "error", { backend: "test" });
-  const executor = createExecutor(config, log) as KubernetesExecutor;
+  const executor = createExecutor(config, log, extras) as KubernetesExecutor;
   return { executor, config, close: () => executor.close() };
 }
 

@@ -87,6 +87,10 @@ export class FakeCluster {
   private readonly pending = new Set<Promise<unknown>>();
   private readonly nodeLabels: Readonly<Record<string, string>>;
   private stopping = false;
+  /** While set, new pods wait (Pending, unscheduled) before the kubelet starts them. */
+  private podHold: { promise: Promise<void>; release: () => void } | undefined;
+  /** Pods the Job controller created, by Job name: the fake's own record, for run-once checks. */
+  readonly podsCreated = new Map<string, number>();
   private unsubscribe: () => void = () => undefined;
 
   private constructor(private readonly options: FakeClusterOptions) {
@@ -132,6 +136,7 @@ export class FakeCluster {
   /** Stops the server, then removes every container it started (by its label) and clears timers. */
   async dispose(): Promise<void> {
     this.stopping = true;
+    this.releasePods();
     this.unsubscribe();
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
@@ -167,6 +172,21 @@ export class FakeCluster {
         const [id = "", pod = ""] = line.split(" ");
         return { id, pod };
       });
+  }
+
+  /** New pods stay Pending (not yet scheduled) until `releasePods`: a cluster slow to start them. */
+  holdPods(): void {
+    if (this.podHold) return;
+    let release: () => void = () => undefined;
+    const promise = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    this.podHold = { promise, release };
+  }
+
+  releasePods(): void {
+    this.podHold?.release();
+    this.podHold = undefined;
   }
 
   /** Volume attach for pods using `claim` fails (FailedAttachVolume events) until cleared. */
@@ -304,6 +324,7 @@ export class FakeCluster {
       spec: structuredClone(rec(template.spec)),
       status: { phase: "Pending", qosClass: "Guaranteed" },
     });
+    this.podsCreated.set(job.metadata.name, (this.podsCreated.get(job.metadata.name) ?? 0) + 1);
     this.event(namespace, job, "Job", "Normal", "SuccessfulCreate", `Created pod: ${podName}`);
     const deadline = Number(spec.activeDeadlineSeconds ?? 0);
     if (deadline > 0) this.later(deadline * 1000, () => this.track(this.deadlineExceeded(namespace, job.metadata.name)));
@@ -485,6 +506,8 @@ export class FakeCluster {
     const key = `${namespace}/${pod.metadata.name}`;
     const runtime: PodRuntime = { deleting: false };
     this.runtimes.set(key, runtime);
+    if (this.podHold) await this.podHold.promise;
+    if (runtime.deleting || this.stopping) return;
     const spec = rec(pod.spec);
     const container = arr(spec.containers)[0] ?? {};
     // Scheduling: the one node must match the nodeSelector.
