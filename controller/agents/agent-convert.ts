@@ -129,6 +129,9 @@ export function resultFromProto(taskId: string, result: ProtoTaskResult): TaskRe
 export function reportFromProto(update: TaskUpdate): AgentReport {
   const stage = STAGES.get(update.stage);
   if (stage === undefined) throw new MalformedReportError(`task ${update.taskId}: unknown stage ${update.stage}`);
+  // Sequence numbers count from 1 per holder; one past 2^53 could not be stored or compared exactly.
+  if (update.seq < 1n || update.seq > BigInt(Number.MAX_SAFE_INTEGER))
+    throw new MalformedReportError(`task ${update.taskId}: sequence number ${update.seq} is out of range`);
   if (update.complete && !update.result)
     throw new MalformedReportError(`task ${update.taskId}: a completing update has no result`);
   return {

@@ -12,7 +12,7 @@
 import http2 from "node:http2";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
+import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import fc from "fast-check";
 import { AgentService, type ConnectRequest, ConnectRequestSchema } from "../../gen/agent/v1/agent_pb.js";
 
@@ -159,6 +159,8 @@ const caseArb = fc.record({
   ),
 });
 
+type AgentClient = ReturnType<typeof createClient<typeof AgentService>>;
+
 type FuzzCase = typeof caseArb extends fc.Arbitrary<infer T> ? T : never;
 
 async function* requestsOf(messages: readonly MessageInit[]): AsyncGenerator<ConnectRequest> {
@@ -170,8 +172,7 @@ async function* requestsOf(messages: readonly MessageInit[]): AsyncGenerator<Con
 }
 
 /** Sends the case on one stream, reads to the end, and says how it ended. */
-async function runStream(target: AgentFuzzTarget, fuzzCase: FuzzCase, live: string): Promise<string> {
-  const client = createClient(AgentService, createGrpcTransport({ baseUrl: target.url, acceptCompression: [] }));
+async function runStream(client: AgentClient, target: AgentFuzzTarget, fuzzCase: FuzzCase, live: string): Promise<string> {
   const messages: MessageInit[] = [];
   if (fuzzCase.validHelloFirst) {
     messages.push({
@@ -264,11 +265,17 @@ export async function fuzzAgentStream(
   const endings: Record<string, number> = {};
   const violations: string[] = [];
   let cases = 0;
+  // One connection for every stream of the run, closed at the end (a connection per case would run
+  // the process out of file descriptors on a long run).
+  const sessionManager = new Http2SessionManager(target.url);
+  const client = createClient(AgentService, createGrpcTransport({ baseUrl: target.url, acceptCompression: [], sessionManager }));
   const samples = fc.sample(caseArb, { numRuns: options.runs, ...(options.seed === undefined ? {} : { seed: options.seed }) });
   for (const fuzzCase of samples) {
     cases++;
     const live = (await target.activeTaskIds())[0] ?? "no-live-task";
-    const ending = fuzzCase.garbage ? await runGarbage(target, fuzzCase.garbage) : await runStream(target, fuzzCase, live);
+    const ending = fuzzCase.garbage
+      ? await runGarbage(target, fuzzCase.garbage)
+      : await runStream(client, target, fuzzCase, live);
     endings[ending] = (endings[ending] ?? 0) + 1;
     const describe = () =>
       JSON.stringify(fuzzCase, (_key, value: unknown) => (typeof value === "bigint" ? String(value) : value));
@@ -279,5 +286,6 @@ export async function fuzzAgentStream(
       if (!STATES.has(job.state)) violations.push(`case ${cases}: job ${job.id} in state '${job.state}'`);
     }
   }
+  sessionManager.abort();
   return { cases, endings, violations };
 }

@@ -232,10 +232,15 @@ describe("a task result, agent to controller", () => {
     expect(() => reportFromProto(update(undefined))).toThrow(
       new MalformedReportError("task jobid123-001: a completing update has no result"),
     );
-    const noReason = create(TaskUpdateSchema, { taskId: "t", complete: true, result: { outcome: TaskOutcome.FAILED } });
+    const noReason = create(TaskUpdateSchema, { taskId: "t", seq: 1n, complete: true, result: { outcome: TaskOutcome.FAILED } });
     expect(() => reportFromProto(overTheWire(noReason))).toThrow("task t: a failed result must say why (error is missing)");
-    const noOutcome = create(TaskUpdateSchema, { taskId: "t", complete: true, result: {} });
+    const noOutcome = create(TaskUpdateSchema, { taskId: "t", seq: 1n, complete: true, result: {} });
     expect(() => reportFromProto(overTheWire(noOutcome))).toThrow("task t: result has no outcome");
+    // Sequence numbers count from 1, and stay within what a JS number and SQLite hold exactly.
+    for (const seq of [0n, 2n ** 53n, 2n ** 64n - 1n]) {
+      const outOfRange = create(TaskUpdateSchema, { taskId: "t", seq, stage: Stage.EXECUTING });
+      expect(() => reportFromProto(overTheWire(outOfRange))).toThrow(`task t: sequence number ${seq} is out of range`);
+    }
   });
 });
 
