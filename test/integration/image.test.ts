@@ -81,9 +81,11 @@ describe("the rap-runner image", () => {
     docker(["run", "--detach", "--name", name, "-v", volume, "-p", "127.0.0.1::8000", ...env, image, "controller"]);
     const port = /:(\d+)$/.exec(docker(["port", name, "8000/tcp"]).trim().split("\n")[0] ?? "")?.[1];
     const url = `http://127.0.0.1:${port}`;
+    // Docker's port proxy accepts a connection before the controller listens and may hold it
+    // unanswered: each attempt gives up after two seconds and the next one tries again.
     const healthz = await waitFor(
       () =>
-        fetch(`${url}/healthz`).then(
+        fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) }).then(
           (response) => response.status,
           () => undefined,
         ),
