@@ -31,6 +31,8 @@ command -v busybox >/dev/null 2>&1 || [ -x /bin/busybox ] || packages+=(busybox-
 [ "$want_podman" = 1 ] && ! command -v podman >/dev/null 2>&1 && packages+=(podman)
 # Debian's chromium for the dashboard's browser tests (playwright-core drives it; no browser download).
 [ "$want_podman" = 1 ] && ! command -v chromium >/dev/null 2>&1 && packages+=(chromium)
+# The image test builds the rap-runner image on a Debian base made with debootstrap (no registry here).
+[ "$want_podman" = 1 ] && ! command -v debootstrap >/dev/null 2>&1 && packages+=(debootstrap)
 # podman's --init needs catatonit, which Debian only recommends.
 [ "$want_podman" = 1 ] && ! command -v catatonit >/dev/null 2>&1 && packages+=(catatonit)
 need_dockerd=0
