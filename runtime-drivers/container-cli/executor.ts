@@ -52,6 +52,11 @@ export interface ContainerCliOptions {
   readonly pullMissingImages: boolean;
   /** Network and extra run arguments for database jobs; undefined: database jobs get none either. */
   readonly databaseNetwork?: { readonly name: string; readonly extraArgs: readonly string[] } | undefined;
+  /**
+   * More run arguments for one database job on the database network (the agent's `--add-host` for the
+   * database host, resolved when the job starts).
+   */
+  readonly databaseRunArgs?: ((job: JobDefinition) => Promise<readonly string[]>) | undefined;
   /** `--pids-limit` for job containers; undefined or 0: none. */
   readonly pidsLimit?: number | undefined;
   /** Secrets and other values for job env vars, by name (passed to the CLI's env, never argv). */
@@ -226,6 +231,11 @@ export class ContainerCliExecutor implements Executor {
     if (current.state !== "prepared") return current;
     const name = containerName(job.id);
     const env = { ...job.env, ...this.options.extraEnv?.(job) };
+    const network = this.options.databaseNetwork;
+    const databaseNetwork =
+      network && job.allowDatabaseAccess && this.options.databaseRunArgs
+        ? { name: network.name, extraArgs: [...network.extraArgs, ...(await this.options.databaseRunArgs(job))] }
+        : network;
     const run = await this.cli(
       argv.runArgv({
         job,
@@ -233,7 +243,7 @@ export class ContainerCliExecutor implements Executor {
         volumeDir: this.volumeDir(job),
         image: this.resolveImage(job.image),
         user: this.options.user,
-        databaseNetwork: this.options.databaseNetwork,
+        databaseNetwork,
         pidsLimit: this.options.pidsLimit,
         envNames: Object.keys(env),
         quirks: this.quirks,
