@@ -19,6 +19,7 @@ import { SessionRegistry } from "./agents/session-registry.js";
 import type { ControllerConfig } from "./config.js";
 import type { ControllerDeps } from "./deps.js";
 import { ActionRepos } from "./git/action-repos.js";
+import { DEFAULT_NETWORK_RETRY } from "./git/network-retry.js";
 import { ProjectSource } from "./git/project-source.js";
 import type { Job } from "./jobs/job.js";
 import type { Logger } from "./logger.js";
@@ -167,6 +168,7 @@ export class ControllerApp {
         githubProxyDomain: config.githubProxyDomain,
         privateRepoAccessToken: config.privateRepoAccessToken,
         env: config.childEnv,
+        networkRetry: { ...DEFAULT_NETWORK_RETRY, ...config.gitFetchRetry },
       }),
       actionRepos: new ActionRepos({
         base: config.actionsRepoBase,

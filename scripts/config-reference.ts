@@ -37,6 +37,8 @@ const MEANINGS: Readonly<Record<string, string>> = {
   DATABASE_FILE: "The controller's SQLite database file.",
   ALLOW_LOCAL_GIT_REPOS: "Accept local paths and file:// URLs as study repositories (development only).",
   ALLOWED_GITHUB_ORGS: "GitHub organisations study repositories may come from.",
+  GIT_FETCH_ATTEMPTS: "Tries in all of a git fetch or listing that fails for a network reason (reset, timeout, HTTP 5xx).",
+  GIT_FETCH_RETRY_SECONDS: "Longest those tries and the waits between them take before the user is told to try again later.",
   GITHUB_PROXY_DOMAIN: "The proxy through which backends reach GitHub.",
   PRIVATE_REPO_ACCESS_TOKEN: "Token for fetching private study repositories.",
   DOCKER_REGISTRY: "The registry prefix of the action images in job definitions.",
