@@ -10,7 +10,7 @@ import {
 } from "../runtime-drivers/index.js";
 import type { AgentConfig } from "./config.js";
 import { addHostArgs, type HostResolver } from "./database-host.js";
-import { databaseEnv, databaseUrlFor } from "./database-secrets.js";
+import { databaseEnv } from "./database-secrets.js";
 import type { DatabaseTaskRunner } from "./database-task.js";
 import type { Logger } from "./logger.js";
 
@@ -104,9 +104,9 @@ export function createExecutor(config: AgentConfig, log: Logger, extras: Executo
       ? undefined
       : { name: config.driver.databaseNetwork, extraArgs: ["--dns", "192.0.2.0"] },
     extraEnv: (job) => databaseEnv(config, job),
-    databaseRunArgs: (job) =>
-      addHostArgs(databaseUrlFor(config, job.databaseName), extras.resolveHost, (host, error) =>
-        log.warn("database host not resolved; the job gets no --add-host for it", { host, error: String(error) }),
+    databaseHostArgs: (databaseUrl) =>
+      addHostArgs(databaseUrl, extras.resolveHost, (host, error) =>
+        log.warn("database host not resolved; the container gets no --add-host for it", { host, error: String(error) }),
       ),
     pidsLimit: config.driver.pidsLimit,
     log,
