@@ -18,6 +18,7 @@ import type { Executor, ExecutorFailure, JobDefinition } from "../runtime-driver
 import { cancelJob } from "./cancel-job.js";
 import type { AgentConfig } from "./config.js";
 import { failedTaskResult, jobFromProto } from "./convert.js";
+import { checkTaskRepository } from "./repo-allow-list.js";
 import { handleDatabaseTask, type DatabaseTaskRunner } from "./database-task.js";
 import { createDatabaseTaskRunner } from "./executor-factory.js";
 import type { Logger } from "./logger.js";
@@ -223,6 +224,16 @@ export class Agent {
       this.log.error("task definition cannot be run", { task_id: task.id, error });
       this.outbox.append({ taskId: task.id, stage: Stage.ERROR, complete: true, result: failedTaskResult(error, true) });
       return;
+    }
+    if (task.type === TaskType.RUNJOB) {
+      try {
+        checkTaskRepository(this.config.repoPolicy, job);
+      } catch (error) {
+        // Refused before anything is fetched or started: the failure is the task's final outcome.
+        this.log.error("task refused: repository not allowed on this agent", { task_id: task.id, error });
+        this.outbox.append({ taskId: task.id, stage: Stage.ERROR, complete: true, result: failedTaskResult(error, true) });
+        return;
+      }
     }
     const log = this.log.child({
       task_id: task.id,

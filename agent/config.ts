@@ -84,10 +84,28 @@ export interface AgentConfig {
    */
   readonly taskStepAttempts: number;
   readonly databaseUrls: Readonly<Record<string, string>>;
+  /**
+   * The other values database jobs get (upstream's names): TEMP_DATABASE_NAME, EMIS_ORGANISATION_HASH
+   * and the Presto client certificate, whose files (PRESTO_TLS_KEY_PATH, PRESTO_TLS_CERT_PATH; both or
+   * neither) are read once at start and passed as the values PRESTO_TLS_KEY / PRESTO_TLS_CERT.
+   */
+  readonly databaseSecrets: DatabaseSecrets;
+  /**
+   * The agent's own allow-list for the repositories of RUNJOB tasks (upstream #1077: a compromised
+   * controller must not make an agent fetch arbitrary code): ALLOWED_GITHUB_ORGS (`allowed_github_orgs`,
+   * default opensafely,opensafely-actions) and ALLOW_LOCAL_GIT_REPOS (`allow_local_git_repos`).
+   */
+  readonly repoPolicy: { readonly allowedGithubOrgs: readonly string[]; readonly allowLocalGitRepos: boolean };
   readonly githubProxyDomain: string | undefined;
   readonly privateRepoAccessToken: string | undefined;
   /** Environment for child processes (docker, git), captured once here. */
   readonly childEnv: Readonly<Record<string, string>>;
+}
+
+export interface DatabaseSecrets {
+  readonly tempDatabaseName: string | undefined;
+  readonly emisOrganisationHash: string | undefined;
+  readonly prestoTls: { readonly key: string; readonly cert: string } | undefined;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -137,6 +155,30 @@ function optionalPath(value: string | undefined): string | undefined {
   return value === undefined || value === "" ? undefined : path.resolve(value);
 }
 
+/** Upstream's PRESTO_TLS_*_PATH: both or neither, files that exist, read once. */
+function prestoTls(keyPath: string | undefined, certPath: string | undefined): DatabaseSecrets["prestoTls"] {
+  if (!keyPath && !certPath) return undefined;
+  if (!keyPath || !certPath) {
+    throw new AgentConfigError("PRESTO_TLS_KEY_PATH and PRESTO_TLS_CERT_PATH go together; set both, or neither");
+  }
+  const read = (name: string, file: string) => {
+    if (!existsSync(file)) throw new AgentConfigError(`${name} file ${file} does not exist`);
+    return readFileSync(file, "utf8");
+  };
+  return Object.freeze({ key: read("PRESTO_TLS_KEY_PATH", keyPath), cert: read("PRESTO_TLS_CERT_PATH", certPath) });
+}
+
+function commaList(value: unknown): string[] | undefined {
+  if (Array.isArray(value)) return value.map(String);
+  const text = str(value);
+  return text === undefined
+    ? undefined
+    : text
+        .split(",")
+        .map((part) => part.trim())
+        .filter(Boolean);
+}
+
 /** A stable agent id kept in the workdir, so a restarted agent is recognised as the same agent. */
 function persistentAgentId(workdir: string): string {
   const file = path.join(workdir, "agent-id");
@@ -179,6 +221,12 @@ const FILE_KEYS: Readonly<Record<string, readonly string[]>> = {
     "github_proxy_domain",
     "private_repo_access_token",
     "shutdown_grace_seconds",
+    "temp_database_name",
+    "emis_organisation_hash",
+    "presto_tls_key_path",
+    "presto_tls_cert_path",
+    "allowed_github_orgs",
+    "allow_local_git_repos",
   ],
   driver: ["kind", "binary", "debug", "user", "pull_missing_images", "image_map", "database_network"],
   storage: ["high_privacy_dir", "medium_privacy_dir", "volumes_dir", "archives_dir"],
@@ -309,6 +357,20 @@ export function agentConfigFrom(env: Env, file: FileConfig = {}, configFile?: st
     statsPollIntervalSeconds: Math.max(2, Number(env.STATS_POLL_INTERVAL ?? str(file.stats_poll_interval) ?? 10) || 10),
     taskStepAttempts: Math.max(1, Number(env.TASK_STEP_ATTEMPTS ?? str(file.task_step_attempts) ?? 5) || 5),
     databaseUrls: Object.freeze(databaseUrls),
+    databaseSecrets: Object.freeze({
+      tempDatabaseName: env.TEMP_DATABASE_NAME || str(file.temp_database_name),
+      emisOrganisationHash: env.EMIS_ORGANISATION_HASH || str(file.emis_organisation_hash),
+      prestoTls: prestoTls(
+        env.PRESTO_TLS_KEY_PATH || str(file.presto_tls_key_path),
+        env.PRESTO_TLS_CERT_PATH || str(file.presto_tls_cert_path),
+      ),
+    }),
+    repoPolicy: Object.freeze({
+      allowedGithubOrgs: Object.freeze(
+        commaList(env.ALLOWED_GITHUB_ORGS) ?? commaList(file.allowed_github_orgs) ?? ["opensafely", "opensafely-actions"],
+      ),
+      allowLocalGitRepos: bool(env.ALLOW_LOCAL_GIT_REPOS) ?? bool(file.allow_local_git_repos) ?? false,
+    }),
     githubProxyDomain: env.GITHUB_PROXY_DOMAIN ?? str(file.github_proxy_domain),
     privateRepoAccessToken: env.PRIVATE_REPO_ACCESS_TOKEN ?? str(file.private_repo_access_token),
     childEnv: Object.freeze(Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined))),

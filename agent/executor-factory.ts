@@ -9,6 +9,7 @@ import {
   type KubernetesMetricsSink,
 } from "../runtime-drivers/index.js";
 import type { AgentConfig } from "./config.js";
+import { addHostArgs, type HostResolver } from "./database-host.js";
 import { databaseEnv } from "./database-secrets.js";
 import type { DatabaseTaskRunner } from "./database-task.js";
 import type { Logger } from "./logger.js";
@@ -16,6 +17,8 @@ import type { Logger } from "./logger.js";
 export interface ExecutorExtras {
   /** Where the Kubernetes driver's counters go (Prometheus, when the agent exposes metrics). */
   readonly kubernetesMetrics?: KubernetesMetricsSink | undefined;
+  /** How the database host is resolved for `--add-host` (default: the system's resolver). */
+  readonly resolveHost?: HostResolver | undefined;
 }
 
 function checkoutOptions(config: AgentConfig, runner: ReturnType<typeof createCommandRunner>) {
@@ -101,6 +104,10 @@ export function createExecutor(config: AgentConfig, log: Logger, extras: Executo
       ? undefined
       : { name: config.driver.databaseNetwork, extraArgs: ["--dns", "192.0.2.0"] },
     extraEnv: (job) => databaseEnv(config, job),
+    databaseHostArgs: (databaseUrl) =>
+      addHostArgs(databaseUrl, extras.resolveHost, (host, error) =>
+        log.warn("database host not resolved; the container gets no --add-host for it", { host, error: String(error) }),
+      ),
     pidsLimit: config.driver.pidsLimit,
     log,
   });

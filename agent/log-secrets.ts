@@ -19,8 +19,23 @@ function urlSecrets(url: string): string[] {
   }
 }
 
+/** A PEM file's secret parts: the whole text and each line of its body (a log may quote one line). */
+function pemSecrets(text: string | undefined): string[] {
+  if (text === undefined) return [];
+  return [text, text.trim(), ...text.split("\n").filter((line) => line !== "" && !line.startsWith("-----"))];
+}
+
 export function agentSecrets(config: AgentConfig): string[] {
-  return [config.token, config.privateRepoAccessToken ?? "", ...Object.values(config.databaseUrls).flatMap(urlSecrets)];
+  const database = config.databaseSecrets;
+  return [
+    config.token,
+    config.privateRepoAccessToken ?? "",
+    ...Object.values(config.databaseUrls).flatMap(urlSecrets),
+    database.tempDatabaseName ?? "",
+    database.emisOrganisationHash ?? "",
+    ...pemSecrets(database.prestoTls?.key),
+    ...pemSecrets(database.prestoTls?.cert),
+  ];
 }
 
 export function secretMasker(secrets: readonly string[]): (line: string) => string {

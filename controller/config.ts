@@ -35,6 +35,12 @@ export interface ControllerConfig {
   readonly githubProxyDomain: string;
   readonly privateRepoAccessToken: string;
   /**
+   * Retries of git fetches and listings that fail for a network reason (a reset, a timeout, an HTTP
+   * 5xx) before a user is told to try again later: GIT_FETCH_ATTEMPTS tries in all, within
+   * GIT_FETCH_RETRY_SECONDS, waiting 1 s, 2 s, 4 s … (at most 8 s) in between.
+   */
+  readonly gitFetchRetry: { readonly attempts: number; readonly budgetMs: number };
+  /**
    * Where reusable actions live: `<base>/<action name>` is the action's git repository. Upstream's
    * `https://github.com/opensafely-actions` by default; a local directory or file:// base serves
    * tests and offline sites.
@@ -256,6 +262,10 @@ export function loadControllerConfig(env: Env = process.env): ControllerConfig {
     allowedGithubOrgs: list(env.ALLOWED_GITHUB_ORGS ?? "opensafely,opensafely-actions"),
     githubProxyDomain: env.GITHUB_PROXY_DOMAIN ?? "github-proxy.opensafely.org",
     privateRepoAccessToken: env.PRIVATE_REPO_ACCESS_TOKEN ?? "",
+    gitFetchRetry: Object.freeze({
+      attempts: Math.max(1, number(env, "GIT_FETCH_ATTEMPTS", 4)),
+      budgetMs: number(env, "GIT_FETCH_RETRY_SECONDS", 30) * 1000,
+    }),
     actionsRepoBase: actionsRepoBase(env.ACTIONS_REPO_BASE),
     dockerRegistry: env.DOCKER_REGISTRY ?? "ghcr.io/opensafely-core",
     level4MaxFilesize: number(env, "LEVEL4_MAX_FILESIZE", 16 * 1024 * 1024),

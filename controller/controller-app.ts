@@ -12,6 +12,7 @@ import { SessionRegistry } from "./agents/session-registry.js";
 import type { ControllerConfig } from "./config.js";
 import type { ControllerDeps } from "./deps.js";
 import { ActionRepos } from "./git/action-repos.js";
+import { DEFAULT_NETWORK_RETRY } from "./git/network-retry.js";
 import { ProjectSource } from "./git/project-source.js";
 import type { Job } from "./jobs/job.js";
 import type { Logger } from "./logger.js";
@@ -233,6 +234,7 @@ function gitSources(config: ControllerConfig): Pick<ControllerDeps, "projects" |
       ...shared,
       allowLocalGitRepos: config.allowLocalGitRepos,
       allowedGithubOrgs: config.allowedGithubOrgs,
+      networkRetry: { ...DEFAULT_NETWORK_RETRY, ...config.gitFetchRetry },
     }),
     actionRepos: new ActionRepos({ ...shared, base: config.actionsRepoBase }),
   };

@@ -35,6 +35,8 @@ command -v busybox >/dev/null 2>&1 || [ -x /bin/busybox ] || packages+=(busybox-
 [ "$want_podman" = 1 ] && ! command -v debootstrap >/dev/null 2>&1 && packages+=(debootstrap)
 # podman's --init needs catatonit, which Debian only recommends.
 [ "$want_podman" = 1 ] && ! command -v catatonit >/dev/null 2>&1 && packages+=(catatonit)
+# A real PostgreSQL server for the database-network tests (test/support/postgres-server.ts starts its own cluster).
+compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || packages+=(postgresql)
 need_dockerd=0
 docker info >/dev/null 2>&1 || need_dockerd=1
 runtimes=(docker)

@@ -9,7 +9,7 @@ import { execa } from "execa";
 const GIT_ENV = { GIT_TERMINAL_PROMPT: "0", GIT_ASKPASS: "echo", GCM_INTERACTIVE: "never" };
 /** Variables git may see: enough to find itself, certificates and proxies, nothing that runs programs. */
 const PASSED_THROUGH =
-  /^(PATH|HOME|LANG|LC_ALL|TZ|TMPDIR|SSL_CERT_FILE|SSL_CERT_DIR|HTTPS?_PROXY|https?_proxy|NO_PROXY|no_proxy)$/;
+  /^(PATH|HOME|LANG|LC_ALL|TZ|TMPDIR|SSL_CERT_FILE|SSL_CERT_DIR|GIT_SSL_CAINFO|HTTPS?_PROXY|https?_proxy|NO_PROXY|no_proxy)$/;
 
 /** A git command that exited non-zero; the message is git's stderr (which may echo URLs: redact before showing). */
 export class GitFailure extends Error {

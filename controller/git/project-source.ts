@@ -6,6 +6,7 @@ import { mkdirSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { UserActionableError } from "../jobs/errors.js";
 import { catFileBatch, gitIn, type Git } from "./git-runner.js";
+import { isTransientGitError, withNetworkRetry, type NetworkRetryPolicy } from "./network-retry.js";
 import { fetchUrl, locateRepo, redactCredentials, type RepoLocation, type RepoPolicy } from "./repo-url.js";
 
 export interface ProjectSourceOptions extends RepoPolicy {
@@ -13,6 +14,8 @@ export interface ProjectSourceOptions extends RepoPolicy {
   readonly githubProxyDomain: string;
   readonly privateRepoAccessToken: string;
   readonly env: Readonly<Record<string, string>>;
+  /** How transient network failures of fetches and listings are retried (default: a few tries in 30 s). */
+  readonly networkRetry?: NetworkRetryPolicy | undefined;
 }
 
 function errorText(error: unknown): string {
@@ -35,6 +38,11 @@ export class ProjectSource {
     return gitIn(dir, this.options.env);
   }
 
+  /** A git command against the remote, retried while its failures are transient. */
+  private remote(dir: string, args: readonly string[]): Promise<string> {
+    return withNetworkRetry(() => this.git(dir)(args), this.options.networkRetry);
+  }
+
   locate(repoUrl: string): RepoLocation {
     return locateRepo(repoUrl, this.options);
   }
@@ -51,7 +59,7 @@ export class ProjectSource {
     const url = fetchUrl(location, this.options.githubProxyDomain, this.options.privateRepoAccessToken);
     let head: string | undefined;
     try {
-      const listing = await this.git(cache)(["ls-remote", "--quiet", url, `refs/heads/${branch}`]);
+      const listing = await this.remote(cache, ["ls-remote", "--quiet", url, `refs/heads/${branch}`]);
       head = listing
         .trim()
         .split("\n")
@@ -71,12 +79,21 @@ export class ProjectSource {
       ["--depth", "2147483647"],
     ]) {
       try {
-        await this.git(cache)(["fetch", ...depth, "--force", url, `+refs/heads/${branch}:refs/remotes/origin/${branch}`]);
-        await this.git(cache)(["merge-base", "--is-ancestor", commit, `refs/remotes/origin/${branch}`]);
-        return;
-      } catch {
-        // Not found at this depth; try deeper, then give up.
+        await this.remote(cache, ["fetch", ...depth, "--force", url, `+refs/heads/${branch}:refs/remotes/origin/${branch}`]);
+      } catch (error) {
+        const text = errorText(error);
+        if (!isTransientGitError(text)) throw new UserActionableError(`Could not find commit on branch '${branch}': ${commit}`);
+        throw new UserActionableError(
+          `Network error when fetching commit ${commit} from ${repoUrl}\n(This may work if you try again later)`,
+          { cause: new Error(text) },
+        );
       }
+      const onBranch = await this.git(cache)(["merge-base", "--is-ancestor", commit, `refs/remotes/origin/${branch}`]).then(
+        () => true,
+        () => false,
+      );
+      if (onBranch) return;
+      // Not found at this depth; try deeper, then give up.
     }
     throw new UserActionableError(`Could not find commit on branch '${branch}': ${commit}`);
   }
@@ -138,10 +155,10 @@ export class ProjectSource {
     if (have) return dir;
     const url = fetchUrl(location, this.options.githubProxyDomain, this.options.privateRepoAccessToken);
     try {
-      await repo(["fetch", "--force", "--depth", "1", url, commit]);
+      await this.remote(dir, ["fetch", "--force", "--depth", "1", url, commit]);
     } catch (error) {
       const text = errorText(error);
-      if (/unable to access|Could not resolve host|Connection|timed out|GnuTLS|SSL/i.test(text)) {
+      if (isTransientGitError(text)) {
         throw new UserActionableError(
           `Network error when fetching commit ${commit} from ${repoUrl}\n(This may work if you try again later)`,
           { cause: new Error(text) },

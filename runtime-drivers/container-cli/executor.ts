@@ -52,6 +52,11 @@ export interface ContainerCliOptions {
   readonly pullMissingImages: boolean;
   /** Network and extra run arguments for database jobs; undefined: database jobs get none either. */
   readonly databaseNetwork?: { readonly name: string; readonly extraArgs: readonly string[] } | undefined;
+  /**
+   * More run arguments for a container on the database network, from the DATABASE_URL it gets (the
+   * agent's `--add-host` for the database host, resolved when the container starts).
+   */
+  readonly databaseHostArgs?: ((databaseUrl: string) => Promise<readonly string[]>) | undefined;
   /** `--pids-limit` for job containers; undefined or 0: none. */
   readonly pidsLimit?: number | undefined;
   /** Secrets and other values for job env vars, by name (passed to the CLI's env, never argv). */
@@ -226,6 +231,11 @@ export class ContainerCliExecutor implements Executor {
     if (current.state !== "prepared") return current;
     const name = containerName(job.id);
     const env = { ...job.env, ...this.options.extraEnv?.(job) };
+    const network = this.options.databaseNetwork;
+    const databaseNetwork =
+      network && job.allowDatabaseAccess && env.DATABASE_URL !== undefined
+        ? { name: network.name, extraArgs: [...network.extraArgs, ...(await this.hostArgs(env.DATABASE_URL))] }
+        : network;
     const run = await this.cli(
       argv.runArgv({
         job,
@@ -233,7 +243,7 @@ export class ContainerCliExecutor implements Executor {
         volumeDir: this.volumeDir(job),
         image: this.resolveImage(job.image),
         user: this.options.user,
-        databaseNetwork: this.options.databaseNetwork,
+        databaseNetwork,
         pidsLimit: this.options.pidsLimit,
         envNames: Object.keys(env),
         quirks: this.quirks,
@@ -380,8 +390,13 @@ export class ContainerCliExecutor implements Executor {
    * A one-off container of the database-utils image on the database network with DATABASE_URL, or
    * with no network and no secret on a dummy-data backend.
    */
-  runDatabaseCheck(request: DatabaseCheckRequest, signal: AbortSignal): Promise<DatabaseCheckResults> {
+  private async hostArgs(databaseUrl: string | undefined): Promise<readonly string[]> {
+    return databaseUrl === undefined || !this.options.databaseHostArgs ? [] : this.options.databaseHostArgs(databaseUrl);
+  }
+
+  async runDatabaseCheck(request: DatabaseCheckRequest, signal: AbortSignal): Promise<DatabaseCheckResults> {
     const network = request.dummyData ? undefined : this.options.databaseNetwork;
+    const hostArgs = network ? await this.hostArgs(request.databaseUrl) : [];
     return runDatabaseStatus(
       this.options.runner,
       this.options.binary,
@@ -391,7 +406,7 @@ export class ContainerCliExecutor implements Executor {
         args: request.args,
         hesExpectedActivityMonth: request.hesExpectedActivityMonth,
         network: network?.name ?? "none",
-        extraNetworkArgs: network?.extraArgs ?? [],
+        extraNetworkArgs: [...(network?.extraArgs ?? []), ...hostArgs],
         databaseUrl: request.dummyData ? undefined : request.databaseUrl,
         pullNever: !this.options.pullMissingImages,
       },

@@ -42,6 +42,8 @@ export function agentConfig(controllerUrl: string, overrides: Record<string, str
       HIGH_PRIVACY_STORAGE_BASE: path.join(workdir, "high_privacy"),
       MEDIUM_PRIVACY_STORAGE_BASE: path.join(workdir, "medium_privacy"),
       PULL_MISSING_IMAGES: "false",
+      // The tests' study repositories are local; the agent re-checks every task's repository.
+      ALLOW_LOCAL_GIT_REPOS: "true",
       AGENT_ID: `agent-${path.basename(workdir)}`,
       ...overrides,
     },

@@ -45,6 +45,8 @@ export function spawnAgent(
       HIGH_PRIVACY_STORAGE_BASE: config.storage.highPrivacyDir,
       MEDIUM_PRIVACY_STORAGE_BASE: config.storage.mediumPrivacyDir,
       PULL_MISSING_IMAGES: "false",
+      ALLOW_LOCAL_GIT_REPOS: String(config.repoPolicy.allowLocalGitRepos),
+      ALLOWED_GITHUB_ORGS: config.repoPolicy.allowedGithubOrgs.join(","),
       DATABASE_ACCESS_NETWORK: config.driver.databaseNetwork,
       LOGLEVEL: "info",
       ...(config.configFile ? { AGENT_CONFIG: config.configFile } : {}),

@@ -26,3 +26,37 @@ describe("database secrets", () => {
     );
   });
 });
+
+describe("the backend's other database values", () => {
+  const secrets = {
+    tempDatabaseName: "OPENCoronaTempTables",
+    emisOrganisationHash: "org-hash-1",
+    prestoTls: { key: "-----BEGIN PRIVATE KEY-----\nkey\n", cert: "-----BEGIN CERTIFICATE-----\ncert\n" },
+  };
+
+  it("gives a database job every value the backend has, by upstream's names", () => {
+    expect(databaseEnv({ ...backend, databaseSecrets: secrets }, { allowDatabaseAccess: true, databaseName: undefined })).toEqual(
+      {
+        DATABASE_URL: "mssql://db.internal/x",
+        TEMP_DATABASE_NAME: "OPENCoronaTempTables",
+        EMIS_ORGANISATION_HASH: "org-hash-1",
+        PRESTO_TLS_KEY: "-----BEGIN PRIVATE KEY-----\nkey\n",
+        PRESTO_TLS_CERT: "-----BEGIN CERTIFICATE-----\ncert\n",
+      },
+    );
+  });
+
+  it("gives only the values that are set (a TPP-like backend has no Presto certificate)", () => {
+    const tpp = { tempDatabaseName: "temp", emisOrganisationHash: undefined, prestoTls: undefined };
+    expect(databaseEnv({ ...backend, databaseSecrets: tpp }, { allowDatabaseAccess: true, databaseName: "default" })).toEqual({
+      DATABASE_URL: "mssql://db.internal/x",
+      TEMP_DATABASE_NAME: "temp",
+    });
+  });
+
+  it("gives none of them to a job without database access", () => {
+    expect(
+      databaseEnv({ ...backend, databaseSecrets: secrets }, { allowDatabaseAccess: false, databaseName: undefined }),
+    ).toEqual({});
+  });
+});
