@@ -5,13 +5,14 @@
  */
 import { existsSync } from "node:fs";
 import { execa } from "execa";
-import { readFile, rm, stat } from "node:fs/promises";
+import { mkdir, readFile, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import type { CheckoutOptions } from "../checkout.js";
 import { CommandError, type CommandRunner } from "../exec.js";
 import {
   containerName,
   finalizeJobFiles,
+  jobLogDir,
   readJobMetadata,
   readJobMetadataById,
   TIMESTAMP_REFERENCE_FILE,
@@ -86,6 +87,9 @@ const nowNsDefault = (): bigint => BigInt(Date.now()) * 1_000_000n;
 const NOT_STARTED: ReadonlySet<string> = new Set(["created", "configured", "initialized"]);
 /** States of a container that has finished; only these are "executed". */
 const STOPPED: ReadonlySet<string> = new Set(["exited", "stopped", "dead"]);
+
+/** The container's log while finalize turns it into logs.txt (in the job's log folder, then removed). */
+const CONTAINER_LOG_SPOOL = "container-output.spool";
 
 export class ContainerCliExecutor implements Executor {
   readonly driver: string;
@@ -304,38 +308,44 @@ export class ContainerCliExecutor implements Executor {
     const cancelled = options.cancelled ?? false;
     const finished = await this.finishedStatus(job);
     if (finished) return finished;
-    // Logs are fetched alongside the inspect (two CLI round trips at once); unused if no container.
-    const [container, logResult] = await Promise.all([
-      this.inspectOwn(job, signal),
-      this.cli(argv.logsArgv(containerName(job.id)), signal),
-    ]);
-    const current = await this.statusFrom(job, container, { cancelled });
-    if (!cancelled && !options.error && current.state === "unknown") return current;
-    let logs = "";
-    let facts: ContainerFacts | undefined;
-    if (container) {
-      // A terminal ends lines with CRLF; the job log keeps the LF lines every other job has.
-      logs = this.options.tty ? logResult.all.replace(/\r\n/g, "\n") : logResult.all;
-      facts = {
-        exitCode: container.exitCode,
-        oomKilled: container.oomKilled,
-        memoryLimitBytes: container.memoryLimitBytes,
-        imageId: container.imageId,
-        labels: container.labels,
-        inspect: container.raw,
-      };
+    // Logs are fetched alongside the inspect (two CLI round trips at once), into a spool file next
+    // to the job's log rather than into memory: a job may print any amount. Unused if no container.
+    const logDir = jobLogDir(this.options.layout, job);
+    await mkdir(logDir, { recursive: true });
+    const spool = path.join(logDir, CONTAINER_LOG_SPOOL);
+    try {
+      const [container] = await Promise.all([
+        this.inspectOwn(job, signal),
+        this.options.runner.run(this.options.binary, argv.logsArgv(containerName(job.id)), { signal, outputFile: spool }),
+      ]);
+      const current = await this.statusFrom(job, container, { cancelled });
+      if (!cancelled && !options.error && current.state === "unknown") return current;
+      let facts: ContainerFacts | undefined;
+      if (container) {
+        facts = {
+          exitCode: container.exitCode,
+          oomKilled: container.oomKilled,
+          memoryLimitBytes: container.memoryLimitBytes,
+          imageId: container.imageId,
+          labels: container.labels,
+          inspect: container.raw,
+        };
+      }
+      await finalizeJobFiles({
+        job,
+        layout: this.options.layout,
+        volumeDir: this.volumeDir(job),
+        container: facts,
+        // A terminal ends lines with CRLF; the job log keeps the LF lines every other job has.
+        logs: container ? { file: spool, crlfToLf: this.options.tty ?? false } : "",
+        cancelled,
+        ...(options.error ? { error: { ...options.error } } : {}),
+        metrics: await this.metrics.metricsFor(job.id),
+        ...(this.options.readStudyActions ? { readStudyProjectActions: () => this.options.readStudyActions!(job) } : {}),
+      });
+    } finally {
+      await rm(spool, { force: true });
     }
-    await finalizeJobFiles({
-      job,
-      layout: this.options.layout,
-      volumeDir: this.volumeDir(job),
-      container: facts,
-      logs,
-      cancelled,
-      ...(options.error ? { error: { ...options.error } } : {}),
-      metrics: await this.metrics.metricsFor(job.id),
-      ...(this.options.readStudyActions ? { readStudyProjectActions: () => this.options.readStudyActions!(job) } : {}),
-    });
     return (await this.finishedStatus(job)) ?? this.getStatus(job, { cancelled }, signal);
   }
 

@@ -5,7 +5,10 @@
  */
 import { randomBytes } from "node:crypto";
 import { copyFile, mkdir, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
+import { createWriteStream } from "node:fs";
 import path from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 
 function tmpNameFor(dest: string): string {
   return `${dest}.${randomBytes(8).toString("hex")}.tmp`;
@@ -26,6 +29,14 @@ async function replaceWith(dest: string, fill: (tmp: string) => Promise<void>): 
 /** Writes `content` to `dest` atomically, creating parent folders. */
 export async function writeFileAtomic(dest: string, content: string | Uint8Array): Promise<void> {
   await replaceWith(dest, (tmp) => writeFile(tmp, content));
+}
+
+/**
+ * Writes the chunks to `dest` atomically as they come, so content of any size never has to be
+ * held in memory at once.
+ */
+export async function writeStreamAtomic(dest: string, chunks: AsyncIterable<string | Uint8Array>): Promise<void> {
+  await replaceWith(dest, (tmp) => pipeline(Readable.from(chunks), createWriteStream(tmp)));
 }
 
 /** Copies `source` (a regular file) to `dest` atomically and returns the copied size in bytes. */

@@ -11,7 +11,7 @@
 import type { ExecutorFailure, JobDefinition, OutputPrivacy, StorageLayout } from "../types.js";
 import { redactContainerInspect } from "./env-redaction.js";
 import { findOutputs, findUnmatchedOutputs } from "./find-outputs.js";
-import { writeJobLog } from "./job-log.js";
+import { writeJobLog, type ContainerLogFile } from "./job-log.js";
 import { buildJobMetadata, readJobMetadata, writeJobMetadata } from "./job-metadata.js";
 import { persistOutputs } from "./persist-outputs.js";
 import { statusMessageFor } from "./status-messages.js";
@@ -34,8 +34,8 @@ export interface FinalizeJobFilesInput {
   layout: StorageLayout;
   volumeDir: string;
   container: ContainerFacts | undefined;
-  /** Container logs text, already fetched by the driver. */
-  logs: string;
+  /** Container logs, already fetched by the driver: the text, or the file it wrote them to. */
+  logs: string | ContainerLogFile;
   cancelled: boolean;
   error?: ExecutorFailure;
   /** job_metrics; may be `{}`. */

@@ -34,7 +34,7 @@ export {
   type Manifest,
   type ManifestEntry,
 } from "./manifest.js";
-export { jobSummary, writeJobLog, JOB_LOG_MARKER, LOG_FILE, SUMMARY_KEYS } from "./job-log.js";
+export { jobSummary, writeJobLog, JOB_LOG_MARKER, LOG_FILE, SUMMARY_KEYS, type ContainerLogFile } from "./job-log.js";
 export {
   buildJobMetadata,
   findJobMetadataFile,

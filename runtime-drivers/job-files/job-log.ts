@@ -4,9 +4,10 @@
  * job's log folder; normal finalizes also copy it to `metadata/<action>.log` in the high- and
  * medium-privacy workspaces so users can read it next to the outputs.
  */
+import { createReadStream } from "node:fs";
 import path from "node:path";
 import type { JobDefinition, StorageLayout } from "../types.js";
-import { writeFileAtomic } from "./atomic-file.js";
+import { copyFileAtomic, writeFileAtomic, writeStreamAtomic } from "./atomic-file.js";
 import { compareCodePoints, pythonStr, pythonTruthy, tabulate } from "./python-format.js";
 import { highWorkspaceDir, jobLogDir, mediumWorkspaceDir, workspaceLogFile } from "./storage-paths.js";
 
@@ -57,22 +58,51 @@ export function jobSummary(
 export interface WriteJobLogInput {
   readonly layout: StorageLayout;
   readonly job: JobDefinition;
-  /** Container logs as fetched by the driver. */
-  readonly logs: string;
+  /**
+   * Container logs as fetched by the driver: the text, or a file the driver wrote them to (read as
+   * a stream, so a job that printed gigabytes costs no memory), with CRLF line ends made LF when
+   * the container had a terminal.
+   */
+  readonly logs: string | ContainerLogFile;
   readonly metadata: Readonly<Record<string, unknown>>;
   readonly excluded: Readonly<Record<string, string>> | undefined;
   /** Also copy the log into both workspaces' `metadata/` folders (normal finalizes only). */
   readonly copyToWorkspaces: boolean;
 }
 
-/** Writes `logs.txt` in the job log folder (and its workspace copies); returns the log text. */
-export async function writeJobLog(input: WriteJobLogInput): Promise<string> {
+export interface ContainerLogFile {
+  readonly file: string;
+  readonly crlfToLf: boolean;
+}
+
+/** Writes `logs.txt` in the job log folder (and its workspace copies). */
+export async function writeJobLog(input: WriteJobLogInput): Promise<void> {
   const { layout, job } = input;
-  const text = input.logs + jobSummary(input.metadata, input.excluded);
-  await writeFileAtomic(path.join(jobLogDir(layout, job), LOG_FILE), text);
+  const summary = jobSummary(input.metadata, input.excluded);
+  const logFile = path.join(jobLogDir(layout, job), LOG_FILE);
+  if (typeof input.logs === "string") await writeFileAtomic(logFile, input.logs + summary);
+  else await writeStreamAtomic(logFile, logThenSummary(input.logs, summary));
   if (input.copyToWorkspaces) {
-    await writeFileAtomic(workspaceLogFile(highWorkspaceDir(layout, job.workspace), job.action), text);
-    await writeFileAtomic(workspaceLogFile(mediumWorkspaceDir(layout, job.workspace), job.action), text);
+    await copyFileAtomic(logFile, workspaceLogFile(highWorkspaceDir(layout, job.workspace), job.action));
+    await copyFileAtomic(logFile, workspaceLogFile(mediumWorkspaceDir(layout, job.workspace), job.action));
   }
-  return text;
+}
+
+async function* logThenSummary(logs: ContainerLogFile, summary: string): AsyncGenerator<string | Buffer> {
+  const chunks = createReadStream(logs.file) as AsyncIterable<Buffer>;
+  if (logs.crlfToLf) yield* crlfToLf(chunks);
+  else yield* chunks;
+  yield summary;
+}
+
+/** "\r\n" to "\n" across chunk boundaries (a chunk may end between the two bytes). */
+async function* crlfToLf(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  let heldCr = false;
+  for await (const chunk of chunks) {
+    let text: Buffer = heldCr ? Buffer.concat([Buffer.from("\r"), chunk]) : chunk;
+    heldCr = text.at(-1) === 0x0d;
+    if (heldCr) text = text.subarray(0, -1);
+    yield Buffer.from(text.toString("latin1").replace(/\r\n/g, "\n"), "latin1");
+  }
+  if (heldCr) yield Buffer.from("\r");
 }

@@ -263,6 +263,46 @@ export function describeDriverContract(which: "docker" | "podman" | ContractRunt
       expect(readFileSync(high(workspace, "output/partial.txt"), "utf8")).toBe("partial\n");
     });
 
+    it("files a 100 MB log whole, line for line, without holding it in the agent's memory", async () => {
+      // 50,000 lines of 2,000 characters: within the last 100,000 log entries the runtimes are asked
+      // for (podman stores a long line as several entries).
+      const lines = 50_000;
+      // The agent runs in this process: its resident memory is sampled while the job runs and is
+      // filed, and only then does the test read the log.
+      let peakRss = process.memoryUsage().rss;
+      const baseline = peakRss;
+      const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 10);
+      const { byAction, workspace } = await run({
+        chatty: {
+          script: `awk 'BEGIN { s = sprintf("%2000s", ""); gsub(/ /, "x", s); for (i = 0; i < ${lines}; i++) print i s }'\necho done > output/done.txt`,
+          outputs: { moderately_sensitive: { done: "output/done.txt" } },
+        },
+      }).finally(() => clearInterval(sampler));
+      // Read whole, the log costs several times its 100 MB (a pipe buffer, a string, a copy with the
+      // summary): the docker agent grew by 528 MB here before logs were spooled to a file. Spooled,
+      // what remains is the rest of the suite's noise (about 60-70 MB seen). The Kubernetes fake's
+      // own bookkeeping runs in this process too, and that driver still reads its job's log file whole
+      // (streaming it lost lines, not yet understood), so the bound is held for the container-CLI drivers.
+      if (driver !== "kubernetes") expect(peakRss - baseline).toBeLessThan(128 * 1024 * 1024);
+      expect([byAction.chatty?.status, byAction.chatty?.status_code]).toEqual(["succeeded", "succeeded"]);
+      const log = readFileSync(high(workspace, "metadata/chatty.log"), "utf8");
+      const [body = "", summary] = log.split("=============JOB SUMMARY=============");
+      expect(summary).toContain("exit_code: 0");
+      // Every character arrived: the x's of each line once its timestamp (container CLIs) is dropped.
+      const stamped = driver !== "kubernetes";
+      const bodyLines = body.split("\n").map((line) => (stamped ? line.replace(/^\S+ /, "") : line));
+      expect(bodyLines.reduce((sum, line) => sum + (line.match(/x/g)?.length ?? 0), 0)).toBe(lines * 2000);
+      // Line for line, where the runtime keeps long lines whole (podman returns a long line as
+      // several partial entries, each with its own timestamp).
+      if (driver !== "podman") {
+        const printed = bodyLines.filter((line) => line.endsWith("x".repeat(2000)));
+        expect(printed.length).toBe(lines);
+        expect(printed.at(0)).toBe(`0${"x".repeat(2000)}`);
+        expect(printed.at(-1)).toBe(`${lines - 1}${"x".repeat(2000)}`);
+      }
+      expect(readFileSync(medium(workspace, "metadata/chatty.log"), "utf8") === log).toBe(true);
+    });
+
     it("reports a job killed for memory as out of memory", async () => {
       const { byAction } = await run({
         // The output exists before the kill, so the message is not blanked for unmatched patterns.
