@@ -15,7 +15,7 @@ import { Stage } from "../../gen/agent/v1/agent_pb.js";
 import { agentConfig, startAgent, type AgentHarness } from "../support/agent-harness.js";
 import { createBody, rest, startController, type ControllerHarness } from "../support/controller-harness.js";
 import { spawnController, type ControllerProcess } from "../support/controller-process.js";
-import { createStudyRepo, TWO_ACTION_STUDY } from "../support/study-repo.js";
+import { createStudyRepo, TWO_ACTION_STUDY, createGatedStudy } from "../support/study-repo.js";
 import { waitFor } from "../support/wait-for.js";
 
 // Random per run: container names derive from it, and another test process may share the runtime.
@@ -42,23 +42,6 @@ async function waitForJob(
   return waitFor(async () => (await jobsOf(controller)).find((job) => job.action === action && predicate(job)), {
     timeoutMs: 60_000,
     message,
-  });
-}
-
-/** A study whose one action blocks until the test drops a `go` file into its working directory. */
-function gatedStudy() {
-  return createStudyRepo({
-    "project.yaml": [
-      'version: "5.0"',
-      "actions:",
-      "  gated:",
-      "    run: python:v2 analysis/gated.sh",
-      "    outputs:",
-      "      moderately_sensitive:",
-      "        runs: output/runs.txt",
-      "",
-    ].join("\n"),
-    "analysis/gated.sh": "mkdir -p output\necho run >> output/runs.txt\nwhile [ ! -f go ]; do sleep 0.05; done\n",
   });
 }
 
@@ -137,7 +120,7 @@ describe("end to end with docker", () => {
     let controller: ControllerProcess = await spawnController(workdir);
     cleanups.push(() => controller.kill("SIGKILL"));
     const agent = withAgent(controller.url);
-    const study = gatedStudy();
+    const study = createGatedStudy();
     const gated = jobId(RAP_ID, "gated");
     await rest(
       controller,
@@ -164,7 +147,7 @@ describe("end to end with docker", () => {
   it("runs one container when the same task is delivered twice", async () => {
     const controller = await withController();
     const agent = withAgent(controller.url);
-    const study = gatedStudy();
+    const study = createGatedStudy();
     const gated = jobId(RAP_ID, "gated");
     await rest(
       controller,

@@ -15,29 +15,12 @@ import { jobId } from "../../controller/jobs/ids.js";
 import { latestVersion } from "../../controller/store/migrate.js";
 import { agentConfig, startAgent } from "../support/agent-harness.js";
 import { createBody, rest, startController, type ControllerHarness } from "../support/controller-harness.js";
-import { createStudyRepo } from "../support/study-repo.js";
+import { createGatedStudy } from "../support/study-repo.js";
 import { waitFor } from "../support/wait-for.js";
 
 async function get(url: string): Promise<{ status: number; body: string }> {
   const response = await fetch(url);
   return { status: response.status, body: await response.text() };
-}
-
-/** A job that runs until a file named `go` appears in its workspace. */
-function gatedStudy() {
-  return createStudyRepo({
-    "project.yaml": [
-      'version: "5.0"',
-      "actions:",
-      "  gated:",
-      "    run: python:v2 analysis/gated.sh",
-      "    outputs:",
-      "      moderately_sensitive:",
-      "        runs: output/runs.txt",
-      "",
-    ].join("\n"),
-    "analysis/gated.sh": "mkdir -p output\necho run >> output/runs.txt\nwhile [ ! -f go ]; do sleep 0.05; done\n",
-  });
 }
 
 async function jobStatus(controller: ControllerHarness, rapId: string): Promise<{ status: string; status_code: string }> {
@@ -115,7 +98,7 @@ describe("lifecycle", () => {
       cancel.abort();
       await running.catch(() => undefined);
     });
-    const study = gatedStudy();
+    const study = createGatedStudy();
     const first = "aaaaaaaa23456789";
     const second = "bbbbbbbb23456789";
     const create = (rapId: string) =>

@@ -17,26 +17,10 @@ import { jobId } from "../../controller/jobs/ids.js";
 import { agentConfig, startAgent } from "../support/agent-harness.js";
 import { spawnAgent } from "../support/agent-process.js";
 import { createBody, rest, startController } from "../support/controller-harness.js";
-import { createStudyRepo } from "../support/study-repo.js";
+import { createGatedStudy } from "../support/study-repo.js";
 import { waitFor } from "../support/wait-for.js";
 
 const RAP_ID = randomBytes(8).toString("hex");
-
-function gatedStudy() {
-  return createStudyRepo({
-    "project.yaml": [
-      'version: "5.0"',
-      "actions:",
-      "  gated:",
-      "    run: python:v2 analysis/gated.sh",
-      "    outputs:",
-      "      moderately_sensitive:",
-      "        runs: output/runs.txt",
-      "",
-    ].join("\n"),
-    "analysis/gated.sh": "mkdir -p output\necho run >> output/runs.txt\nwhile [ ! -f go ]; do sleep 0.05; done\n",
-  });
-}
 
 interface ApiJob {
   action: string;
@@ -68,7 +52,7 @@ describe("standby takeover", () => {
       rmSync(frozenConfig.workdir, { recursive: true, force: true });
     });
 
-    const study = gatedStudy();
+    const study = createGatedStudy();
     const gated = jobId(RAP_ID, "gated");
     const taskId = `${gated}-001`;
     const body = createBody({ rap_id: RAP_ID, repo_url: study.path, commit: study.commit, requested_actions: ["gated"] });

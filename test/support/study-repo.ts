@@ -55,3 +55,24 @@ export const TWO_ACTION_STUDY: Readonly<Record<string, string>> = {
   "analysis/summarise.sh":
     "mkdir -p output\nrows=$(($(wc -l < output/dataset.csv) - 1))\nprintf 'count\\n%s\\n' \"$rows\" > output/summary.csv\n",
 };
+
+/**
+ * A study whose one action, `gated`, appends "run" to output/runs.txt and then blocks until the
+ * test drops a file named `go` into its working directory (so a test decides when it ends, and can
+ * count how many times it started).
+ */
+export function createGatedStudy(): StudyRepo {
+  return createStudyRepo({
+    "project.yaml": [
+      'version: "5.0"',
+      "actions:",
+      "  gated:",
+      "    run: python:v2 analysis/gated.sh",
+      "    outputs:",
+      "      moderately_sensitive:",
+      "        runs: output/runs.txt",
+      "",
+    ].join("\n"),
+    "analysis/gated.sh": "mkdir -p output\necho run >> output/runs.txt\nwhile [ ! -f go ]; do sleep 0.05; done\n",
+  });
+}
