@@ -73,6 +73,7 @@ function createKubernetesExecutor(config: AgentConfig, log: Logger, extras: Exec
       ttlSecondsAfterFinishedSeconds: k8s.deadlines.ttl_seconds_after_finished,
       imagePullGraceSeconds: k8s.deadlines.image_pull_grace_seconds,
       pendingTimeoutSeconds: k8s.deadlines.pending_timeout_seconds,
+      podStopTimeoutSeconds: k8s.deadlines.pod_stop_timeout_seconds,
     },
     watch: {
       silenceSeconds: k8s.watch.silence_seconds,

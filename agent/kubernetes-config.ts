@@ -41,6 +41,8 @@ export const kubernetesSectionSchema = z.strictObject({
       ttl_seconds_after_finished: positiveSeconds.default(24 * 3600),
       image_pull_grace_seconds: positiveSeconds.default(30),
       pending_timeout_seconds: positiveSeconds.default(15 * 60),
+      /** A pod still there this long after its graceful delete is deleted forcefully. */
+      pod_stop_timeout_seconds: positiveSeconds.default(30),
     })
     .prefault({}),
   watch: z

@@ -15,7 +15,7 @@ export type KubernetesCounterName =
   | "job_adopted_total"
   /** A Job that ended without its pod ever running (agent-stack-k8s's finished_without_pod). */
   | "jobs_finished_without_pod_total"
-  /** Pods deleted with grace 0 (cancel, a failure given up on). */
+  /** Pods deleted with grace 0 because their kubelet had not stopped them after a graceful delete. */
   | "pods_forcefully_deleted_total"
   /** Job outcomes the driver mapped from a Kubernetes failure, by reason. */
   | "job_failures_total"

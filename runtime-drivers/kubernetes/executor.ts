@@ -37,6 +37,7 @@ import {
   buildJobManifest,
   EXIT_CODE_FILE_NAME,
   JOB_CONTAINER,
+  JOB_STOP_GRACE_SECONDS,
   LOG_FILE_NAME,
   STARTED_FILE_NAME,
 } from "./manifests.js";
@@ -455,14 +456,30 @@ export class KubernetesExecutor implements Executor {
     await this.deleteJobAndPods(jobName(job.id, job.taskId), signal);
   }
 
-  /** Deletes a Job and force-deletes its pods at once (grace 0), rather than waiting for the GC. */
+  /**
+   * Deletes a Job and its pods now rather than waiting for the garbage collector. The pods get a
+   * short grace, not 0: a force delete drops the pod object while the kubelet may still be starting
+   * the container, and a kubelet that then mounts the volume recreates the directories cleanup removed.
+   */
   private async deleteJobAndPods(name: string, signal: AbortSignal): Promise<void> {
-    await this.options.api.delete("jobs", name, { propagationPolicy: "Background", gracePeriodSeconds: 0 }, signal);
+    await this.options.api.delete("jobs", name, { propagationPolicy: "Background" }, signal);
     for (const pod of this.podsOf(name)) {
       const podName = pod.metadata?.name;
-      if (!podName) continue;
-      await this.options.api.delete("pods", podName, { gracePeriodSeconds: 0 }, signal);
-      this.options.counters.increment("pods_forcefully_deleted_total", {});
+      if (!podName || pod.metadata?.deletionTimestamp) continue;
+      await this.options.api.delete("pods", podName, { gracePeriodSeconds: JOB_STOP_GRACE_SECONDS }, signal);
+    }
+  }
+
+  /** Last resort for pods a kubelet never finished stopping (node lost, kubelet wedged). */
+  private async forceDeletePods(names: ReadonlySet<string>, signal: AbortSignal): Promise<void> {
+    for (const name of names) {
+      for (const pod of this.podsOf(name)) {
+        const podName = pod.metadata?.name;
+        if (!podName) continue;
+        this.options.log.warn("pod still there after its grace period: deleting it forcefully", { pod: podName });
+        await this.options.api.delete("pods", podName, { gracePeriodSeconds: 0 }, signal);
+        this.options.counters.increment("pods_forcefully_deleted_total", {});
+      }
     }
   }
 
@@ -536,29 +553,35 @@ export class KubernetesExecutor implements Executor {
     if (knownName) names.add(knownName);
     for (const name of names) await this.deleteJobAndPods(name, signal);
     // Pods stop asynchronously: removing the volume under a container still writing to it fails.
-    await this.podsGone(names, signal, 30_000);
+    const stopWaitMs = this.options.deadlines.podStopTimeoutSeconds * 1000;
+    if (!(await this.podsGone(names, signal, stopWaitMs))) {
+      signal.throwIfAborted();
+      await this.forceDeletePods(names, signal);
+      await this.podsGone(names, signal, stopWaitMs);
+    }
     await rm(this.volumeDir({ id: jobId }), { recursive: true, force: true });
     await rm(path.join(this.options.layout.volumesDir, jobStateRootSubPath(jobId)), { recursive: true, force: true });
     await rm(path.join(this.options.layout.tempDir, "kubernetes", jobId), { recursive: true, force: true });
     await this.metrics.forget(jobId);
   }
 
-  /** Resolves once the informer has seen every pod of these Jobs go (or after `timeoutMs`). */
-  private async podsGone(names: ReadonlySet<string>, signal: AbortSignal, timeoutMs: number): Promise<void> {
+  /** Whether the informer saw every pod of these Jobs go within `timeoutMs` (false on timeout or abort). */
+  private async podsGone(names: ReadonlySet<string>, signal: AbortSignal, timeoutMs: number): Promise<boolean> {
     const remaining = () => [...names].some((name) => this.podsOf(name).length > 0);
-    if (!remaining()) return;
-    await new Promise<void>((resolve) => {
-      const done = () => {
+    if (!remaining()) return true;
+    return new Promise<boolean>((resolve) => {
+      const done = (gone: boolean) => {
         clearTimeout(timer);
         unsubscribe();
-        signal.removeEventListener("abort", done);
-        resolve();
+        signal.removeEventListener("abort", onAbort);
+        resolve(gone);
       };
+      const onAbort = () => done(false);
       const unsubscribe = this.pods.subscribe(() => {
-        if (!remaining()) done();
+        if (!remaining()) done(true);
       });
-      const timer = setTimeout(done, timeoutMs);
-      signal.addEventListener("abort", done, { once: true });
+      const timer = setTimeout(() => done(!remaining()), timeoutMs);
+      signal.addEventListener("abort", onAbort, { once: true });
     });
   }
 

@@ -28,6 +28,12 @@ export const STATE_MOUNT = "/rap-log";
 export const LOG_FILE_NAME = "output.log";
 export const STARTED_FILE_NAME = "started";
 export const EXIT_CODE_FILE_NAME = "exit-code";
+/**
+ * Seconds between SIGTERM and SIGKILL when a job's pod is deleted. Cancelling is a kill on docker
+ * too, so it is short; it is not 0 because only a graceful delete keeps the pod object until the
+ * kubelet has stopped the container and released its volumes, which cleanup waits for.
+ */
+export const JOB_STOP_GRACE_SECONDS = 1;
 export const DENY_EGRESS_POLICY = "rap-jobs-deny-all";
 export const DATABASE_EGRESS_POLICY = "rap-database-jobs-egress";
 
@@ -112,6 +118,7 @@ export function buildJobManifest(input: JobManifestInput): KubeObject {
         metadata: { labels, annotations: { [SAFE_TO_EVICT_ANNOTATION]: "false" } },
         spec: {
           restartPolicy: "Never",
+          terminationGracePeriodSeconds: JOB_STOP_GRACE_SECONDS,
           automountServiceAccountToken: false,
           enableServiceLinks: false,
           securityContext: {

@@ -27,6 +27,8 @@ export interface KubernetesDeadlines {
   readonly imagePullGraceSeconds: number;
   /** A pod not running after this long (unschedulable, stuck) fails the job with its Events. */
   readonly pendingTimeoutSeconds: number;
+  /** A pod still there this long after its graceful delete (lost node, wedged kubelet) is force-deleted. */
+  readonly podStopTimeoutSeconds: number;
 }
 
 export interface KubernetesWatchTuning {

@@ -125,6 +125,62 @@ describe("kubernetes driver failure modes (fake API server, real docker)", () =>
     await k8s.cleanup(job, signal);
   });
 
+  it("cancelled while its kubelet is still starting the pod, leaves no volume or state directory", async () => {
+    const { executor: k8s } = executor();
+    const job = shellJob("while [ ! -f go ]; do sleep 0.05; done");
+    const selector = `job-name=${jobName(job.id, job.taskId)}`;
+    env.cluster.holdContainerStarts();
+    try {
+      await k8s.prepare(job, signal);
+      await k8s.execute(job, signal);
+      await waitFor(
+        () => env.cluster.list("pods", NAMESPACE, selector).find((pod) => (pod.spec as { nodeName?: string }).nodeName),
+        { message: "the pod to be scheduled" },
+      );
+      expect((await k8s.terminate(job, signal)).state).toBe("executed");
+      await k8s.finalize(job, { cancelled: true }, signal);
+      const cleaning = k8s.cleanup(job, signal);
+      // The kubelet finishes its start (creating the mount directories) only now.
+      env.cluster.releaseContainerStarts();
+      await cleaning;
+    } finally {
+      env.cluster.releaseContainerStarts();
+    }
+    await env.cluster.settled();
+    expect(env.cluster.list("pods", NAMESPACE, selector)).toEqual([]);
+    expect(existsSync(path.join(env.volumesDir, job.id))).toBe(false);
+    expect(existsSync(path.join(env.volumesDir, ".rap-runner", job.id))).toBe(false);
+  });
+
+  it("force-deletes a pod its kubelet never stops, after pod_stop_timeout_seconds, and leaves nothing", async () => {
+    const counted: string[] = [];
+    const sink = { increment: (name: string) => counted.push(name), limiterTokens: () => undefined };
+    const made = kubernetesExecutor(env, { deadlines: { pod_stop_timeout_seconds: 1 } }, undefined, { kubernetesMetrics: sink });
+    opened.push(made);
+    const k8s = made.executor;
+    const job = shellJob("while [ ! -f go ]; do sleep 0.05; done");
+    await k8s.prepare(job, signal);
+    await k8s.execute(job, signal);
+    const pod = await runningPod(job);
+    env.cluster.wedgeKubelet();
+    try {
+      expect((await k8s.terminate(job, signal)).state).toBe("executed");
+      // The graceful delete is stuck: the pod is terminating but still there.
+      const terminating = env.cluster.list("pods", NAMESPACE, `job-name=${jobName(job.id, job.taskId)}`);
+      expect(terminating.map((found) => [found.metadata.name, typeof found.metadata.deletionTimestamp])).toEqual([
+        [pod.metadata.name, "string"],
+      ]);
+      await k8s.finalize(job, { cancelled: true }, signal);
+      await k8s.cleanup(job, signal);
+    } finally {
+      env.cluster.wedgeKubelet(false);
+    }
+    expect(counted.filter((name) => name === "pods_forcefully_deleted_total")).toEqual(["pods_forcefully_deleted_total"]);
+    expect(env.cluster.list("pods", NAMESPACE, `job-name=${jobName(job.id, job.taskId)}`)).toEqual([]);
+    expect(existsSync(path.join(env.volumesDir, job.id))).toBe(false);
+    expect(existsSync(path.join(env.volumesDir, ".rap-runner", job.id))).toBe(false);
+  });
+
   it("reports a pod deleted from outside the agent as an executor error", async () => {
     const { executor: k8s } = executor();
     const job = shellJob("while [ ! -f go ]; do sleep 0.05; done");

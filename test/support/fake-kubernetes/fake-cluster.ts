@@ -35,6 +35,9 @@ export interface FakeClusterOptions {
 interface PodRuntime {
   containerId?: string;
   deleting: boolean;
+  /** Settles once the kubelet has finished (or given up) starting the pod's container. */
+  readonly started: Promise<void>;
+  readonly markStarted: () => void;
 }
 
 type Json = Record<string, unknown>;
@@ -87,6 +90,8 @@ export class FakeCluster {
   private readonly pending = new Set<Promise<unknown>>();
   private readonly nodeLabels: Readonly<Record<string, string>>;
   private stopping = false;
+  private kubeletWedged = false;
+  private startHold: { promise: Promise<void>; release: () => void } | undefined;
   /** While set, new pods wait (Pending, unscheduled) before the kubelet starts them. */
   private podHold: { promise: Promise<void>; release: () => void } | undefined;
   /** Pods the Job controller created, by Job name: the fake's own record, for run-once checks. */
@@ -137,6 +142,7 @@ export class FakeCluster {
   async dispose(): Promise<void> {
     this.stopping = true;
     this.releasePods();
+    this.releaseContainerStarts();
     this.unsubscribe();
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
@@ -187,6 +193,32 @@ export class FakeCluster {
   releasePods(): void {
     this.podHold?.release();
     this.podHold = undefined;
+  }
+
+  /**
+   * Scheduled pods wait, mid-start, until `releaseContainerStarts`: a kubelet still mounting volumes
+   * and pulling when a delete arrives. Released, it goes on without looking again, as a kubelet does.
+   */
+  holdContainerStarts(): void {
+    if (this.startHold) return;
+    let release: () => void = () => undefined;
+    const promise = new Promise<void>((resolve) => (release = resolve));
+    this.startHold = { promise, release };
+  }
+
+  releaseContainerStarts(): void {
+    this.startHold?.release();
+    this.startHold = undefined;
+  }
+
+  /** Resolves once every reaction in flight (starts, deletes, stops) has finished. */
+  async settled(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
+  /** While wedged, the kubelet ignores graceful pod deletes (a lost node): only grace 0 removes a pod. */
+  wedgeKubelet(wedged = true): void {
+    this.kubeletWedged = wedged;
   }
 
   /** Volume attach for pods using `claim` fails (FailedAttachVolume events) until cleared. */
@@ -421,22 +453,28 @@ export class FakeCluster {
     options: { propagationPolicy?: string; gracePeriodSeconds?: number },
   ): boolean {
     if (resource === "pods") {
-      this.track(this.deletePod(namespace, name, options.gracePeriodSeconds ?? 30));
+      this.track(this.deletePod(namespace, name, options.gracePeriodSeconds ?? this.defaultGrace(namespace, name)));
       return true;
     }
     if (resource === "jobs") {
       this.store.remove("jobs", namespace, name);
-      // batch/v1 Jobs deleted through the API orphan their pods unless told otherwise (kubectl says Background).
+      // batch/v1 Jobs deleted through the API orphan their pods unless told otherwise (kubectl says
+      // Background). The garbage collector deletes the pods with their own grace, not the Job delete's.
       if (options.propagationPolicy === "Background" || options.propagationPolicy === "Foreground") {
         for (const pod of this.store.list("pods", namespace, `job-name=${name}`))
-          this.track(this.deletePod(namespace, pod.metadata.name, options.gracePeriodSeconds ?? 30));
+          this.track(this.deletePod(namespace, pod.metadata.name, this.defaultGrace(namespace, pod.metadata.name)));
       }
       return true;
     }
     return false;
   }
 
-  /** Marks the pod terminating, stops its container (SIGTERM, SIGKILL after the grace), removes it. */
+  /**
+   * Marks the pod terminating and stops its container (SIGTERM, SIGKILL after the grace). As on a
+   * real cluster, a graceful delete of a scheduled pod keeps the object until the kubelet has
+   * finished any start in flight, stopped the container and released its volumes; grace 0 (force)
+   * and unscheduled pods go at once, whatever the kubelet is still doing.
+   */
   private async deletePod(namespace: string, name: string, graceSeconds: number): Promise<void> {
     const key = `${namespace}/${name}`;
     const runtime = this.runtimes.get(key);
@@ -447,14 +485,24 @@ export class FakeCluster {
       pod.metadata.deletionGracePeriodSeconds = graceSeconds;
     });
     if (!marked) return;
+    const graceful = graceSeconds > 0 && typeof rec(marked.spec).nodeName === "string";
+    if (graceful && this.kubeletWedged) return;
+    if (graceful && runtime) await runtime.started;
     if (runtime?.containerId) {
       await execa(
         "docker",
         graceSeconds > 0 ? ["stop", "-t", String(graceSeconds), runtime.containerId] : ["kill", runtime.containerId],
         { reject: false },
       );
+      if (graceful) await execa("docker", ["rm", "-f", runtime.containerId], { reject: false });
     }
     this.store.remove("pods", namespace, name);
+  }
+
+  /** The grace a delete without one gets: the pod's own terminationGracePeriodSeconds, else 30. */
+  private defaultGrace(namespace: string, name: string): number {
+    const grace = rec(this.store.get("pods", namespace, name)?.spec).terminationGracePeriodSeconds;
+    return typeof grace === "number" ? grace : 30;
   }
 
   // ---- the kubelet ---------------------------------------------------------------------------
@@ -503,9 +551,19 @@ export class FakeCluster {
   }
 
   private async runPod(namespace: string, pod: Obj): Promise<void> {
+    let markStarted: () => void = () => undefined;
+    const started = new Promise<void>((resolve) => (markStarted = resolve));
+    const runtime: PodRuntime = { deleting: false, started, markStarted };
+    this.runtimes.set(`${namespace}/${pod.metadata.name}`, runtime);
+    try {
+      await this.startAndWatchPod(namespace, pod, runtime);
+    } finally {
+      runtime.markStarted();
+    }
+  }
+
+  private async startAndWatchPod(namespace: string, pod: Obj, runtime: PodRuntime): Promise<void> {
     const key = `${namespace}/${pod.metadata.name}`;
-    const runtime: PodRuntime = { deleting: false };
-    this.runtimes.set(key, runtime);
     if (this.podHold) await this.podHold.promise;
     if (runtime.deleting || this.stopping) return;
     const spec = rec(pod.spec);
@@ -538,6 +596,7 @@ export class FakeCluster {
       "Scheduled",
       `Successfully assigned ${namespace}/${pod.metadata.name} to ${NODE_NAME}`,
     );
+    if (this.startHold) await this.startHold.promise;
     // Volumes: every claim must exist and attach.
     const hostDirs = new Map<string, string>();
     for (const volume of arr(spec.volumes)) {
@@ -676,6 +735,7 @@ export class FakeCluster {
       ];
     });
     this.event(namespace, pod, "Pod", "Normal", "Started", `Started container ${str(container.name)}`);
+    runtime.markStarted();
     await execa("docker", ["wait", runtime.containerId], { reject: false });
     if (runtime.deleting || this.stopping || this.runtimes.get(key) !== runtime) return;
     const end = await this.inspect(runtime.containerId);

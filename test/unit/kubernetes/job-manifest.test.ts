@@ -131,6 +131,7 @@ describe("kubernetes manifests", () => {
           metadata: { labels, annotations: { "cluster-autoscaler.kubernetes.io/safe-to-evict": "false" } },
           spec: {
             restartPolicy: "Never",
+            terminationGracePeriodSeconds: 1,
             automountServiceAccountToken: false,
             enableServiceLinks: false,
             securityContext: { runAsUser: 10000, runAsGroup: 10000, runAsNonRoot: true, seccompProfile },
