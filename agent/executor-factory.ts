@@ -5,6 +5,7 @@ import {
   createCommandRunner,
   KubernetesCounters,
   KubernetesExecutor,
+  readStudyActionNames,
   type Executor,
   type KubernetesMetricsSink,
 } from "../runtime-drivers/index.js";
@@ -50,12 +51,14 @@ function createKubernetesExecutor(config: AgentConfig, log: Logger, extras: Exec
     counters,
   });
   const rootAgent = (process.getuid?.() ?? 0) === 0;
+  const checkout = checkoutOptions(config, runner);
   return new KubernetesExecutor({
     api,
     counters,
     backend: config.backend,
     layout: config.storage,
-    checkout: checkoutOptions(config, runner),
+    checkout,
+    readStudyActions: (job, signal) => readStudyActionNames(job, checkout, signal),
     jobVolumesClaim: k8s.job_volumes_claim,
     user: { uid, gid },
     // A root agent hands prepared volumes to the job user; a non-root agent must share its uid with jobs.
@@ -92,11 +95,13 @@ export function createExecutor(config: AgentConfig, log: Logger, extras: Executo
     debug: config.driver.debug,
     log: log.child({ component: "runtime" }),
   });
+  const checkout = checkoutOptions(config, runner);
   return new ContainerCliExecutor({
     binary: config.driver.binary,
     runner,
     layout: config.storage,
-    checkout: checkoutOptions(config, runner),
+    checkout,
+    readStudyActions: (job, signal) => readStudyActionNames(job, checkout, signal),
     user: config.driver.user,
     volumeOwner: config.driver.volumeOwner,
     imageMap: config.driver.imageMap,

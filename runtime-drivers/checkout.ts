@@ -98,3 +98,21 @@ export async function checkoutCommit(
     throw new CheckoutError(`Could not checkout commit ${commit} from ${repoUrl}`, { cause: new Error(detail) });
   }
 }
+
+/** The content of `filePath` at `commit` (fetching the commit into the cache when needed). */
+export async function readFileAtCommit(
+  repoUrl: string,
+  commit: string,
+  filePath: string,
+  options: CheckoutOptions,
+  signal: AbortSignal,
+): Promise<string> {
+  const gitDir = await gitDirWithCommit(repoUrl, commit, options, signal);
+  const shown = await git(options, ["-C", gitDir, "show", `${commit}:${filePath}`], signal);
+  if (shown.exitCode !== 0) {
+    throw new CheckoutError(`Could not read ${filePath} at commit ${commit} from ${repoUrl}`, {
+      cause: new Error(redactUrlCredentials(shown.stderr.trim())),
+    });
+  }
+  return shown.stdout;
+}

@@ -63,7 +63,7 @@ export interface ContainerCliOptions {
   /** Secrets and other values for job env vars, by name (passed to the CLI's env, never argv). */
   readonly extraEnv?: (job: JobDefinition) => Readonly<Record<string, string>>;
   /** Study project.yaml action names, for manifest out-of-date flags. */
-  readonly readStudyActions?: (job: JobDefinition) => Promise<Set<string> | undefined>;
+  readonly readStudyActions?: (job: JobDefinition, signal: AbortSignal) => Promise<Set<string> | undefined>;
   readonly log: Logger;
   readonly nowNs?: () => bigint;
   /** Run job containers with a pseudo-terminal, so their output arrives line by line (a local run). */
@@ -341,7 +341,7 @@ export class ContainerCliExecutor implements Executor {
         cancelled,
         ...(options.error ? { error: { ...options.error } } : {}),
         metrics: await this.metrics.metricsFor(job.id),
-        ...(this.options.readStudyActions ? { readStudyProjectActions: () => this.options.readStudyActions!(job) } : {}),
+        ...(this.options.readStudyActions ? { readStudyProjectActions: () => this.options.readStudyActions!(job, signal) } : {}),
       });
     } finally {
       await rm(spool, { force: true });

@@ -532,7 +532,7 @@ export class KubernetesExecutor implements Executor {
       cancelled,
       ...(error ? { error: { ...error } } : {}),
       metrics: await this.metrics.metricsFor(job.id),
-      ...(this.options.readStudyActions ? { readStudyProjectActions: () => this.options.readStudyActions!(job) } : {}),
+      ...(this.options.readStudyActions ? { readStudyProjectActions: () => this.options.readStudyActions!(job, signal) } : {}),
     });
     return (await this.finishedStatus(job)) ?? this.getStatus(job, { cancelled }, signal);
   }

@@ -75,7 +75,7 @@ export interface KubernetesDriverOptions {
       }
     | undefined;
   /** Study project.yaml action names, for manifest out-of-date flags. */
-  readonly readStudyActions?: (job: JobDefinition) => Promise<Set<string> | undefined>;
+  readonly readStudyActions?: (job: JobDefinition, signal: AbortSignal) => Promise<Set<string> | undefined>;
   readonly log: Logger;
   readonly nowNs?: () => bigint;
 }

@@ -209,6 +209,12 @@ export function describeDriverContract(which: "docker" | "podman" | ContractRunt
         content_hash: createHash("sha256").update("1,2\n3,4\n").digest("hex"),
       });
       expect(entries["output/part1.csv"]).toMatchObject({ level: "highly_sensitive", size: 8, row_count: null, col_count: null });
+      // combine's run read the study's project.yaml: make's earlier entries are still in it, its own are fresh.
+      expect([entries["output/part1.csv"]?.out_of_date_action, entries["output/part2.csv"]?.out_of_date_action]).toEqual([
+        false,
+        false,
+      ]);
+      expect(Object.hasOwn(entries["output/rows.txt"] ?? {}, "out_of_date_action")).toBe(false);
     });
 
     it("fails with unmatched_patterns and names the near misses in the job log only", async () => {
