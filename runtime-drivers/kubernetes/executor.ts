@@ -76,6 +76,13 @@ interface RecordedOutcome {
 const nowNsDefault = (): bigint => BigInt(Date.now()) * 1_000_000n;
 
 /** When an object was created, in ms (0 when unknown), to order a job's attempts. */
+async function isFile(file: string): Promise<boolean> {
+  return stat(file).then(
+    (found) => found.isFile(),
+    () => false,
+  );
+}
+
 function createdMs(object: KubeObject): number {
   const parsed = Date.parse(object.metadata?.creationTimestamp ?? "");
   return Number.isFinite(parsed) ? parsed : 0;
@@ -521,7 +528,10 @@ export class KubernetesExecutor implements Executor {
     const facts = recorded ? this.containerFacts(job, recorded) : undefined;
     const platformError =
       recorded?.failure?.kind === "executor" ? { type: "KubernetesError", message: recorded.failure.message } : undefined;
-    const logs = await readFile(path.join(this.stateDir(job), LOG_FILE_NAME), "utf8").catch(() => "");
+    // The log file is passed on, not read: job-files streams it into logs.txt, so a job that
+    // printed gigabytes costs the agent no memory.
+    const logFile = path.join(this.stateDir(job), LOG_FILE_NAME);
+    const logs = (await isFile(logFile)) ? { file: logFile, crlfToLf: false } : "";
     const error = options.error ?? platformError;
     await finalizeJobFiles({
       job,
