@@ -7,6 +7,8 @@ export type {
   DatabaseCheckRequest,
   DriverMetrics,
   DatabaseCheckResults,
+  ExecSession,
+  ExecTerminal,
   Executor,
   ExecutorFailure,
   ExecutorState,

@@ -155,9 +155,15 @@ export interface Executor {
   streamLogs?(jobId: string, options: { readonly follow: boolean }, signal: AbortSignal): AsyncIterable<Uint8Array>;
   /**
    * The command line (run by the caller inside a pseudo-terminal) that opens an interactive session
-   * running `command` in the job's running container. Optional: a driver without it cannot serve `rap exec`.
+   * running `command` in the job's running container: how a container-CLI driver serves `rap exec`.
    */
   execCommand?(jobId: string, command: readonly string[]): { readonly file: string; readonly args: readonly string[] };
+  /**
+   * Opens an interactive session running `command` in the job's running container with a terminal
+   * of its own, through the runtime's API (no local process): how an API driver serves `rap exec`.
+   * A driver has this or `execCommand`; without either it cannot serve `rap exec`.
+   */
+  openExec?(jobId: string, command: readonly string[], terminal: ExecTerminal, signal: AbortSignal): Promise<ExecSession>;
   /** Whether the job has a running container right now. */
   isRunning?(jobId: string, signal: AbortSignal): Promise<boolean>;
 }
@@ -169,4 +175,25 @@ export interface Executor {
  */
 export interface DriverMetrics {
   count(name: string, labels?: Readonly<Record<string, string>>): void;
+}
+
+/** The operator's terminal as a `rap exec` session starts. */
+export interface ExecTerminal {
+  readonly columns: number;
+  readonly rows: number;
+  /** TERM, e.g. xterm-256color. */
+  readonly term: string;
+}
+
+/** One interactive session in a job's container, as `rap exec` drives it. */
+export interface ExecSession {
+  /** The session's terminal output, in order. Set once, before any input is written. */
+  onOutput(listener: (chunk: Uint8Array) => void): void;
+  /** Keys for the session's terminal, as typed. */
+  write(input: Uint8Array): void;
+  resize(columns: number, rows: number): void;
+  /** The command's exit status (128 + the signal when killed by one) once the session has ended. */
+  readonly exited: Promise<number>;
+  /** Ends the session early; `exited` then settles. */
+  close(): void;
 }

@@ -5,6 +5,7 @@
  * driver never sees the library's model classes (or its Date objects).
  */
 import { ApiException, BatchV1Api, CoreV1Api, KubeConfig, Metrics, NetworkingV1Api, Watch } from "@kubernetes/client-node";
+import type { ExecSession, ExecTerminal } from "../types.js";
 import type { KubernetesCounters } from "./driver-metrics.js";
 import {
   KubeApiError,
@@ -18,6 +19,7 @@ import {
   type WatchEventType,
   type WatchOptions,
 } from "./kube-api.js";
+import { openPodExec } from "./pod-exec.js";
 import { RateLimiter } from "./rate-limiter.js";
 import { parseCpuQuantity, parseMemoryQuantity } from "./quantities.js";
 
@@ -282,6 +284,22 @@ export class ClientNodeApi implements KubeApi {
       );
     } catch (error) {
       throw apiError(error, `log of pod ${podName}`);
+    }
+  }
+
+  async exec(
+    podName: string,
+    container: string,
+    command: readonly string[],
+    terminal: ExecTerminal,
+    signal?: AbortSignal,
+  ): Promise<ExecSession> {
+    try {
+      return await this.call("create", "pods/exec", signal, () =>
+        openPodExec(this.kc, { namespace: this.namespace, pod: podName, container }, command, terminal, signal),
+      );
+    } catch (error) {
+      throw apiError(error, `exec in pod ${podName}`);
     }
   }
 

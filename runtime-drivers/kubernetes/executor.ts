@@ -23,6 +23,8 @@ import { assertNotArchived, prepareVolume } from "../prepare-volume.js";
 import type {
   DatabaseCheckRequest,
   DatabaseCheckResults,
+  ExecSession,
+  ExecTerminal,
   Executor,
   FinalizeOptions,
   JobDefinition,
@@ -699,12 +701,29 @@ export class KubernetesExecutor implements Executor {
   }
 
   async isRunning(jobId: string, signal: AbortSignal): Promise<boolean> {
+    return (await this.runningPodOf(jobId, signal)) !== undefined;
+  }
+
+  /** The name of the job's pod while its job container runs. */
+  private async runningPodOf(jobId: string, signal: AbortSignal): Promise<string | undefined> {
     await this.informers(signal);
     const live = this.liveJobOf(jobId);
-    if (!live) return false;
+    if (!live) return undefined;
     const pod = currentPod(this.podsOf(live.name));
     const container = pod?.status?.containerStatuses?.find((status) => status.name === JOB_CONTAINER);
-    return pod?.status?.phase === "Running" && container?.state?.running !== undefined;
+    const running = pod?.status?.phase === "Running" && container?.state?.running !== undefined;
+    return running ? pod.metadata?.name : undefined;
+  }
+
+  /**
+   * `rap exec`: a session in the job container through the API server (pods/exec, which the
+   * agent's Role grants), with a terminal allocated on the node. The session's bytes travel between
+   * the agent and the cluster only, both inside the backend.
+   */
+  async openExec(jobId: string, command: readonly string[], terminal: ExecTerminal, signal: AbortSignal): Promise<ExecSession> {
+    const pod = await this.runningPodOf(jobId, signal);
+    if (!pod) throw new Error(`job ${jobId} has no running container on this backend`);
+    return this.options.api.exec(pod, JOB_CONTAINER, command, terminal, signal);
   }
 
   /**

@@ -3,6 +3,7 @@
  * in the API's own JSON shapes (wire names, timestamps as strings). The driver depends only on this
  * interface, so the client library can be swapped without touching it.
  */
+import type { ExecSession, ExecTerminal } from "../types.js";
 
 /** The namespaced resources the driver touches. */
 export type ResourceKind = "jobs" | "pods" | "persistentvolumeclaims" | "networkpolicies" | "events";
@@ -142,6 +143,14 @@ export interface KubeApi {
   ): Promise<void>;
   /** A container's log as text (short outputs only: database tasks). */
   readLog(podName: string, container: string, signal?: AbortSignal): Promise<string>;
+  /** An interactive session with a terminal in a pod's container (pods/exec). */
+  exec(
+    podName: string,
+    container: string,
+    command: readonly string[],
+    terminal: ExecTerminal,
+    signal?: AbortSignal,
+  ): Promise<ExecSession>;
   /** CPU and memory of the namespace's pods, from the metrics API (metrics-server). */
   podUsage(signal?: AbortSignal): Promise<PodUsage[]>;
 }

@@ -1,12 +1,14 @@
 /**
  * The fake Kubernetes API server's HTTP face on 127.0.0.1: the real REST paths and JSON shapes
  * (namespaced create/get/list/delete, `?watch=true` as a chunked stream of JSON lines from a
- * resourceVersion, Status bodies with 404/409/410/422, `/log`, the metrics API, and discovery and
+ * resourceVersion, Status bodies with 404/409/410/422, `/log`, `/exec` over a WebSocket, the metrics API, and discovery and
  * Table answers for kubectl). No real cluster was available to build this project; this server is
  * what the Kubernetes driver was tested against. It is a test double, not a Kubernetes.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
+import { ExecEndpoint, type ExecRequest, type ExecStart } from "./exec-endpoint.js";
 import { CORE_VERSIONS, groupList, resourceFor, resourceList, VERSION, type ResourceInfo } from "./discovery.js";
 import { ObjectStore, StoreError, type Obj, type StoredEvent, type Watcher } from "./object-store.js";
 import { SchemaError, validateObject } from "./schema-validation.js";
@@ -22,6 +24,8 @@ export interface ApiHooks {
   ): boolean;
   readLog(namespace: string, pod: string, container: string | undefined): Promise<string | undefined>;
   podMetrics(namespace: string): Promise<Record<string, unknown>[]>;
+  /** A pods/exec session: the kubelet starts the command in the pod's container, or refuses. */
+  exec(request: ExecRequest): ExecStart;
 }
 
 interface OpenWatch {
@@ -155,6 +159,7 @@ export class FakeApiServer {
   /** Requests served, by `VERB resource` (watch counts once per stream). */
   readonly requests = new Map<string, number>();
   private validateObjects = true;
+  private readonly exec: ExecEndpoint;
 
   constructor(
     readonly store: ObjectStore,
@@ -167,6 +172,13 @@ export class FakeApiServer {
         else response.destroy();
       });
     });
+    this.exec = new ExecEndpoint(
+      (request) => hooks.exec(request),
+      () => this.countRequest("create", "pods/exec"),
+    );
+    this.server.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.exec.upgrade(request, socket, head),
+    );
   }
 
   async listen(port = 0): Promise<string> {
@@ -178,6 +190,7 @@ export class FakeApiServer {
   }
 
   async close(): Promise<void> {
+    this.exec.close();
     for (const open of this.watches) open.response.destroy();
     this.watches.clear();
     this.server.closeAllConnections();

@@ -15,6 +15,8 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
 import { FakeApiServer } from "./api-server.js";
+import type { ExecRequest, ExecStart } from "./exec-endpoint.js";
+import { dockerExecProcess } from "./kubelet-exec.js";
 import { ObjectStore, type Obj, type StoredEvent } from "./object-store.js";
 import { parseLabelSelector } from "./selectors.js";
 
@@ -104,6 +106,7 @@ export class FakeCluster {
       onDelete: (resource, namespace, name, deleteOptions) => this.onDelete(resource, namespace, name, deleteOptions),
       readLog: (namespace, pod) => this.readLog(namespace, pod),
       podMetrics: (namespace) => this.podMetrics(namespace),
+      exec: (request) => this.execInPod(request),
     });
   }
 
@@ -775,6 +778,32 @@ export class FakeCluster {
       exitCode: Number(state.ExitCode ?? 0),
       oomKilled: state.OOMKilled === true,
     };
+  }
+
+  /** pods/exec: refused as the API server and kubelet refuse it, else run in the pod's container. */
+  private execInPod(request: ExecRequest): ExecStart {
+    const pod = this.store.get("pods", request.namespace, request.pod);
+    if (!pod) return { code: 404, reason: "NotFound", message: `pods "${request.pod}" not found` };
+    const names = arr(rec(pod.spec).containers).map((container) => str(rec(container).name));
+    const container = request.container ?? (names.length === 1 ? names[0] : undefined);
+    if (container === undefined)
+      return {
+        code: 400,
+        reason: "BadRequest",
+        message: `a container name must be specified for pod ${request.pod}, choose one of: [${names.join(" ")}]`,
+      };
+    if (!names.includes(container))
+      return { code: 400, reason: "BadRequest", message: `container ${container} is not valid for pod ${request.pod}` };
+    const runtime = this.runtimes.get(`${request.namespace}/${request.pod}`);
+    const phase = str(rec(pod.status).phase);
+    if (!runtime?.containerId || runtime.deleting || phase !== "Running")
+      return {
+        code: 400,
+        reason: "BadRequest",
+        message: `unable to upgrade connection: container not found ("${container}")`,
+      };
+    this.log(`exec in ${request.pod}: ${request.command.join(" ")} tty=${String(request.tty)}`);
+    return dockerExecProcess(runtime.containerId, request.command, request.tty);
   }
 
   private async readLog(namespace: string, pod: string): Promise<string | undefined> {

@@ -103,6 +103,7 @@ describe("deploy/kubernetes manifests", () => {
       "batch/jobs: create,get,list,watch,delete",
       "core/pods: get,list,watch,delete",
       "core/pods/log: get",
+      "core/pods/exec: create,get",
       "core/events: list",
       "networking.k8s.io/networkpolicies: create,get",
       "metrics.k8s.io/pods: list",
