@@ -4,12 +4,13 @@
  * the order that makes the agent re-run the job (working directory, rename, kill, remove), and the
  * message for a container that finished between the listing and the kill.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { CommandResult, CommandRunner } from "../../../runtime-drivers/index.js";
 import { jobIdFromContainerName, runTaskKill } from "../../../cli/ops/task-kill.js";
+import { rapInProcess } from "../../support/cli-runtime.js";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -85,5 +86,18 @@ describe("rap task kill steps", () => {
     );
     expect(calls).toHaveLength(2);
     expect(existsSync(path.join(s.volumesDir, "sobjsobjsobjsobj"))).toBe(true);
+  });
+
+  it("is refused on a kubernetes backend, and reading the agent's config writes nothing", async () => {
+    const root = mkdtempSync(path.join(tmpdir(), "rap-kill-k8s-"));
+    dirs.push(root);
+    const env = { AGENT_DRIVER: "kubernetes", AGENT_WORKDIR: path.join(root, "agent"), HIGH_PRIVACY_STORAGE_BASE: root };
+    expect(await rapInProcess(["task", "kill", "6y7hbsu2"], { env })).toEqual({
+      code: 1,
+      stdout: "",
+      stderr:
+        "rap task kill: not supported on a kubernetes backend (the agent's driver is kubernetes); stop the job with 'rap kill-job' instead\n",
+    });
+    expect(readdirSync(root)).toEqual([]);
   });
 });
