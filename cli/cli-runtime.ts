@@ -8,6 +8,8 @@ export interface CliIo {
   stderr(text: string): void;
   /** Asks a yes/no question; true only for an explicit yes. */
   confirm(question: string): Promise<boolean>;
+  /** Asks for a line of input (printed as is, no space added); undefined when input ended or Ctrl-C was pressed. */
+  ask(question: string): Promise<string | undefined>;
   /** stdout is a terminal: times are shown relative ("5m ago") rather than as ISO 8601. */
   readonly isTerminal: boolean;
   /** The terminal's width; undefined when stdout is not a terminal. */

@@ -12,6 +12,7 @@ import { registerDbCommand } from "./commands/db-command.js";
 import { registerCompletionCommand } from "./commands/completion-command.js";
 import { registerFlagCommands } from "./commands/flags-command.js";
 import { registerJobCommands } from "./commands/job-commands.js";
+import { registerOpsCommands } from "./commands/ops-commands.js";
 import { registerRebootCommand } from "./commands/reboot-command.js";
 import { registerRunCommand } from "./commands/run-command.js";
 import { registerServiceCommands } from "./commands/service-commands.js";
@@ -25,6 +26,7 @@ export const COMMAND_GROUPS: readonly RegisterCommands[] = [
   registerRunCommand,
   // After the service commands: adds `rap agent status`.
   registerAgentLocalCommands,
+  registerOpsCommands,
   registerJobCommands,
   registerFlagCommands,
   registerRebootCommand,

@@ -116,3 +116,23 @@ export async function readFileAtCommit(
   }
   return shown.stdout;
 }
+
+/**
+ * The commit at the head of `branch` in `repoUrl` (`git ls-remote`, through the proxy and with the
+ * token as a fetch would use them); undefined when the repository has no such branch.
+ */
+export async function resolveBranchCommit(
+  repoUrl: string,
+  branch: string,
+  options: CheckoutOptions,
+  signal: AbortSignal,
+): Promise<string | undefined> {
+  const url = localPath(repoUrl) ?? fetchUrl(repoUrl, options);
+  const listed = await git(options, ["ls-remote", "--heads", "--", url, `refs/heads/${branch}`], signal);
+  if (listed.exitCode !== 0) {
+    throw new CheckoutError(`Could not list branch ${branch} of ${repoUrl}`, {
+      cause: new Error(redactUrlCredentials(listed.stderr.trim())),
+    });
+  }
+  return /^([0-9a-f]{40,64})\t/m.exec(listed.stdout)?.[1];
+}

@@ -21,8 +21,8 @@ export type {
 } from "./types.js";
 export { ContainerCliExecutor, ExecutorError, type ContainerCliOptions } from "./container-cli/executor.js";
 export { createCommandRunner, CommandError, type CommandRunner, type CommandResult } from "./exec.js";
-export { CheckoutError, type CheckoutOptions } from "./checkout.js";
-export { readStudyActionNames } from "./study-actions.js";
+export { CheckoutError, resolveBranchCommit, type CheckoutOptions } from "./checkout.js";
+export { readProjectActionNames, readStudyActionNames } from "./study-actions.js";
 export { PrepareError } from "./prepare-volume.js";
 export { redactResultsForController } from "./job-files/index.js";
 export { runDatabaseStatus, type DatabaseTaskKind, type DatabaseTaskResults, type DatabaseTaskSpec } from "./database-status.js";

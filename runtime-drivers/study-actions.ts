@@ -7,13 +7,26 @@ import { parse } from "yaml";
 import { readFileAtCommit, type CheckoutOptions } from "./checkout.js";
 import type { JobDefinition } from "./types.js";
 
-export async function readStudyActionNames(
+export function readStudyActionNames(
   job: JobDefinition,
   checkout: CheckoutOptions,
   signal: AbortSignal,
 ): Promise<Set<string> | undefined> {
+  return readProjectActionNames(job.study.gitRepoUrl, job.study.commit, checkout, signal);
+}
+
+/**
+ * The action names of project.yaml in `repoUrl` at `commit`; undefined when it cannot be read or
+ * has no actions mapping. Also what the operators' manifest tools (`rap manifest …`) use.
+ */
+export async function readProjectActionNames(
+  repoUrl: string,
+  commit: string,
+  checkout: CheckoutOptions,
+  signal: AbortSignal,
+): Promise<Set<string> | undefined> {
   try {
-    const text = await readFileAtCommit(job.study.gitRepoUrl, job.study.commit, "project.yaml", checkout, signal);
+    const text = await readFileAtCommit(repoUrl, commit, "project.yaml", checkout, signal);
     const project: unknown = parse(text);
     if (typeof project !== "object" || project === null) return undefined;
     const actions = (project as { actions?: unknown }).actions;

@@ -84,3 +84,13 @@ export const listJobContainersArgv = (): string[] => [
   "--format",
   "{{.Names}}",
 ];
+/** The job containers that are running now (the operators' `rap task kill` picks from these). */
+export const listRunningJobContainersArgv = (): string[] => [
+  "container",
+  "ls",
+  "--filter",
+  "label=job-runner",
+  "--format",
+  "{{.Names}}",
+];
+export const renameArgv = (name: string, newName: string): string[] => ["container", "rename", name, newName];

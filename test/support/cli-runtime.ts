@@ -19,18 +19,25 @@ export interface CliOptions {
   readonly now?: Date;
   readonly terminal?: boolean;
   readonly answer?: boolean;
+  /** Lines typed at ask() prompts, in order; once used up, input has ended. */
+  readonly answers?: readonly string[];
   readonly cwd?: string;
 }
 
 export async function rapInProcess(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
   let stdout = "";
   let stderr = "";
+  const answers = [...(options.answers ?? [])];
   const stop = new AbortController();
   const runtime: CliRuntime = {
     io: {
       stdout: (text) => void (stdout += text),
       stderr: (text) => void (stderr += text),
       confirm: () => Promise.resolve(options.answer ?? false),
+      ask: (question) => {
+        stdout += question;
+        return Promise.resolve(answers.shift());
+      },
       isTerminal: options.terminal ?? false,
     },
     env: options.env ?? {},

@@ -18,7 +18,13 @@ function commandPaths(command: Command, prefix: readonly string[] = []): string[
 
 const program = buildProgram(
   {
-    io: { stdout: () => undefined, stderr: () => undefined, confirm: () => Promise.resolve(false), isTerminal: false },
+    io: {
+      stdout: () => undefined,
+      stderr: () => undefined,
+      confirm: () => Promise.resolve(false),
+      ask: () => Promise.resolve(undefined),
+      isTerminal: false,
+    },
     env: {},
     cwd: "/",
     now: () => new Date(0),
@@ -64,6 +70,11 @@ describe("rap --help", () => {
         "db-maintenance",
         "prepare-for-reboot",
         "agents",
+        "task kill",
+        "manifest update-out-of-date-actions",
+        "manifest add-old-job",
+        "workspace archive",
+        "workspace unarchive",
         "completion",
       ]),
     );
