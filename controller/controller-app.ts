@@ -98,6 +98,7 @@ export class ControllerApp {
       (taskId, backend) => telemetry.taskPushed(taskId, backend),
       { nowMs: clock.nowMs, leaseMs: config.agentLeaseMs },
       presence,
+      (backend, error) => log.error("pushing tasks to the agent failed; trying again shortly", { backend, error }),
     );
     holder.sessions = sessions;
     // Rendered from the deps, which exist by the time the first change is delivered.

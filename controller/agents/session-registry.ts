@@ -24,6 +24,9 @@ export interface LeaseSettings {
 
 const DEFAULT_LEASES: LeaseSettings = { nowMs: () => Date.now(), leaseMs: 60_000 };
 
+/** After a push that could not take its leases (the database cannot be written), the next try. */
+const PUSH_RETRY_MS = 1000;
+
 export class SessionRegistry {
   private readonly sessions = new Map<string, AgentConnection>();
   /** Per backend: a push planned for when another agent's lease runs out. */
@@ -36,6 +39,8 @@ export class SessionRegistry {
     private readonly leases: LeaseSettings = DEFAULT_LEASES,
     /** Told of connects, disconnects and refused standbys (lost-agent visibility). */
     readonly presence?: AgentPresence,
+    /** Told when a push failed (its lease writes threw); it is tried again shortly. */
+    private readonly onPushFailed?: (backend: string, error: unknown) => void,
   ) {}
 
   /** When a lease given (or renewed) now runs out. */
@@ -80,8 +85,21 @@ export class SessionRegistry {
     return [...this.sessions.values()];
   }
 
-  /** Pushes every active task of the backend that this session has not been sent yet. */
+  /**
+   * Pushes every active task of the backend that this session has not been sent yet. Never throws:
+   * it runs from timers and after commits, where an error (a full disk failing the lease writes)
+   * would end the process; a failed push is reported and tried again in PUSH_RETRY_MS.
+   */
   pushActiveTasks(backend: string): void {
+    try {
+      this.push(backend);
+    } catch (error) {
+      this.onPushFailed?.(backend, error);
+      this.pushAt(backend, this.leases.nowMs() + PUSH_RETRY_MS);
+    }
+  }
+
+  private push(backend: string): void {
     const session = this.sessions.get(backend);
     if (!session || session.isClosed) return;
     const active = this.tasks.active(backend);

@@ -13,6 +13,7 @@ import {
   noJobsMessage,
   UNKNOWN_ERROR,
 } from "../rap/outcome-messages.js";
+import { storageUnavailableMessage } from "../store/storage-errors.js";
 
 export interface RapResponse {
   readonly status: number;
@@ -31,6 +32,14 @@ export function validationError(path: string, message: string): RapResponse {
   return { status: 400, body: { error: "Validation error", details: invalidRequestMessage(path, message) } };
 }
 
+/**
+ * The database cannot be written (disk full, I/O error): a 503 in upstream's error shape, so that
+ * job-server sees a retryable refusal with the reason instead of upstream's opaque 400.
+ */
+export function storageUnavailableResponse(message: string): RapResponse {
+  return { status: 503, body: { error: "Service unavailable", details: message } };
+}
+
 export function createResponse(rapId: string, result: CreateResult): RapResponse {
   switch (result.kind) {
     case "created":
@@ -45,9 +54,13 @@ export function createResponse(rapId: string, result: CreateResult): RapResponse
       };
     case "nothing_to_do":
       return { status: 200, body: { result: "Nothing to do", details: result.details, rap_id: rapId, count: 0 } };
-    case "forbidden_backend":
-    case "unexpected_error":
+    case "unexpected_error": {
+      const storage = storageUnavailableMessage(result.error);
+      if (storage !== undefined) return storageUnavailableResponse(storage);
       // Deliberately opaque, and 400 rather than 500, as upstream.
+      return { status: 400, body: { error: "Error creating jobs", details: UNKNOWN_ERROR } };
+    }
+    case "forbidden_backend":
       return { status: 400, body: { error: "Error creating jobs", details: UNKNOWN_ERROR } };
     case "inconsistent":
       return {

@@ -10,7 +10,14 @@ import { cancelJobs } from "../rap/cancel-jobs.js";
 import { authenticateClient } from "../auth/client-auth.js";
 import { createJobs } from "../rap/create-jobs.js";
 import { jobsStatus } from "../rap/jobs-status.js";
-import { cancelResponse, createResponse, unauthorizedResponse, type RapResponse } from "./rap-responses.js";
+import { storageUnavailableMessage } from "../store/storage-errors.js";
+import {
+  cancelResponse,
+  createResponse,
+  storageUnavailableResponse,
+  unauthorizedResponse,
+  type RapResponse,
+} from "./rap-responses.js";
 import { DOCS_PAGE_POLICY, REDOC_SCRIPT, redocStandaloneScript, renderDocsPage } from "./api-docs.js";
 import { API_SPEC } from "./api-spec.js";
 import {
@@ -115,7 +122,7 @@ async function handleEndpoint(
     return sendJson(response, refusal.status, refusal.body);
   }
   if (endpoint.method === "GET") {
-    const result = endpoint.handle(deps, auth.backends);
+    const result = await answerOrStorageUnavailable(deps, () => endpoint.handle(deps, auth.backends));
     return sendJson(response, result.status, result.body, { compact: endpoint.compact ?? false });
   }
   const limit = Math.min(deps.config.maxRequestBodyBytes, UPSTREAM_BODY_LIMIT);
@@ -128,8 +135,20 @@ async function handleEndpoint(
   }
   const checked = parseBody(endpoint.schema, bytes);
   if (!checked.ok) return sendJson(response, checked.response.status, checked.response.body);
-  const result = await endpoint.handle(deps, auth.backends, checked.body);
+  const result = await answerOrStorageUnavailable(deps, () => endpoint.handle(deps, auth.backends, checked.body));
   sendJson(response, result.status, result.body);
+}
+
+/** A handler whose write failed because the database cannot be written answers 503, not 500. */
+async function answerOrStorageUnavailable(deps: ControllerDeps, handle: () => RapResponse | Promise<RapResponse>) {
+  try {
+    return await handle();
+  } catch (error) {
+    const storage = storageUnavailableMessage(error);
+    if (storage === undefined) throw error;
+    deps.log.error("database cannot be written; request refused", { error });
+    return storageUnavailableResponse(storage);
+  }
 }
 
 /** A route table lookup that cannot land on Object.prototype (`/controller/v1/constructor`). */

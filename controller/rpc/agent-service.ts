@@ -19,7 +19,18 @@ import { backendForAgentToken } from "../auth/agent-auth.js";
 import type { ControllerDeps } from "../deps.js";
 import { applyDatabaseStatus } from "../scheduling/database-status-result.js";
 import { MalformedReportError, reportFromProto } from "../agents/agent-convert.js";
+import { storageUnavailableMessage } from "../store/storage-errors.js";
 import { peerCertificateKey } from "../tls/peer-certificate.js";
+
+/**
+ * The error that ends a stream: a database that cannot be written (disk full) becomes Unavailable
+ * with the reason, so the agent logs why and reconnects with backoff, replaying every update the
+ * controller had not acknowledged (none of them was stored: each write is one transaction).
+ */
+function streamError(error: unknown): unknown {
+  const storage = storageUnavailableMessage(error);
+  return storage === undefined ? error : new ConnectError(storage, Code.Unavailable, undefined, undefined, error);
+}
 
 /** An agent silent for this many heartbeat intervals is treated as gone and its session closed. */
 const SILENT_INTERVALS = 3;
@@ -180,62 +191,75 @@ export function agentService(deps: ControllerDeps, registry: SessionRegistry): S
         throw error;
       }
       const log = deps.log.child({ backend, agent: hello.agentId, session: session.identity.sessionId });
-      deps.telemetry?.agentConnected(backend);
-      log.info("agent connected", { version: hello.version, driver: hello.driver, in_flight: hello.inFlight.length });
-      recordSeen(deps, session);
-      const disowned = disownedTasks(deps, backend, hello.agentId, hello.inFlight);
-      if (disowned.length > 0) log.warn("agent told to stand down on tasks another agent holds", { tasks: disowned.join(",") });
-      const heartbeatIntervalMs = deps.config.agentHeartbeatIntervalMs;
-      session.send(
-        create(ConnectResponseSchema, {
-          message: {
-            case: "welcome",
-            value: {
-              sessionId: session.identity.sessionId,
-              controllerVersion: deps.config.version,
-              heartbeatIntervalMs,
-              leaseMs: deps.config.agentLeaseMs,
-              disowned,
-            },
-          },
-        }),
-      );
-      registry.pushActiveTasks(backend);
-
-      const heartbeat = setInterval(() => {
-        if (deps.clock.nowMs() - session.lastSeenMs > SILENT_INTERVALS * heartbeatIntervalMs) {
-          log.warn("agent silent too long; closing its stream");
-          session.close(new ConnectError("no heartbeat from agent", Code.DeadlineExceeded));
-          return;
-        }
-        session.send(
-          create(ConnectResponseSchema, { message: { case: "heartbeat", value: { sentAtUnixMs: BigInt(deps.clock.nowMs()) } } }),
-        );
-      }, heartbeatIntervalMs);
-      heartbeat.unref();
-
-      const reading = (async () => {
-        for (;;) {
-          const next = await iterator.next();
-          if (next.done) return;
-          handleRequest(deps, registry, session, next.value);
-        }
-      })().then(
-        () => session.close(),
-        (error: unknown) => session.close(error),
-      );
+      let heartbeat: NodeJS.Timeout | undefined;
+      // From here on the session is registered: whatever fails (a database that cannot be written
+      // while the Welcome is prepared included) unregisters it, so a standby is not refused for ever.
       try {
+        deps.telemetry?.agentConnected(backend);
+        log.info("agent connected", { version: hello.version, driver: hello.driver, in_flight: hello.inFlight.length });
+        recordSeen(deps, session);
+        const disowned = disownedTasks(deps, backend, hello.agentId, hello.inFlight);
+        if (disowned.length > 0) log.warn("agent told to stand down on tasks another agent holds", { tasks: disowned.join(",") });
+        const heartbeatIntervalMs = deps.config.agentHeartbeatIntervalMs;
+        session.send(
+          create(ConnectResponseSchema, {
+            message: {
+              case: "welcome",
+              value: {
+                sessionId: session.identity.sessionId,
+                controllerVersion: deps.config.version,
+                heartbeatIntervalMs,
+                leaseMs: deps.config.agentLeaseMs,
+                disowned,
+              },
+            },
+          }),
+        );
+        registry.pushActiveTasks(backend);
+
+        heartbeat = setInterval(() => {
+          if (deps.clock.nowMs() - session.lastSeenMs > SILENT_INTERVALS * heartbeatIntervalMs) {
+            log.warn("agent silent too long; closing its stream");
+            session.close(new ConnectError("no heartbeat from agent", Code.DeadlineExceeded));
+            return;
+          }
+          session.send(
+            create(ConnectResponseSchema, {
+              message: { case: "heartbeat", value: { sentAtUnixMs: BigInt(deps.clock.nowMs()) } },
+            }),
+          );
+        }, heartbeatIntervalMs);
+        heartbeat.unref();
+
+        const reading = (async () => {
+          for (;;) {
+            const next = await iterator.next();
+            if (next.done) return;
+            handleRequest(deps, registry, session, next.value);
+          }
+        })().then(
+          () => session.close(),
+          (error: unknown) => {
+            const failure = streamError(error);
+            if (failure !== error) log.error("database cannot be written; closing the agent stream", { error });
+            session.close(failure);
+          },
+        );
         for (;;) {
           const message = await session.next(context.signal);
           if (!message) break;
           yield message;
         }
+        void reading;
+      } catch (error) {
+        const failure = streamError(error);
+        if (failure !== error) log.error("database cannot be written; refusing the agent stream", { error });
+        throw failure;
       } finally {
         clearInterval(heartbeat);
         session.close();
         registry.unregister(session);
         log.info("agent disconnected");
-        void reading;
       }
     },
   };

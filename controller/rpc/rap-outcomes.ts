@@ -1,8 +1,9 @@
 /**
  * The Connect face's rendering of RAP outcomes: typed domain results become proto responses or
  * ConnectErrors directly (no HTTP status numbers in between). Codes follow the REST statuses' meaning
- * (400 → InvalidArgument, 401 → Unauthenticated, 404 → NotFound); an unexpected failure is Internal
- * and keeps its cause for the server's logs (the client sees only upstream's opaque message).
+ * (400 → InvalidArgument, 401 → Unauthenticated, 404 → NotFound, 503 → Unavailable); an unexpected
+ * failure is Internal and keeps its cause for the server's logs (the client sees only upstream's
+ * opaque message). A database that cannot be written (disk full) is Unavailable, with the reason.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { ClientAuth } from "../auth/client-auth.js";
@@ -20,6 +21,7 @@ import {
   UNKNOWN_ERROR,
 } from "../rap/outcome-messages.js";
 import type { RequestProblem } from "../rap/request-rules.js";
+import { storageUnavailableMessage } from "../store/storage-errors.js";
 
 export function unauthenticated(reason: Extract<ClientAuth, { ok: false }>["reason"]): ConnectError {
   return new ConnectError(AUTH_MESSAGES[reason], Code.Unauthenticated);
@@ -48,12 +50,26 @@ export function createOutcome(rapId: string, result: CreateResult): CreateOutcom
     case "forbidden_backend":
       // Deliberately opaque, as upstream.
       throw new ConnectError(UNKNOWN_ERROR, Code.InvalidArgument);
-    case "unexpected_error":
+    case "unexpected_error": {
+      const storage = storageUnavailableMessage(result.error);
+      if (storage !== undefined) throw new ConnectError(storage, Code.Unavailable, undefined, undefined, result.error);
       throw new ConnectError(UNKNOWN_ERROR, Code.Internal, undefined, undefined, result.error);
+    }
     case "inconsistent":
       throw new ConnectError(inconsistentMessage(rapId), Code.InvalidArgument);
     case "user_error":
       throw new ConnectError(result.details, Code.InvalidArgument);
+  }
+}
+
+/** Runs a write; a database that cannot be written becomes Unavailable with the reason. */
+export function unavailableIfStorageFails<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    const storage = storageUnavailableMessage(error);
+    if (storage !== undefined) throw new ConnectError(storage, Code.Unavailable, undefined, undefined, error);
+    throw error;
   }
 }
 

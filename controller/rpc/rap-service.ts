@@ -18,7 +18,7 @@ import { jobsStatus } from "../rap/jobs-status.js";
 import type { RenderedJob } from "../rap/rendered-job.js";
 import { cancelRequestProblem, createRequestProblem, statusRequestProblem, type RequestProblem } from "../rap/request-rules.js";
 import { jobToProto } from "./rap-convert.js";
-import { cancelOutcome, createOutcome, invalidRequest, unauthenticated } from "./rap-outcomes.js";
+import { cancelOutcome, createOutcome, invalidRequest, unauthenticated, unavailableIfStorageFails } from "./rap-outcomes.js";
 import { watchJobs } from "./watch-jobs.js";
 
 function backendsOf(deps: ControllerDeps, context: HandlerContext): readonly string[] {
@@ -88,7 +88,8 @@ export function rapService(deps: ControllerDeps, events: JobEvents<RenderedJob>)
     cancelJobs(request, context) {
       const backends = backendsOf(deps, context);
       refuseIf(cancelRequestProblem(request.rapId, request.actions));
-      return cancelOutcome(request.rapId, cancelJobs(deps, backends, request.rapId, request.actions));
+      const result = unavailableIfStorageFails(() => cancelJobs(deps, backends, request.rapId, request.actions));
+      return cancelOutcome(request.rapId, result);
     },
     getJobsStatus(request, context) {
       const backends = backendsOf(deps, context);
