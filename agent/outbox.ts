@@ -7,7 +7,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import BetterSqlite3, { type Database } from "better-sqlite3";
+import BetterSqlite3, { type Database, type Statement } from "better-sqlite3";
 import { type Stage, type TaskResult, type TaskUpdate, TaskUpdateSchema } from "../gen/agent/v1/agent_pb.js";
 
 export interface NewUpdate {
@@ -19,9 +19,21 @@ export interface NewUpdate {
   readonly result?: TaskResult | undefined;
 }
 
+/** What an outbox tells its listeners: an update stored, or a task's unsent updates dropped. */
+export interface OutboxListener {
+  appended(update: TaskUpdate): void;
+  forgot?(taskId: string): void;
+}
+
 export class Outbox {
   private readonly db: Database;
-  private readonly listeners = new Set<() => void>();
+  private readonly listeners = new Set<OutboxListener>();
+  private readonly lastSeq: Statement<[string], number>;
+  private readonly storeSeq: Statement<[string, number]>;
+  private readonly storeUpdate: Statement<[string, number, Uint8Array]>;
+  private readonly deleteAcknowledged: Statement<[string, number]>;
+  private readonly deleteTask: Statement<[string]>;
+  private readonly storeUpdateTransaction: (update: NewUpdate) => TaskUpdate;
 
   constructor(path: string) {
     mkdirSync(dirname(path), { recursive: true });
@@ -34,28 +46,30 @@ export class Outbox {
         task_id TEXT NOT NULL, seq INTEGER NOT NULL, payload BLOB NOT NULL, PRIMARY KEY (task_id, seq));
       CREATE TABLE IF NOT EXISTS task_seq (task_id TEXT PRIMARY KEY, last_seq INTEGER NOT NULL);
     `);
+    // Prepared once: an append is on the path of every task update.
+    this.lastSeq = this.db.prepare<[string], number>("SELECT last_seq FROM task_seq WHERE task_id = ?").pluck();
+    this.storeSeq = this.db.prepare<[string, number]>(
+      "INSERT INTO task_seq (task_id, last_seq) VALUES (?, ?) ON CONFLICT (task_id) DO UPDATE SET last_seq = excluded.last_seq",
+    );
+    this.storeUpdate = this.db.prepare<[string, number, Uint8Array]>(
+      "INSERT INTO updates (task_id, seq, payload) VALUES (?, ?, ?)",
+    );
+    this.deleteAcknowledged = this.db.prepare<[string, number]>("DELETE FROM updates WHERE task_id = ? AND seq <= ?");
+    this.deleteTask = this.db.prepare<[string]>("DELETE FROM updates WHERE task_id = ?");
+    this.storeUpdateTransaction = this.db.transaction((update: NewUpdate): TaskUpdate => {
+      const seq = (this.lastSeq.get(update.taskId) ?? 0) + 1;
+      const message = create(TaskUpdateSchema, { ...update, seq: BigInt(seq) });
+      this.storeSeq.run(message.taskId, seq);
+      this.storeUpdate.run(message.taskId, seq, toBinary(TaskUpdateSchema, message));
+      return message;
+    });
   }
 
   /** Stores an update under the task's next sequence number and returns it. */
   append(update: NewUpdate): TaskUpdate {
-    const stored = this.db.transaction(() => {
-      const row = this.db
-        .prepare<[string], { last_seq: number }>("SELECT last_seq FROM task_seq WHERE task_id = ?")
-        .get(update.taskId);
-      const seq = (row?.last_seq ?? 0) + 1;
-      const message = create(TaskUpdateSchema, { ...update, seq: BigInt(seq) });
-      this.db
-        .prepare(
-          "INSERT INTO task_seq (task_id, last_seq) VALUES (?, ?) ON CONFLICT (task_id) DO UPDATE SET last_seq = excluded.last_seq",
-        )
-        .run(message.taskId, seq);
-      this.db
-        .prepare("INSERT INTO updates (task_id, seq, payload) VALUES (?, ?, ?)")
-        .run(message.taskId, seq, toBinary(TaskUpdateSchema, message));
-      return message;
-    })();
-    for (const listener of this.listeners) listener();
-    return stored;
+    const message = this.storeUpdateTransaction(update);
+    for (const listener of this.listeners) listener.appended(message);
+    return message;
   }
 
   /** Unacknowledged updates, oldest first. */
@@ -66,25 +80,36 @@ export class Outbox {
       .map((row) => fromBinary(TaskUpdateSchema, row.payload));
   }
 
-  /** The controller has persisted everything of this task up to `seq`. */
   /** How many updates wait for the controller's acknowledgement. */
   depth(): number {
     return (this.db.prepare("SELECT COUNT(*) AS n FROM updates").get() as { n: number }).n;
   }
 
+  /**
+   * The controller has persisted everything of this task up to `seq`. The delete is not synced to
+   * disk on its own (it is by the next append's sync): lost to a power cut, it only means the
+   * updates are sent again, and the controller ignores a (task_id, seq) it already stored.
+   */
   acknowledge(taskId: string, seq: bigint): void {
-    this.db.prepare("DELETE FROM updates WHERE task_id = ? AND seq <= ?").run(taskId, Number(seq));
+    this.db.pragma("synchronous = NORMAL");
+    try {
+      this.deleteAcknowledged.run(taskId, Number(seq));
+    } finally {
+      this.db.pragma("synchronous = FULL");
+    }
   }
 
   /** Drops the task's unsent updates (another agent holds the task now). */
   forget(taskId: string): void {
-    this.db.prepare("DELETE FROM updates WHERE task_id = ?").run(taskId);
+    this.deleteTask.run(taskId);
+    for (const listener of this.listeners) listener.forgot?.(taskId);
   }
 
-  /** Called after every append (the session uses it to send at once). */
-  onAppend(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  /** Told of every append (the session uses it to send at once) and every forget. */
+  onAppend(listener: OutboxListener | ((update: TaskUpdate) => void)): () => void {
+    const entry: OutboxListener = typeof listener === "function" ? { appended: listener } : listener;
+    this.listeners.add(entry);
+    return () => this.listeners.delete(entry);
   }
 
   close(): void {

@@ -4,7 +4,7 @@
  * agent's lease, so they go out even while updates flow). One instance per connection attempt.
  */
 import { create } from "@bufbuild/protobuf";
-import { type ConnectRequest, ConnectRequestSchema, Stage } from "../gen/agent/v1/agent_pb.js";
+import { type ConnectRequest, ConnectRequestSchema, Stage, type TaskUpdate } from "../gen/agent/v1/agent_pb.js";
 import { Wakeup } from "../common/wakeup.js";
 import type { Logger } from "./logger.js";
 import type { Outbox } from "./outbox.js";
@@ -22,7 +22,14 @@ export interface OutgoingStreamOptions {
 }
 
 export class OutgoingStream {
-  private readonly sent = new Set<string>();
+  /**
+   * Updates appended since this stream began and not yet sent on it. What was in the outbox before
+   * is read once, after the Hello (the replay); from then on every append lands here, so sending
+   * never re-reads the outbox.
+   */
+  private unsent: TaskUpdate[] = [];
+  /** How many of `unsent` have been sent (a cursor, so a long replay is not shifted item by item). */
+  private sentCount = 0;
   private readonly declined: string[] = [];
   // Woken by every append, also one that lands while the generator is suspended at a `yield`
   // (the wake is kept): the loop then sends again before it waits.
@@ -36,7 +43,17 @@ export class OutgoingStream {
 
   constructor(private readonly options: OutgoingStreamOptions) {
     this.heartbeatMs = options.heartbeatIntervalMs ?? 10_000;
-    this.unsubscribe = options.outbox.onAppend(() => this.appended.wake());
+    this.unsubscribe = options.outbox.onAppend({
+      appended: (update) => {
+        this.unsent.push(update);
+        this.appended.wake();
+      },
+      // Another agent holds the task now: its updates stay unsent, as they left the outbox.
+      forgot: (taskId) => {
+        this.unsent = this.unsent.slice(this.sentCount).filter((update) => update.taskId !== taskId);
+        this.sentCount = 0;
+      },
+    });
   }
 
   /** The controller's cadence from its Welcome; takes effect at once. */
@@ -54,6 +71,9 @@ export class OutgoingStream {
   async *requests(signal: AbortSignal): AsyncGenerator<ConnectRequest> {
     this.helloSentAtMs = Date.now();
     yield this.hello();
+    // The replay: everything in the outbox now, which includes whatever was appended before it.
+    this.unsent = this.options.outbox.pending();
+    this.sentCount = 0;
     while (!signal.aborted) {
       for (let taskId = this.declined.shift(); taskId !== undefined; taskId = this.declined.shift()) {
         yield create(ConnectRequestSchema, { message: { case: "taskDeclined", value: { taskId } } });
@@ -92,10 +112,7 @@ export class OutgoingStream {
   }
 
   private *unsentUpdates(): Generator<ConnectRequest> {
-    for (const update of this.options.outbox.pending()) {
-      const key = `${update.taskId}\u0000${update.seq}`;
-      if (this.sent.has(key)) continue;
-      this.sent.add(key);
+    for (let update = this.takeUnsent(); update !== undefined; update = this.takeUnsent()) {
       this.options.log.debug("sending task update", {
         task_id: update.taskId,
         seq: String(update.seq),
@@ -104,5 +121,16 @@ export class OutgoingStream {
       });
       yield create(ConnectRequestSchema, { message: { case: "taskUpdate", value: update } });
     }
+  }
+
+  private takeUnsent(): TaskUpdate | undefined {
+    const update = this.unsent[this.sentCount];
+    if (update === undefined) {
+      this.unsent = [];
+      this.sentCount = 0;
+      return undefined;
+    }
+    this.sentCount++;
+    return update;
   }
 }

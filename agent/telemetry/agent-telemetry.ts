@@ -35,7 +35,7 @@ export async function observedAgent(
       connected: () => holder.agent?.currentState === "connected",
       outboxDepth: () => {
         try {
-          return holder.agent?.outbox.pending().length ?? 0;
+          return holder.agent?.outbox.depth() ?? 0;
         } catch {
           return 0; // the outbox is closed: the agent has stopped
         }

@@ -102,19 +102,22 @@ export class SessionRegistry {
   private push(backend: string): void {
     const session = this.sessions.get(backend);
     if (!session || session.isClosed) return;
-    const active = this.tasks.active(backend);
-    const activeIds = new Set(active.map((task) => task.id));
-    for (const id of session.pushedTaskIds) if (!activeIds.has(id)) session.pushedTaskIds.delete(id);
+    // Ids first: only the tasks this session has not been sent are read whole.
+    const activeIds = this.tasks.activeIds(backend);
+    const active = new Set(activeIds);
+    for (const id of session.pushedTaskIds) if (!active.has(id)) session.pushedTaskIds.delete(id);
     const now = this.leases.nowMs();
     const lease = { agentId: session.identity.agentId, sessionId: session.identity.sessionId, expiresAtMs: this.leaseExpiry() };
     let retryAtMs: number | undefined;
-    for (const task of active) {
-      if (session.pushedTaskIds.has(task.id)) continue;
-      if (!this.tasks.acquireLease(task.id, lease, now)) {
-        const held = this.tasks.lease(task.id);
+    for (const id of activeIds) {
+      if (session.pushedTaskIds.has(id)) continue;
+      if (!this.tasks.acquireLease(id, lease, now)) {
+        const held = this.tasks.lease(id);
         if (held) retryAtMs = Math.min(retryAtMs ?? Infinity, held.expiresAtMs);
         continue;
       }
+      const task = this.tasks.get(id);
+      if (!task) continue;
       session.pushedTaskIds.add(task.id);
       session.send(create(ConnectResponseSchema, { message: { case: "task", value: taskToProto(task) } }));
       this.onPushed?.(task.id, backend);

@@ -10,7 +10,7 @@ import { newTraceContext } from "../jobs/ids.js";
 import type { Job } from "../jobs/job.js";
 import { planJobs } from "../jobs/plan-jobs.js";
 import { parseProject } from "../pipeline/parse-project.js";
-import { ProjectValidationError } from "../pipeline/types.js";
+import { ProjectValidationError, type Pipeline } from "../pipeline/types.js";
 import { resolveReusableActions } from "./reusable-actions.js";
 
 export type CreateResult =
@@ -53,12 +53,33 @@ function existingOutcome(deps: ControllerDeps, request: CreateRequest): CreateRe
   return consistentWith(first, request) ? { kind: "no_change", count: existing.length } : { kind: "inconsistent" };
 }
 
+/**
+ * Pipelines parsed from project.yaml texts, most recently used last. Parsing is pure, so the same
+ * text (job-server sends many creates for one commit) is parsed once; failures are not kept. The
+ * bound only caps memory.
+ */
+const PARSED_PROJECTS = 64;
+const parsedProjects = new Map<string, Pipeline>();
+
+function parseProjectOnce(text: string): Pipeline {
+  const known = parsedProjects.get(text);
+  if (known) {
+    parsedProjects.delete(text);
+    parsedProjects.set(text, known);
+    return known;
+  }
+  const pipeline = parseProject(text);
+  parsedProjects.set(text, pipeline);
+  if (parsedProjects.size > PARSED_PROJECTS) parsedProjects.delete(parsedProjects.keys().next().value!);
+  return pipeline;
+}
+
 async function planFromRepository(deps: ControllerDeps, request: CreateRequest): Promise<Job[]> {
   validateRequest(deps, request);
   await deps.projects.validateCommit(request.repoUrl, request.branch, request.commit);
   const text = await deps.projects.readFile(request.repoUrl, request.commit, "project.yaml");
   if (text === undefined) throw new UserActionableError(`No project.yaml file found in ${request.repoUrl}`);
-  const pipeline = parseProject(text);
+  const pipeline = parseProjectOnce(text);
   const planned = planJobs({
     request,
     pipeline,

@@ -55,17 +55,54 @@ function checkCertificate(context: HandlerContext, backend: string): void {
   }
 }
 
-function recordSeen(deps: ControllerDeps, session: AgentConnection): void {
+/**
+ * The backends' last-seen-at flags, written for every session at once on the next turn of the
+ * event loop, in one transaction: a storm of connecting agents (or a thousand heartbeating ones)
+ * costs one commit a turn, not one per agent.
+ */
+class LastSeenWrites {
+  private readonly due = new Map<string, number>();
+
+  constructor(private readonly deps: ControllerDeps) {}
+
+  note(backend: string, atMs: number): void {
+    if (this.due.size === 0) setImmediate(() => this.flush());
+    this.due.set(backend, atMs);
+  }
+
+  private flush(): void {
+    const due = [...this.due];
+    this.due.clear();
+    // The controller may have stopped in between.
+    if (!this.deps.db.open) return;
+    try {
+      this.deps.db.transaction(() => {
+        for (const [backend, atMs] of due)
+          this.deps.flags.set(backend, "last-seen-at", new Date(atMs).toISOString(), atMs / 1000);
+      })();
+    } catch (error) {
+      this.deps.log.error("could not store when agents were last seen", { error });
+    }
+  }
+}
+
+function recordSeen(deps: ControllerDeps, lastSeen: LastSeenWrites, session: AgentConnection): void {
   const now = deps.clock.nowMs();
   session.lastSeenMs = now;
   // Throttled: at most one flag write a second per agent, however chatty the stream is.
   if (session.lastSeenWrittenMs !== undefined && now - session.lastSeenWrittenMs < 1000) return;
   session.lastSeenWrittenMs = now;
-  deps.flags.set(session.identity.backend, "last-seen-at", new Date(now).toISOString(), now / 1000);
+  lastSeen.note(session.identity.backend, now);
 }
 
-function handleRequest(deps: ControllerDeps, registry: SessionRegistry, session: AgentConnection, request: ConnectRequest): void {
-  recordSeen(deps, session);
+function handleRequest(
+  deps: ControllerDeps,
+  registry: SessionRegistry,
+  lastSeen: LastSeenWrites,
+  session: AgentConnection,
+  request: ConnectRequest,
+): void {
+  recordSeen(deps, lastSeen, session);
   switch (request.message.case) {
     case "taskUpdate": {
       const report = readReport(request.message.value);
@@ -166,6 +203,7 @@ async function readHello(iterator: AsyncIterator<ConnectRequest>) {
 }
 
 export function agentService(deps: ControllerDeps, registry: SessionRegistry): ServiceImpl<typeof AgentService> {
+  const lastSeen = new LastSeenWrites(deps);
   return {
     async *connect(requests: AsyncIterable<ConnectRequest>, context: HandlerContext): AsyncGenerator<ConnectResponse> {
       const backend = backendForAgentToken(deps.config, context.requestHeader.get("authorization"));
@@ -197,7 +235,7 @@ export function agentService(deps: ControllerDeps, registry: SessionRegistry): S
       try {
         deps.telemetry?.agentConnected(backend);
         log.info("agent connected", { version: hello.version, driver: hello.driver, in_flight: hello.inFlight.length });
-        recordSeen(deps, session);
+        recordSeen(deps, lastSeen, session);
         const disowned = disownedTasks(deps, backend, hello.agentId, hello.inFlight);
         if (disowned.length > 0) log.warn("agent told to stand down on tasks another agent holds", { tasks: disowned.join(",") });
         const heartbeatIntervalMs = deps.config.agentHeartbeatIntervalMs;
@@ -235,7 +273,7 @@ export function agentService(deps: ControllerDeps, registry: SessionRegistry): S
           for (;;) {
             const next = await iterator.next();
             if (next.done) return;
-            handleRequest(deps, registry, session, next.value);
+            handleRequest(deps, registry, lastSeen, session, next.value);
           }
         })().then(
           () => session.close(),

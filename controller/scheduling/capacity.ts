@@ -6,8 +6,11 @@ import type { BackendConfig } from "../config.js";
 import type { Job } from "../jobs/job.js";
 import { poolKey } from "./ready-set.js";
 
+/** What capacity accounting and resource weights read of a job. */
+export type CapacityJob = Pick<Job, "backend" | "workspace" | "action" | "runCommand" | "requiresDb">;
+
 /** A job's weight; 1 unless configured otherwise. */
-export type WeightOf = (job: Job) => number;
+export type WeightOf = (job: CapacityJob) => number;
 
 export class Capacity {
   private readonly usage = new Map<string, number>();
@@ -15,12 +18,12 @@ export class Capacity {
   constructor(
     private readonly backends: ReadonlyMap<string, BackendConfig>,
     readonly weightOf: WeightOf,
-    running: Iterable<Job>,
+    running: Iterable<CapacityJob>,
   ) {
     for (const job of running) this.add(job, weightOf(job));
   }
 
-  private key(job: Job): string {
+  private key(job: CapacityJob): string {
     return poolKey(job.backend, job.requiresDb);
   }
 
@@ -39,7 +42,7 @@ export class Capacity {
     return (this.usage.get(poolKey(backend, requiresDb)) ?? 0) + weight <= this.limit(backend, requiresDb);
   }
 
-  add(job: Job, weight: number): void {
+  add(job: CapacityJob, weight: number): void {
     this.usage.set(this.key(job), (this.usage.get(this.key(job)) ?? 0) + weight);
   }
 }

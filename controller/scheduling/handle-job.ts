@@ -21,6 +21,8 @@ export interface BackendFlags {
 
 /** Latest uncancelled job id per needed action, at task-creation time (even one without outputs yet). */
 function inputJobIds(deps: ControllerDeps, job: Job): string[] {
+  // Most jobs need no outputs: then the workspace's jobs need not be read.
+  if (job.requiresOutputsFrom.length === 0) return [];
   const latest = deps.jobs.latestPerAction(job.backend, job.workspace);
   return job.requiresOutputsFrom.flatMap((action) => {
     const found = latest.get(action);

@@ -20,8 +20,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Job } from "../jobs/job.js";
-import type { WeightOf } from "./capacity.js";
+import type { CapacityJob, WeightOf } from "./capacity.js";
 import { IniError, parseIni, type IniSections } from "./ini-file.js";
 
 export class ResourceWeightsError extends Error {
@@ -112,7 +111,7 @@ export function loadResourceWeights(workdir: string, backends: readonly string[]
 }
 
 /** Upstream's get_job_resource_weight. */
-export function jobWeight(weights: ResourceWeights, job: Job): number {
+export function jobWeight(weights: ResourceWeights, job: CapacityJob): number {
   const sections = weights.get(job.backend);
   if (!sections) return 1;
   for (const rule of sections.get(job.workspace) ?? []) {

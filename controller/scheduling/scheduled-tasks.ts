@@ -81,7 +81,7 @@ function scheduleBackend(
   backend: string,
   nowMs: number,
 ): number | undefined {
-  const active = deps.tasks.active(backend).filter((task) => task.type === kind.type);
+  const active = deps.tasks.activeOfType(backend, kind.type);
   if (!kind.wanted(deps, backend)) {
     const nowSeconds = Math.floor(nowMs / 1000);
     if (active.some((task) => deps.tasks.deactivate(task.id, nowSeconds))) sink.tasksChanged(backend);

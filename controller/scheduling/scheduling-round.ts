@@ -132,7 +132,9 @@ export function* schedulingRound(
     yield;
   }
 
-  // 3 and 4 run in one go, from the database as it is now.
+  // 3 and 4 run in one go, from the database as it is now. With no job ready (touched ready jobs
+  // are in the set) there is nothing to visit, and the running jobs need not be read.
+  if (state.ready.size === 0) return;
   deps.db.transaction(() => startInFairOrder(deps, sink, weightOf, state.ready, backends, touchedReady, guarded))();
 }
 
@@ -157,7 +159,7 @@ function startInFairOrder(
   touchedReady: readonly ReadyEntry[],
   guarded: <T>(job: Job, work: () => T) => T | undefined,
 ): void {
-  const running = deps.jobs.running();
+  const running = deps.jobs.runningForCapacity();
   const capacity = new Capacity(backends, weightOf, running);
   const runningPerWorkspace = new Map<string, number>();
   for (const job of running) {

@@ -14,6 +14,18 @@ export interface StatusChange {
   readonly atMs: number;
 }
 
+/** A running job as capacity accounting and resource weights see it. */
+export type RunningForCapacity = Pick<Job, "id" | "backend" | "workspace" | "action" | "runCommand" | "requiresDb">;
+
+interface RunningForCapacityRow {
+  id: string;
+  backend: string;
+  workspace: string;
+  action: string;
+  run_command: string;
+  requires_db: number;
+}
+
 export class JobStore {
   private readonly insertStatement: Statement;
   private readonly byIdStatement: Statement<[string], JobRow>;
@@ -23,6 +35,7 @@ export class JobStore {
   private readonly byIdWithRowidStatement: Statement<[string], JobRow & { job_rowid: number }>;
   private readonly activeIdsStatement: Statement<[], { id: string; state: State }>;
   private readonly runningStatement: Statement<[], JobRow>;
+  private readonly runningForCapacityStatement: Statement<[], RunningForCapacityRow>;
   private readonly refreshLiveStatement: Statement<[number, number, number], JobRow>;
   private readonly touchStatement: Statement<[number, string]>;
 
@@ -41,6 +54,10 @@ export class JobStore {
     // The repeated IN term lets SQLite use the partial index on active jobs.
     this.runningStatement = db.prepare(
       "SELECT * FROM job WHERE state IN ('pending', 'running') AND state = 'running' ORDER BY rowid",
+    );
+    this.runningForCapacityStatement = db.prepare(
+      `SELECT id, backend, workspace, action, run_command, requires_db FROM job
+       WHERE state IN ('pending', 'running') AND state = 'running' ORDER BY rowid`,
     );
     this.refreshLiveStatement = db.prepare(
       `UPDATE job SET updated_at = ? WHERE rowid IN (
@@ -107,6 +124,18 @@ export class JobStore {
   /** Running jobs of every backend (bounded by the worker limits), oldest first. */
   running(): Job[] {
     return this.runningStatement.all().map(jobFromRow);
+  }
+
+  /** What capacity accounting needs of every running job (no JSON columns parsed), oldest first. */
+  runningForCapacity(): RunningForCapacity[] {
+    return this.runningForCapacityStatement.all().map((row) => ({
+      id: row.id,
+      backend: row.backend,
+      workspace: row.workspace,
+      action: row.action,
+      runCommand: row.run_command,
+      requiresDb: row.requires_db === 1,
+    }));
   }
 
   /**

@@ -77,8 +77,14 @@ const taskResult = z.discriminatedUnion("outcome", [
   z.strictObject({ outcome: z.literal("cancelled"), error: z.null(), ...resultFields }),
 ]);
 
+const stage = z.enum(STAGES);
+
 function parseColumn<T>(schema: z.ZodType<T>, column: string, taskId: string, text: string): T {
-  const parsed = schema.safeParse(JSON.parse(text));
+  return checkColumn(schema, column, taskId, JSON.parse(text));
+}
+
+function checkColumn<T>(schema: z.ZodType<T>, column: string, taskId: string, value: unknown): T {
+  const parsed = schema.safeParse(value);
   if (!parsed.success) throw new Error(`task ${taskId}: stored ${column} is invalid: ${z.prettifyError(parsed.error)}`);
   return parsed.data;
 }
@@ -92,5 +98,6 @@ export function parseTaskResult(taskId: string, text: string): TaskResult {
 }
 
 export function parseStage(taskId: string, text: string): Stage {
-  return parseColumn<Stage>(z.enum(STAGES), "agent_stage", taskId, JSON.stringify(text));
+  // The column holds the bare stage name; the schema is built once (a schema per row cost more than the row).
+  return checkColumn<Stage>(stage, "agent_stage", taskId, text);
 }

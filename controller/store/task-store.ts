@@ -37,6 +37,7 @@ export interface TaskLease {
 export class TaskStore {
   private readonly byIdStatement: Statement<[string], TaskRow>;
   private readonly activeStatement: Statement<[string], TaskRow>;
+  private readonly activeIdsStatement: Statement<[string], string>;
 
   private readonly statements: StatementCache;
 
@@ -45,6 +46,9 @@ export class TaskStore {
     this.byIdStatement = db.prepare("SELECT * FROM tasks WHERE id = ?");
     // Database-status tasks first, so a maintenance result is acted on before job results (upstream #893).
     this.activeStatement = db.prepare("SELECT * FROM tasks WHERE backend = ? AND active = 1 ORDER BY type != 'dbstatus', rowid");
+    this.activeIdsStatement = db
+      .prepare<[string], string>("SELECT id FROM tasks WHERE backend = ? AND active = 1 ORDER BY type != 'dbstatus', rowid")
+      .pluck();
   }
 
   insert(task: NewTask): void {
@@ -136,6 +140,19 @@ export class TaskStore {
 
   active(backend: string): Task[] {
     return this.activeStatement.all(backend).map(taskFromRow);
+  }
+
+  /** Ids of the backend's active tasks, in the order of active(), without reading their definitions. */
+  activeIds(backend: string): string[] {
+    return this.activeIdsStatement.all(backend);
+  }
+
+  /** The backend's active tasks of one type, oldest first. */
+  activeOfType(backend: string, type: TaskType): Task[] {
+    return this.statements
+      .get<[string, string], TaskRow>("SELECT * FROM tasks WHERE backend = ? AND active = 1 AND type = ? ORDER BY rowid")
+      .all(backend, type)
+      .map(taskFromRow);
   }
 
   /** The backend's most recently inserted task of one type (scheduled tasks look at the last one). */

@@ -4,15 +4,20 @@
  * At each point, on the idle backend `test` (an in-process agent whose executor finishes at once):
  * dispatch latency (rap/create -> agent holds the RUNJOB task); on backend `emis`, agent updates per
  * second through a bare stream, one at a time and pipelined; and rap/status latency for 1 and 100
- * RAP ids of the waiting jobs. At the start, creates per second at concurrency 1 and 16.
- * Everything runs in this one process, as in the other benchmarks: figures are for comparison
- * within a run. Run: npx tsx test/bench/scale.bench.ts [--json] [--points 0,1000,10000]
+ * RAP ids of the waiting jobs. At the start, creates per second at concurrency 1 and 16, each job
+ * dispatched to and finished by an agent: on backend `creates`, whose agent runs in its own process
+ * (test/bench/noop-agent.ts) as it does in a deployment, and on `test`, whose agent runs in this one.
+ * The controller and its clients run in this process, as in the other benchmarks: figures are for
+ * comparison within a run; CPU per create (this process's, clients included) moves less with the
+ * machine's load than the rates do. Run: npx tsx test/bench/scale.bench.ts [--json] [--points 0,1000,10000]
  */
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { cpus, loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import type { ControllerApp } from "../../controller/controller-app.js";
 import { agentConfig, startAgent } from "../support/agent-harness.js";
-import { createBody, OTHER_CLIENT_TOKEN, rest, startController } from "../support/controller-harness.js";
+import { CLIENT_TOKEN, createBody, OTHER_CLIENT_TOKEN, rest, startController } from "../support/controller-harness.js";
 import { insertJob } from "../support/job-factory.js";
 import { createStudyRepo } from "../support/study-repo.js";
 import { waitFor } from "../support/wait-for.js";
@@ -28,14 +33,19 @@ const DISPATCH_SAMPLES = 40;
 const STATUS_SAMPLES = 200;
 const SEQUENTIAL_UPDATES = 500;
 const PIPELINED_UPDATES = 5000;
-const CREATES = 80;
+const CREATES = 400;
 const EMIS_AGENT_TOKEN = "agent-token-emis";
+const CREATES_AGENT_TOKEN = "agent-token-creates";
 const log = (line: string) => (json ? process.stderr : process.stdout).write(`${line}\n`);
 
 const controller = await startController({
   env: {
-    BACKENDS: "test,tpp,emis",
+    BACKENDS: "test,tpp,emis,creates",
     TEST_MAX_WORKERS: "100000",
+    TEST_CLIENT_TOKENS: CLIENT_TOKEN,
+    CREATES_CLIENT_TOKENS: CLIENT_TOKEN,
+    CREATES_AGENT_TOKEN,
+    CREATES_MAX_WORKERS: "100000",
     TPP_MAX_WORKERS: "2",
     TPP_MAX_DB_WORKERS: "2",
     EMIS_AGENT_TOKEN,
@@ -51,17 +61,29 @@ const study = createStudyRepo({
     'version: "5.0"\nactions:\n  one:\n    run: python:v2 analysis/one.sh\n    outputs:\n      moderately_sensitive:\n        out: output/out.txt\n',
   "analysis/one.sh": "mkdir -p output\necho ok > output/out.txt\n",
 });
-await waitFor(() => app.sessions.get("test"), { message: "agent to connect" });
+// The agent of `creates`, in its own process.
+const agentProcess = spawn(process.execPath, ["--import", "tsx", "test/bench/noop-agent.ts"], {
+  env: { ...process.env, CONTROLLER_URL: controller.url, AGENT_TOKEN: CREATES_AGENT_TOKEN, BACKEND: "creates" },
+  stdio: ["ignore", "pipe", "inherit"],
+});
+await waitFor(() => app.sessions.get("test") && app.sessions.get("creates"), { timeoutMs: 60_000, message: "agents to connect" });
 
 let raps = 0;
 const nextRapId = () => (++raps).toString(36).padStart(16, "0");
 
-async function createOne(workspace: string): Promise<void> {
+async function createOne(workspace: string, backend = "test"): Promise<void> {
   const created = await rest(
     controller,
     "POST",
     "/controller/v1/rap/create/",
-    createBody({ rap_id: nextRapId(), workspace, repo_url: study.path, commit: study.commit, requested_actions: ["one"] }),
+    createBody({
+      backend,
+      rap_id: nextRapId(),
+      workspace,
+      repo_url: study.path,
+      commit: study.commit,
+      requested_actions: ["one"],
+    }),
   );
   if (created.status !== 201) throw new Error(`create failed: ${created.text}`);
 }
@@ -83,15 +105,33 @@ async function dispatch(): Promise<number[]> {
   return samples;
 }
 
-async function createsPerSecond(concurrency: number): Promise<number> {
-  let left = CREATES;
+/**
+ * Creates per second on the backend (until the last create was answered), jobs finished per second
+ * (until the agent had finished them all), and this process's CPU per create over the whole time
+ * (an agent that falls behind leaves work for after the last create: this counts it).
+ */
+async function createsPerSecond(
+  backend: string,
+  concurrency: number,
+  creates = CREATES,
+): Promise<{ perSecond: number; finishedPerSecond: number; cpuMs: number }> {
+  let left = creates;
+  const cpuAtStart = process.cpuUsage();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (left-- > 0) await createOne(`creates-${raps}`);
+      while (left-- > 0) await createOne(`creates-${raps}`, backend);
     }),
   );
-  return CREATES / ((performance.now() - started) / 1000);
+  const perSecond = creates / ((performance.now() - started) / 1000);
+  // The next measurement starts with no job of this one still in flight.
+  const active = app.deps.db
+    .prepare<[string], number>("SELECT count(*) FROM job WHERE backend = ? AND state IN ('pending', 'running')")
+    .pluck();
+  await waitFor(() => active.get(backend) === 0, { intervalMs: 5, timeoutMs: 120_000, message: "created jobs to finish" });
+  const finishedPerSecond = creates / ((performance.now() - started) / 1000);
+  const cpu = process.cpuUsage(cpuAtStart);
+  return { perSecond, finishedPerSecond, cpuMs: (cpu.user + cpu.system) / 1000 / creates };
 }
 
 /** The backlog: waiting jobs on tpp, each its own RAP, in 50 workspaces; returns when all are examined. */
@@ -139,10 +179,31 @@ const results: Record<string, unknown> = {
   machine: { cpus: cpus().length, node: process.version, loadAverage1m: round(loadavg()[0]!) },
 };
 log(`machine: ${cpus().length} cpus, node ${process.version}, load average ${loadavg()[0]!.toFixed(1)}`);
-log("== creates per second (one-action study, idle controller)");
-const creates = { concurrency1: round(await createsPerSecond(1)), concurrency16: round(await createsPerSecond(16)) };
-log(`creates/s: concurrency 1 = ${creates.concurrency1}, concurrency 16 = ${creates.concurrency16}`);
-results.createsPerSecond = creates;
+log("== creates per second (one-action study, idle controller, every job dispatched and finished)");
+await createsPerSecond("creates", 16, 80); // warm-up
+const createFigures = async (backend: string) => {
+  const one = await createsPerSecond(backend, 1);
+  const sixteen = await createsPerSecond(backend, 16);
+  return {
+    concurrency1: round(one.perSecond),
+    concurrency16: round(sixteen.perSecond),
+    finishedPerSecond: { concurrency1: round(one.finishedPerSecond), concurrency16: round(sixteen.finishedPerSecond) },
+    cpuMsPerCreate: { concurrency1: round(one.cpuMs), concurrency16: round(sixteen.cpuMs) },
+  };
+};
+const agentApart = await createFigures("creates");
+const agentInProcess = await createFigures("test");
+for (const [where, figures] of [
+  ["agent in its own process", agentApart],
+  ["agent in the controller's process", agentInProcess],
+] as const) {
+  log(
+    `creates/s, ${where}: concurrency 1 = ${figures.concurrency1}, concurrency 16 = ${figures.concurrency16};` +
+      ` jobs finished/s ${figures.finishedPerSecond.concurrency1} / ${figures.finishedPerSecond.concurrency16};` +
+      ` CPU per create ${figures.cpuMsPerCreate.concurrency1} / ${figures.cpuMsPerCreate.concurrency16} ms`,
+  );
+}
+results.createsPerSecond = { ...agentApart, agentInProcess };
 
 const taskId = await stormTask();
 let seq = 1;
@@ -197,5 +258,7 @@ if (idle && busiest) {
   log(`dispatch p50 at the largest backlog / idle = ${String(results.dispatchP50Ratio)}x`);
 }
 await agent.stop();
+agentProcess.kill("SIGTERM");
+await once(agentProcess, "exit");
 await controller.dispose();
 if (json) process.stdout.write(`${JSON.stringify(results)}\n`);

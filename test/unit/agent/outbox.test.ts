@@ -57,4 +57,31 @@ describe("outbox", () => {
     expect(calls).toBe(1);
     outbox.close();
   });
+
+  it("hands listeners each stored update and each forgotten task", () => {
+    const outbox = new Outbox(tempOutbox());
+    const told: string[] = [];
+    outbox.onAppend({
+      appended: (update) => told.push(`appended ${update.taskId} ${update.seq}`),
+      forgot: (taskId) => told.push(`forgot ${taskId}`),
+    });
+    outbox.append({ taskId: "a", stage: Stage.PREPARING, complete: false });
+    outbox.append({ taskId: "a", stage: Stage.PREPARED, complete: false });
+    outbox.forget("a");
+    expect(told).toEqual(["appended a 1", "appended a 2", "forgot a"]);
+    expect(outbox.pending()).toEqual([]);
+    outbox.close();
+  });
+
+  it("keeps acknowledged updates out of a reopened outbox", () => {
+    const file = tempOutbox();
+    const first = new Outbox(file);
+    first.append({ taskId: "a", stage: Stage.PREPARING, complete: false });
+    first.append({ taskId: "a", stage: Stage.PREPARED, complete: false });
+    first.acknowledge("a", 1n);
+    first.close();
+    const second = new Outbox(file);
+    expect(second.pending().map((u) => [u.taskId, u.seq])).toEqual([["a", 2n]]);
+    second.close();
+  });
 });

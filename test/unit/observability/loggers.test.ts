@@ -8,7 +8,7 @@ import { agentSecrets } from "../../../agent/log-secrets.js";
 import { agentConfigFrom } from "../../../agent/config.js";
 import { createAgentLogger } from "../../../agent/logger.js";
 import { loadControllerConfig } from "../../../controller/config.js";
-import { controllerSecrets } from "../../../controller/log-secrets.js";
+import { controllerSecrets, secretMasker } from "../../../controller/log-secrets.js";
 import { createLogger } from "../../../controller/logger.js";
 
 type Line = Record<string, unknown>;
@@ -94,6 +94,24 @@ describe("controller logger", () => {
     }
     expect((JSON.parse(lines[0]!) as Line).msg).toBe("token [REDACTED] refused");
     expect((JSON.parse(lines[0]!) as Line).authorization).toBe("Bearer [REDACTED]");
+  });
+
+  it("masks with hundreds of secrets (an agent token per backend) as with a few", () => {
+    const tokens = Array.from({ length: 500 }, (_, n) => `agent-token-${String(n).padStart(4, "0")}`);
+    const secrets = [...tokens, "https://user:p@ss-word-99@db.example/x", "p@ss-word-99", 'quote"token-zz'];
+    const many = secretMasker(secrets);
+    const few = secretMasker(secrets.slice(-3));
+    expect(many("agent agent-token-0042 and agent-token-0499; url https://user:p@ss-word-99@db.example/x")).toBe(
+      "agent [REDACTED] and [REDACTED]; url [REDACTED]",
+    );
+    expect(many('{"a":"p@ss-word-99","b":"quote\\"token-zz","c":"agent-token-0007agent-token-0008"}')).toBe(
+      '{"a":"[REDACTED]","b":"[REDACTED]","c":"[REDACTED][REDACTED]"}',
+    );
+    expect(many("agent-token-")).toBe("agent-token-");
+    expect(many("nothing secret here")).toBe("nothing secret here");
+    // The secrets a few-secret masker knows are masked the same by both.
+    const line = 'x https://user:p@ss-word-99@db.example/x y p@ss-word-99 z quote\\"token-zz';
+    expect(many(line)).toBe(few(line));
   });
 
   it("writes readable lines in pretty mode", () => {
