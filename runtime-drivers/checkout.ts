@@ -45,6 +45,17 @@ function fetchUrl(repoUrl: string, options: CheckoutOptions): string {
   return url.toString();
 }
 
+/**
+ * `-c safe.directory=…` for a local repository read in place: it usually belongs to another user
+ * than the agent (the host's checkout owner, while the image runs as 10000), which git refuses as
+ * "dubious ownership" unless named in safe.directory (honoured only from the command line and the
+ * system or global config). The repository policy has already allowed that path; only read
+ * commands (cat-file, archive, show) run in it. The agent's own caches are unaffected.
+ */
+function trustDirectory(dir: string): string[] {
+  return ["-c", `safe.directory=${dir}`, "-c", `safe.directory=${join(dir, ".git")}`];
+}
+
 async function git(options: CheckoutOptions, args: string[], signal: AbortSignal) {
   return options.runner.run("git", args, { signal, env: GIT_ENV, timeoutMs: 600_000 });
 }
@@ -88,11 +99,10 @@ export async function checkoutCommit(
 ): Promise<void> {
   const gitDir = await gitDirWithCommit(repoUrl, commit, options, signal);
   try {
-    await execa("git", ["-C", gitDir, "archive", "--format=tar", commit], { cancelSignal: signal, env: GIT_ENV }).pipe(
-      "tar",
-      ["-x", "--no-same-owner", "-C", targetDir],
-      { cancelSignal: signal },
-    );
+    await execa("git", [...trustDirectory(gitDir), "-C", gitDir, "archive", "--format=tar", commit], {
+      cancelSignal: signal,
+      env: GIT_ENV,
+    }).pipe("tar", ["-x", "--no-same-owner", "-C", targetDir], { cancelSignal: signal });
   } catch (error) {
     const detail = error instanceof Error ? redactUrlCredentials(error.message) : String(error);
     throw new CheckoutError(`Could not checkout commit ${commit} from ${repoUrl}`, { cause: new Error(detail) });
@@ -108,7 +118,7 @@ export async function readFileAtCommit(
   signal: AbortSignal,
 ): Promise<string> {
   const gitDir = await gitDirWithCommit(repoUrl, commit, options, signal);
-  const shown = await git(options, ["-C", gitDir, "show", `${commit}:${filePath}`], signal);
+  const shown = await git(options, [...trustDirectory(gitDir), "-C", gitDir, "show", `${commit}:${filePath}`], signal);
   if (shown.exitCode !== 0) {
     throw new CheckoutError(`Could not read ${filePath} at commit ${commit} from ${repoUrl}`, {
       cause: new Error(redactUrlCredentials(shown.stderr.trim())),

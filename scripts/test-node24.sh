@@ -6,6 +6,18 @@
 # node_modules links every package to the checkout's except better-sqlite3 and node-pty, which are
 # real copies rebuilt against Node 24's headers. Extra arguments replace the default test files.
 #   RAP_CACHE_DIR (default ~/.cache/rap-runner) holds the runtime and the tree copy.
+#   RAP_NODE24_REPORT_DIR: each vitest run also writes its JSON report there (unit.json,
+#   integration.json, or args.json with arguments), which `npm test` (scripts/test.sh) counts.
+#
+# What runs on 24 without arguments: the whole unit project, and the integration files that
+# exercise what differs between Node lines: native modules (better-sqlite3 in every store, its
+# online backup API in backup; node-pty in agent-local's `rap exec`), TLS, ALPN and mTLS on Node's
+# OpenSSL (tls), the HTTP/2 streams and the signal ladder of the services (end-to-end, lifecycle).
+# The packed artefact on Node 24 is the image test's subject (it installs the packed artefact with
+# npm on Node 24, compiles the native modules against its headers and runs a job end to end in
+# the image), so packed-install, which would add about five minutes here, runs on the machine's
+# node only (pass it as an argument to run it on 24). The docker, podman and kubernetes driver
+# files drive the same code through child processes and HTTP and would add many minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 node_dir="$(bash scripts/node-lts.sh)"
@@ -20,6 +32,12 @@ mkdir -p "$tree"
 { git ls-files -co --exclude-standard; [ -d dashboard/dist ] && find dashboard/dist -type f; } |
   while IFS= read -r file; do [ -f "$file" ] && printf '%s\0' "$file"; done |
   tar --null -T - -cf - | tar -xf - -C "$tree"
+
+# The copy's own git repository holding the checkout's HEAD commit, for what reads the commit
+# (the build's build-info.json, packed-install's expected version); only that commit, depth 1.
+[ -d "$tree/.git" ] || git -C "$tree" init --quiet
+git -C "$tree" fetch --quiet --depth 1 "file://$PWD" HEAD
+git -C "$tree" update-ref HEAD FETCH_HEAD
 
 mkdir -p "$tree/node_modules"
 for entry in "$modules"/* "$modules"/.bin; do
@@ -43,16 +61,24 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" >"$stamp"
 fi
 
-# With arguments: vitest on those; without: the unit project, then a few integration files.
-vitest() { PATH="$node_dir/bin:$PATH" "$node24" node_modules/vitest/vitest.mjs run --config test/vitest.config.ts "$@"; }
+# With arguments: vitest on those; without: the unit project, then the integration files above.
+# npm (run by packed-install) finds Node 24 first on PATH and compiles against its headers.
+report_dir="${RAP_NODE24_REPORT_DIR:-}"
+vitest() {
+  local report="$1"; shift
+  local reporters=()
+  [ -n "$report_dir" ] && reporters=(--reporter=default --reporter=json "--outputFile.json=$report_dir/$report.json")
+  PATH="$node_dir/bin:$PATH" npm_config_nodedir="$node_dir" \
+    "$node24" node_modules/vitest/vitest.mjs run --config test/vitest.config.ts "${reporters[@]}" "$@"
+}
 cd "$tree"
 echo "[node24] $("$node24" --version) in $tree" >&2
 if [ "$#" -gt 0 ]; then
-  vitest "$@"
+  vitest args "$@"
 else
   status=0
-  vitest --project unit || status=1
-  vitest test/integration/end-to-end.test.ts test/integration/lifecycle.test.ts test/integration/tls.test.ts \
+  vitest unit --project unit || status=1
+  vitest integration test/integration/end-to-end.test.ts test/integration/lifecycle.test.ts test/integration/tls.test.ts \
     test/integration/backup.test.ts test/integration/agent-local.test.ts || status=1
   exit "$status"
 fi
