@@ -46,6 +46,13 @@ export interface AgentConfig {
     /** Chown prepared volumes to the job user (the agent runs as root, jobs do not). */
     readonly volumeOwner: { readonly uid: number; readonly gid: number } | undefined;
     readonly pullMissingImages: boolean;
+    /**
+     * Longest one image pull attempt may take, in seconds (1200 by default, as upstream; a pull is
+     * tried three times, a second apart).
+     */
+    readonly pullTimeoutMs: number;
+    // `image_map`, plus DOCKER_PROXY as its last entry: the registry prefix of job images
+    // (DOCKER_REGISTRY) replaced by the proxy's, for pulls and runs alike, as upstream does.
     readonly imageMap: Readonly<Record<string, string>>;
     readonly databaseNetwork: string;
     /**
@@ -129,6 +136,23 @@ function bool(value: unknown): boolean | undefined {
   if (typeof value === "boolean") return value;
   if (typeof value === "string") return ["true", "1", "yes"].includes(value.trim().toLowerCase());
   return undefined;
+}
+
+/** A positive whole number of seconds, or the default when unset. */
+function seconds(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined || value.trim() === "") return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1)
+    throw new AgentConfigError(`${name} must be a whole number of seconds, got '${value}'`);
+  return parsed;
+}
+
+/** The image map with the registry proxy appended (an explicit entry for the registry wins). */
+function withProxy(map: Record<string, string>, registry: string, proxy: string | undefined): Record<string, string> {
+  if (proxy === undefined || proxy.trim() === "") return map;
+  const from = `${registry.replace(/\/+$/, "")}/`;
+  if (map[from] !== undefined) return map;
+  return { ...map, [from]: `${proxy.replace(/\/+$/, "")}/` };
 }
 
 function stringMap(value: unknown): Record<string, string> {
@@ -228,7 +252,19 @@ const FILE_KEYS: Readonly<Record<string, readonly string[]>> = {
     "allowed_github_orgs",
     "allow_local_git_repos",
   ],
-  driver: ["kind", "binary", "debug", "user", "pull_missing_images", "image_map", "database_network"],
+  driver: [
+    "kind",
+    "binary",
+    "debug",
+    "user",
+    "pull_missing_images",
+    "image_pull_timeout",
+    "image_map",
+    "docker_registry",
+    "docker_proxy",
+    "database_network",
+    "pids_limit",
+  ],
   storage: ["high_privacy_dir", "medium_privacy_dir", "volumes_dir", "archives_dir"],
   local: ["socket", "exec_enabled", "audit_log"],
   tls: ["ca_file", "cert_file", "key_file"],
@@ -293,6 +329,8 @@ export function agentConfigFrom(env: Env, file: FileConfig = {}, configFile?: st
     throw new AgentConfigError(`LOG_FORMAT must be json or pretty, got '${logFormat}'`);
   }
   const metricsPort = env.AGENT_METRICS_PORT ?? str(file.metrics_port);
+  const dockerRegistry = env.DOCKER_REGISTRY ?? str(driverFile.docker_registry) ?? "ghcr.io/opensafely-core";
+  const dockerProxy = env.DOCKER_PROXY ?? str(driverFile.docker_proxy);
   if (metricsPort !== undefined && metricsPort !== "" && !/^\d+$/.test(metricsPort)) {
     throw new AgentConfigError(`AGENT_METRICS_PORT must be a port number, got '${metricsPort}'`);
   }
@@ -330,7 +368,8 @@ export function agentConfigFrom(env: Env, file: FileConfig = {}, configFile?: st
       user: explicitUser ?? fallbackUser.user,
       volumeOwner: explicitUser ? undefined : fallbackUser.owner,
       pullMissingImages: bool(env.PULL_MISSING_IMAGES) ?? bool(driverFile.pull_missing_images) ?? true,
-      imageMap: Object.freeze(stringMap(driverFile.image_map)),
+      pullTimeoutMs: seconds(env.IMAGE_PULL_TIMEOUT ?? str(driverFile.image_pull_timeout), "IMAGE_PULL_TIMEOUT", 1200) * 1000,
+      imageMap: Object.freeze(withProxy(stringMap(driverFile.image_map), dockerRegistry, dockerProxy)),
       databaseNetwork: env.DATABASE_ACCESS_NETWORK ?? str(driverFile.database_network) ?? "jobrunner-db",
       pidsLimit: pidsLimit(env.JOB_PIDS_LIMIT ?? str(driverFile.pids_limit)),
     }),

@@ -106,6 +106,7 @@ export function createExecutor(config: AgentConfig, log: Logger, extras: Executo
     volumeOwner: config.driver.volumeOwner,
     imageMap: config.driver.imageMap,
     pullMissingImages: config.driver.pullMissingImages,
+    pullTimeoutMs: config.driver.pullTimeoutMs,
     databaseNetwork: config.dummyDataBackend
       ? undefined
       : { name: config.driver.databaseNetwork, extraArgs: ["--dns", "192.0.2.0"] },

@@ -1,6 +1,7 @@
 /**
  * Configuration of the all-in-one mode: one controller and one agent for its first backend, from one
- * environment. Local git repositories are allowed by default here (a laptop or a demo); the agent's
+ * environment. Local git repositories are allowed and image digests not resolved by default here (a
+ * laptop or a demo); the agent's
  * token is generated per run unless <BACKEND>_AGENT_TOKEN is set. AGENT_CONFIG names the agent's
  * config file as for `rap agent` (the demo's maps the stand-in images).
  */
@@ -26,6 +27,8 @@ export function loadAllInOneConfig(env: Readonly<Record<string, string | undefin
     BACKEND: backend,
     [tokenName]: agentToken,
     ALLOW_LOCAL_GIT_REPOS: env.ALLOW_LOCAL_GIT_REPOS ?? "true",
+    // A laptop or demo runs local or stand-in images that no registry knows; a site sets it to true.
+    RESOLVE_IMAGE_DIGESTS: env.RESOLVE_IMAGE_DIGESTS ?? "false",
     HOST: env.HOST ?? "127.0.0.1",
   };
   const controller = loadControllerConfig(shared);

@@ -47,6 +47,18 @@ export interface ControllerConfig {
    */
   readonly actionsRepoBase: string;
   readonly dockerRegistry: string;
+  /**
+   * Resolve each RUNJOB task's image tag to the digest the registry names for it now, so the agent
+   * runs exactly that image (RESOLVE_IMAGE_DIGESTS; on by default, as upstream; off where no
+   * registry is reachable, e.g. `rap run` and the all-in-one demo with stand-in images).
+   */
+  readonly imageDigests: {
+    readonly resolve: boolean;
+    // How long one answer serves further tasks of the same tag (IMAGE_DIGEST_CACHE_SECONDS).
+    readonly freshSeconds: number;
+    // Per registry call (REGISTRY_TIMEOUT_SECONDS).
+    readonly timeoutSeconds: number;
+  };
   readonly level4MaxFilesize: number;
   readonly level4MaxCsvRows: number;
   readonly stataLicense: string | undefined;
@@ -134,6 +146,14 @@ function list(value: string | undefined): string[] {
 
 function truthy(value: string | undefined): boolean {
   return ["true", "1", "yes"].includes((value ?? "").trim().toLowerCase());
+}
+
+/** A yes/no setting; anything but the usual spellings is an error rather than a silent "no". */
+function onOff(text: string, name: string): boolean {
+  const value = text.trim().toLowerCase();
+  if (["true", "1", "yes", "on"].includes(value)) return true;
+  if (["false", "0", "no", "off"].includes(value)) return false;
+  throw new ConfigError(`${name} must be true or false, got '${text}'`);
 }
 
 function number(env: Env, name: string, fallback: number): number {
@@ -268,6 +288,11 @@ export function loadControllerConfig(env: Env = process.env): ControllerConfig {
     }),
     actionsRepoBase: actionsRepoBase(env.ACTIONS_REPO_BASE),
     dockerRegistry: env.DOCKER_REGISTRY ?? "ghcr.io/opensafely-core",
+    imageDigests: Object.freeze({
+      resolve: onOff(env.RESOLVE_IMAGE_DIGESTS ?? "true", "RESOLVE_IMAGE_DIGESTS"),
+      freshSeconds: number(env, "IMAGE_DIGEST_CACHE_SECONDS", 60),
+      timeoutSeconds: Math.max(1, number(env, "REGISTRY_TIMEOUT_SECONDS", 30)),
+    }),
     level4MaxFilesize: number(env, "LEVEL4_MAX_FILESIZE", 16 * 1024 * 1024),
     level4MaxCsvRows: number(env, "LEVEL4_MAX_CSV_ROWS", 5000),
     stataLicense: env.STATA_LICENSE,

@@ -10,6 +10,7 @@ import { JobHistoryStore } from "./store/job-history-store.js";
 import { AgentPresence } from "./agents/agent-presence.js";
 import { SessionRegistry } from "./agents/session-registry.js";
 import type { ControllerConfig } from "./config.js";
+import { createImageDigests } from "./images/create-image-digests.js";
 import type { ControllerDeps } from "./deps.js";
 import { ActionRepos } from "./git/action-repos.js";
 import { DEFAULT_NETWORK_RETRY } from "./git/network-retry.js";
@@ -120,6 +121,7 @@ export class ControllerApp {
       },
       tasksChanged: (backend) => published.tasksChanged(backend),
     };
+    const stopScheduler = new AbortController();
     const deps: ControllerDeps = {
       config,
       db,
@@ -131,6 +133,7 @@ export class ControllerApp {
       scheduler,
       log,
       telemetry,
+      imageDigests: createImageDigests(config, clock, log, scheduler, stopScheduler.signal),
     };
     holder.deps = deps;
     const readiness = new DatabaseReadiness(config.databasePath);
@@ -149,7 +152,6 @@ export class ControllerApp {
     });
     const server = await listen(config, log, handler);
     const port = (server.server.address() as AddressInfo).port;
-    const stopScheduler = new AbortController();
     startBackgroundWork(deps, scheduler, sink, presence, stopScheduler.signal);
     log.info("controller listening", {
       host: config.host,

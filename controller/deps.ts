@@ -4,6 +4,7 @@ import type { ControllerConfig } from "./config.js";
 import type { ActionRepos } from "./git/action-repos.js";
 import type { ProjectSource } from "./git/project-source.js";
 import type { Logger } from "./logger.js";
+import type { ImageDigests } from "./images/image-digests.js";
 import type { FlagStore } from "./store/flag-store.js";
 import type { JobStore } from "./store/job-store.js";
 import type { TaskStore } from "./store/task-store.js";
@@ -40,4 +41,6 @@ export interface ControllerDeps {
   readonly log: Logger;
   /** Metrics, traces and job history; absent in unit tests. */
   readonly telemetry?: TelemetryHooks;
+  /** Image tag -> digest from the registry; absent when RESOLVE_IMAGE_DIGESTS is off (agents run tags). */
+  readonly imageDigests?: ImageDigests | undefined;
 }

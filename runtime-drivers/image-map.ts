@@ -11,3 +11,13 @@ export function mapImage(image: string, map: Readonly<Record<string, string>>): 
   }
   return image;
 }
+
+/**
+ * The reference that runs exactly the digest a job was given: `name:tag@sha256:…` (docker, podman
+ * and the kubelet all take the digest and ignore the tag, which stays for people reading it).
+ * Without a digest (the controller does not resolve them) the tag itself.
+ */
+export function withDigest(image: string, digest: string | undefined | null): string {
+  if (!digest || image.includes("@")) return image;
+  return `${image}@${digest}`;
+}

@@ -42,6 +42,10 @@ const MEANINGS: Readonly<Record<string, string>> = {
   GITHUB_PROXY_DOMAIN: "The proxy through which backends reach GitHub.",
   PRIVATE_REPO_ACCESS_TOKEN: "Token for fetching private study repositories.",
   DOCKER_REGISTRY: "The registry prefix of the action images in job definitions.",
+  RESOLVE_IMAGE_DIGESTS:
+    "Ask the registry which digest each image tag names when a job's task is created, and have the agent run that digest (false where no registry is reachable).",
+  IMAGE_DIGEST_CACHE_SECONDS: "How long one digest answer serves further tasks of the same image tag.",
+  REGISTRY_TIMEOUT_SECONDS: "Longest one registry call (token or manifest) may take.",
   LEVEL4_MAX_FILESIZE: "Largest moderately sensitive file copied to level 4, bytes.",
   LEVEL4_MAX_CSV_ROWS: "Most rows a moderately sensitive CSV may have to be copied to level 4.",
   STATA_LICENSE: "The Stata licence passed to Stata jobs.",
@@ -74,6 +78,8 @@ const MEANINGS: Readonly<Record<string, string>> = {
   AGENT_METRICS_PORT: "Port of the agent's Prometheus /metrics endpoint (unset: none).",
   AGENT_METRICS_HOST: "Address of the agent's /metrics endpoint.",
   PULL_MISSING_IMAGES: "Pull an action image the runtime does not have.",
+  DOCKER_PROXY:
+    "Registry proxy the agent pulls and runs job images through: DOCKER_REGISTRY's prefix in an image is replaced by this one.",
   DATABASE_ACCESS_NETWORK: "The container network database jobs join.",
   HIGH_PRIVACY_VOLUME_DIR: "Where job volumes are prepared (default: under HIGH_PRIVACY_STORAGE_BASE).",
   HIGH_PRIVACY_ARCHIVE_DIR: "Where archived workspaces are (default: under HIGH_PRIVACY_STORAGE_BASE).",

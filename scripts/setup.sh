@@ -37,6 +37,10 @@ command -v busybox >/dev/null 2>&1 || [ -x /bin/busybox ] || packages+=(busybox-
 [ "$want_podman" = 1 ] && ! command -v catatonit >/dev/null 2>&1 && packages+=(catatonit)
 # A real PostgreSQL server for the database-network tests (test/support/postgres-server.ts starts its own cluster).
 compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || packages+=(postgresql)
+# A real image registry (Docker's distribution) for the image digest tests; they start their own on
+# 127.0.0.1 (test/support/image-registry.ts). The package's own service is turned off again below.
+install_registry=0
+[ "$want_podman" = 1 ] && ! command -v docker-registry >/dev/null 2>&1 && { packages+=(docker-registry); install_registry=1; }
 need_dockerd=0
 docker info >/dev/null 2>&1 || need_dockerd=1
 runtimes=(docker)
@@ -45,6 +49,7 @@ runtimes=(docker)
 plan=()
 [ "$need_npm" = 1 ] && plan+=("install npm dependencies into ./node_modules (npm ci; compiling better-sqlite3 takes about a minute)")
 [ "${#packages[@]}" -gt 0 ] && plan+=("install Debian packages with apt-get: ${packages[*]}")
+[ "$install_registry" = 1 ] && plan+=("stop and disable the docker-registry service that package may start (the tests run their own)")
 if [ "$need_dockerd" = 1 ]; then
   if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
     plan+=("start the docker service with systemctl")
@@ -69,6 +74,9 @@ fi
 if [ "${#packages[@]}" -gt 0 ]; then
   as_root apt-get update -qq
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${packages[@]}" >/dev/null
+  if [ "$install_registry" = 1 ] && command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+    as_root systemctl disable --now docker-registry >/dev/null 2>&1 || true
+  fi
 fi
 
 # 3. The docker daemon, through the init system when there is one.

@@ -52,7 +52,8 @@ function safeUsername(): string {
 }
 
 export function loadRunConfig(env: Env = process.env): RunConfig {
-  const controller = loadControllerConfig({ ...env, BACKENDS: LOCAL_BACKEND });
+  // A local run uses whatever images the local engine has; it never asks a registry for digests.
+  const controller = loadControllerConfig({ ...env, BACKENDS: LOCAL_BACKEND, RESOLVE_IMAGE_DIGESTS: "false" });
   const backend = controller.backends[0];
   if (!backend) throw new Error("the local backend is missing from the configuration");
   const fallback = defaultUser();

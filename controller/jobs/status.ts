@@ -84,6 +84,7 @@ export const MESSAGES = {
   internalError:
     "Internal error: this usually means a platform issue rather than a problem for users to fix.\nThe tech team are automatically notified of these errors and will be investigating.",
   jobError: "This job returned a fatal error.",
+  imageMissing: "Its image is not in the registry, so it cannot run.",
 } as const;
 
 /** Friendly messages for ehrQL's exit codes, used for database jobs only (§4.9). */

@@ -9,7 +9,8 @@ import { runJobTaskId } from "../jobs/ids.js";
 import type { Job } from "../jobs/job.js";
 import { AGENT_STAGE_CODES, MESSAGES } from "../jobs/status.js";
 import { type Capacity } from "./capacity.js";
-import { buildJobDefinition, taskAttributes } from "./job-definition.js";
+import type { DigestLookup } from "../images/image-digests.js";
+import { buildJobDefinition, jobImage, taskAttributes } from "./job-definition.js";
 import { cancelRunTask, currentRunTask, setCode, type ChangeSink } from "./job-transitions.js";
 import { outcomeOf } from "./outcome.js";
 import { attemptsExhausted, exhaustedReason, retryState, wakeAt } from "./retry-policy.js";
@@ -35,7 +36,7 @@ export function definitionContext(deps: ControllerDeps, backend: BackendConfig, 
   return { config: deps.config, backend, inputJobIds: inputJobIds(deps, job) };
 }
 
-function startJob(deps: ControllerDeps, sink: ChangeSink, backend: BackendConfig, job: Job): Job {
+function startJob(deps: ControllerDeps, sink: ChangeSink, backend: BackendConfig, job: Job, imageSha: string | null): Job {
   const previous = deps.tasks.forJob(job.id, "runjob");
   if (previous.some((task) => task.active)) throw new Error(`job ${job.id} already has an active task`);
   const taskId = runJobTaskId(job.id, previous.length + 1);
@@ -44,12 +45,18 @@ function startJob(deps: ControllerDeps, sink: ChangeSink, backend: BackendConfig
     backend: job.backend,
     type: "runjob",
     jobId: job.id,
-    definition: buildJobDefinition(job, { ...definitionContext(deps, backend, job), taskId }),
+    definition: buildJobDefinition(job, { ...definitionContext(deps, backend, job), taskId, imageSha }),
     attributes: taskAttributes(job),
     createdAt: Math.floor(deps.clock.nowMs() / 1000),
   });
   sink.tasksChanged(job.backend);
   return setCode(deps, sink, job, "initiated", MESSAGES.initiated);
+}
+
+/** The digest the new task will name: null when resolution is off (the agent then runs the tag). */
+function imageDigest(deps: ControllerDeps, job: Job): DigestLookup | { kind: "known"; digest: null } {
+  if (!deps.imageDigests) return { kind: "known", digest: null };
+  return deps.imageDigests.lookup(jobImage(deps.config, job), job.id);
 }
 
 /** Where a pending job's dependencies stand: one failed, some still to finish, or all succeeded. */
@@ -92,7 +99,13 @@ function handlePending(deps: ControllerDeps, sink: ChangeSink, backend: BackendC
     const message = MESSAGES.waitingOnWorkers + (weight > 1 ? MESSAGES.resourceIntensiveSuffix : "");
     return setCode(deps, sink, job, "waiting_on_workers", message);
   }
-  const started = startJob(deps, sink, backend, job);
+  const image = imageDigest(deps, job);
+  // The registry is being asked: the job is handed back to the scheduler with the answer.
+  if (image.kind === "waiting") return job;
+  if (image.kind === "missing") {
+    return setCode(deps, sink, job, "job_error", `${MESSAGES.jobError} ${MESSAGES.imageMissing} (${image.reason})`);
+  }
+  const started = startJob(deps, sink, backend, job, image.digest);
   capacity.add(started, weight);
   return started;
 }

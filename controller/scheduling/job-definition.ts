@@ -45,6 +45,14 @@ export interface DefinitionContext {
   readonly taskId: string;
   /** Latest uncancelled job id per needed action, at task-creation time. */
   readonly inputJobIds: readonly string[];
+  /** The registry's digest for the job's image (RUNJOB tasks when resolution is on; else null). */
+  readonly imageSha?: string | null;
+}
+
+/** The full image reference a job runs, tag included: `<DOCKER_REGISTRY>/<image:tag>` from its run command. */
+export function jobImage(config: ControllerConfig, job: Job): string {
+  const [imageWithTag = ""] = shellSplit(job.runCommand);
+  return `${config.dockerRegistry}/${imageWithTag}`;
 }
 
 export function buildJobDefinition(job: Job, context: DefinitionContext): JobDefinition {
@@ -69,8 +77,7 @@ export function buildJobDefinition(job: Job, context: DefinitionContext): JobDef
     action: job.action,
     createdAt: job.createdAt,
     image: `${context.config.dockerRegistry}/${imageWithTag}`,
-    // Image digests come from the registry, which this controller does not reach; agents run the tag.
-    imageSha: null,
+    imageSha: context.imageSha ?? null,
     args,
     env,
     inputJobIds: [...context.inputJobIds],

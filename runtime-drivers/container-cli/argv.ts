@@ -71,6 +71,8 @@ export const execArgv = (name: string, command: readonly string[]): string[] => 
 ];
 export const imageInspectArgv = (image: string): string[] => ["image", "inspect", "--format", "{{.Id}}", image];
 export const pullArgv = (image: string): string[] => ["pull", "--quiet", image];
+export const imageCreatedArgv = (image: string): string[] => ["image", "inspect", "--format", "{{.Created}}", image];
+export const tagArgv = (image: string, tag: string): string[] => ["image", "tag", image, tag];
 export const statsArgv = (binary: string): string[] =>
   binary.endsWith("podman")
     ? ["stats", "--no-stream", "--format", "json"]

@@ -31,7 +31,8 @@ import type {
   StorageLayout,
 } from "../types.js";
 import * as argv from "./argv.js";
-import { mapImage } from "../image-map.js";
+import { mapImage, withDigest } from "../image-map.js";
+import { moveTagsForward, PULL_ATTEMPTS, pullWithRetries, type RunCli } from "./image-pull.js";
 import { MetricsStore } from "../job-metrics.js";
 import { parseInspect, type ContainerState } from "./inspect.js";
 import { parseStats } from "./stats.js";
@@ -51,6 +52,8 @@ export interface ContainerCliOptions {
   readonly imageMap?: Readonly<Record<string, string>> | undefined;
   /** Pull images that are not present locally (off where no registry is reachable). */
   readonly pullMissingImages: boolean;
+  /** Longest one pull attempt may take (IMAGE_PULL_TIMEOUT); 20 minutes by default, as upstream. */
+  readonly pullTimeoutMs?: number | undefined;
   /** Network and extra run arguments for database jobs; undefined: database jobs get none either. */
   readonly databaseNetwork?: { readonly name: string; readonly extraArgs: readonly string[] } | undefined;
   /**
@@ -71,6 +74,8 @@ export interface ContainerCliOptions {
   /** Fill working directories from somewhere other than the job's git commit (a local run). */
   readonly copyCode?: ((job: JobDefinition, volumeDir: string, signal: AbortSignal) => Promise<void>) | undefined;
 }
+
+const DEFAULT_PULL_TIMEOUT_MS = 1_200_000;
 
 export class ExecutorError extends Error {
   override readonly name = "ExecutorError";
@@ -209,23 +214,33 @@ export class ContainerCliExecutor implements Executor {
     return this.statusFrom(job, undefined, {});
   }
 
+  /** The reference the job's container runs: the mapped image, pinned to its digest when it has one. */
+  private runImage(job: JobDefinition): string {
+    return withDigest(this.resolveImage(job.image), job.imageSha);
+  }
+
   private async ensureImage(job: JobDefinition, signal: AbortSignal): Promise<void> {
-    const image = this.resolveImage(job.image);
+    const image = this.runImage(job);
     // Images are not removed under a running agent, so one successful check per image is enough.
     if (this.presentImages.has(image)) return;
     if ((await this.cli(argv.imageInspectArgv(image), signal)).exitCode === 0) {
       this.presentImages.add(image);
       return;
     }
-    if (this.options.pullMissingImages) {
-      const pulled = await this.cli(argv.pullArgv(image), signal);
-      if (pulled.exitCode === 0) {
-        this.presentImages.add(image);
-        return;
-      }
-      throw new ExecutorError(`could not pull image ${image}: ${pulled.stderr.trim()}`);
+    if (!this.options.pullMissingImages) {
+      throw new MissingImageError(`image ${image} is not present on this backend and pulling is turned off`);
     }
-    throw new MissingImageError(`image ${image} is not present on this backend and pulling is turned off`);
+    const runCli: RunCli = (args, { signal: abort, timeoutMs }) =>
+      this.options.runner.run(this.options.binary, args, { signal: abort, timeoutMs });
+    const pulled = await pullWithRetries(runCli, image, this.options.pullTimeoutMs ?? DEFAULT_PULL_TIMEOUT_MS, signal);
+    if (!pulled.ok) {
+      throw new ExecutorError(`could not pull image ${image} (${PULL_ATTEMPTS} attempts): ${pulled.error}`);
+    }
+    this.presentImages.add(image);
+    if (job.imageSha) {
+      const moved = await moveTagsForward(runCli, image, [this.resolveImage(job.image), job.image], signal);
+      if (moved.length > 0) this.options.log.info("image tags moved to the pulled digest", { image, tags: moved.join(" ") });
+    }
   }
 
   async execute(job: JobDefinition, signal: AbortSignal): Promise<JobStatus> {
@@ -245,7 +260,7 @@ export class ContainerCliExecutor implements Executor {
         job,
         containerName: name,
         volumeDir: this.volumeDir(job),
-        image: this.resolveImage(job.image),
+        image: this.runImage(job),
         user: this.options.user,
         databaseNetwork,
         pidsLimit: this.options.pidsLimit,

@@ -17,7 +17,7 @@ import {
   writeFileAtomic,
   type ContainerFacts,
 } from "../job-files/index.js";
-import { mapImage } from "../image-map.js";
+import { mapImage, withDigest } from "../image-map.js";
 import { MetricsStore } from "../job-metrics.js";
 import { assertNotArchived, prepareVolume } from "../prepare-volume.js";
 import type {
@@ -372,7 +372,8 @@ export class KubernetesExecutor implements Executor {
       job,
       namespace: this.options.api.namespace,
       backend: this.options.backend,
-      image,
+      // The kubelet pulls the digest the controller recorded, whatever the tag names by then.
+      image: withDigest(image, job.imageSha),
       entrypoint: this.entrypoint(image),
       jobVolumesClaim: this.options.jobVolumesClaim,
       user: this.options.user,

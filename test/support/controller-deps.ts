@@ -74,6 +74,8 @@ export function buildTestController(options: TestControllerOptions = {}): TestCo
     WORKDIR: workdir,
     BACKENDS: "test,tpp",
     ALLOW_LOCAL_GIT_REPOS: "true",
+    // No registry is reachable here; the image digest tests turn it on with their own registry.
+    RESOLVE_IMAGE_DIGESTS: "false",
     ...options.env,
   });
   for (const [backend, text] of Object.entries(options.weightFiles ?? {})) {

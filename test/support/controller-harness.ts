@@ -53,6 +53,8 @@ export async function startController(
     TEST_AGENT_TOKEN: AGENT_TOKEN,
     RAP_ADMIN_TOKEN: ADMIN_TOKEN,
     ALLOW_LOCAL_GIT_REPOS: "true",
+    // No registry is reachable here; the image digest tests turn it on with their own registry.
+    RESOLVE_IMAGE_DIGESTS: "false",
     ...options.env,
   });
   const app = await ControllerApp.start({

@@ -28,6 +28,8 @@ export function controllerEnv(workdir: string, port: number): Record<string, str
     TEST_AGENT_TOKEN: AGENT_TOKEN,
     RAP_ADMIN_TOKEN: ADMIN_TOKEN,
     ALLOW_LOCAL_GIT_REPOS: "true",
+    // No registry is reachable here; the image digest tests turn it on with their own registry.
+    RESOLVE_IMAGE_DIGESTS: "false",
   };
 }
 

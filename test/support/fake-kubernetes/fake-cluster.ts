@@ -631,9 +631,14 @@ export class FakeCluster {
       }
       hostDirs.set(str(volume.name), this.claimDir(namespace, claim));
     }
-    // Image: nothing can be pulled here, so an image must already be in the local engine.
+    // Image: pulled when absent (imagePullPolicy IfNotPresent) from a loopback registry, the tests'
+    // own; no other registry can be reached here, so any other image must be in the local engine.
     const image = str(container.image);
-    const inspected = await execa("docker", ["image", "inspect", "--format", "{{.Id}}", image], { reject: false });
+    let inspected = await execa("docker", ["image", "inspect", "--format", "{{.Id}}", image], { reject: false });
+    if (inspected.exitCode !== 0 && /^(?:127\.\d+\.\d+\.\d+|localhost):\d+\//.test(image)) {
+      await execa("docker", ["pull", "--quiet", image], { reject: false });
+      inspected = await execa("docker", ["image", "inspect", "--format", "{{.Id}}", image], { reject: false });
+    }
     if (inspected.exitCode !== 0) {
       this.waiting(namespace, pod, container, "ErrImagePull", `failed to pull and unpack image "${image}": not found`);
       this.event(namespace, pod, "Pod", "Warning", "Failed", `Failed to pull image "${image}": not found`);
@@ -713,7 +718,10 @@ export class FakeCluster {
     }
     const state = await this.inspect(runtime.containerId);
     const containerID = `docker://${runtime.containerId}`;
-    const imageID = `docker-pullable://${image}@${inspected.stdout.trim()}`;
+    // containerd reports a digest reference as the image's id; a tag as the tag with the image id.
+    const imageID = image.includes("@")
+      ? image.replace(/:[^/:@]+@/, "@")
+      : `docker-pullable://${image}@${inspected.stdout.trim()}`;
     this.setPodStatus(namespace, pod.metadata.name, (status) => {
       status.phase = "Running";
       status.startTime = state.startedAt;
