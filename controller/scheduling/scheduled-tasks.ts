@@ -81,10 +81,12 @@ function scheduleBackend(
   backend: string,
   nowMs: number,
 ): number | undefined {
-  const active = deps.tasks.activeOfType(backend, kind.type);
+  // Ids only: this runs after every scheduling round, and reading the tasks whole parsed and
+  // checked each definition every time.
+  const active = deps.tasks.activeIdsOfType(backend, kind.type);
   if (!kind.wanted(deps, backend)) {
     const nowSeconds = Math.floor(nowMs / 1000);
-    if (active.some((task) => deps.tasks.deactivate(task.id, nowSeconds))) sink.tasksChanged(backend);
+    if (active.some((id) => deps.tasks.deactivate(id, nowSeconds))) sink.tasksChanged(backend);
     return undefined;
   }
   if (active.length > 0) return undefined;

@@ -147,12 +147,15 @@ export class TaskStore {
     return this.activeIdsStatement.all(backend);
   }
 
-  /** The backend's active tasks of one type, oldest first. */
-  activeOfType(backend: string, type: TaskType): Task[] {
+  /**
+   * Ids of the backend's active tasks of one type, oldest first: the scheduled-tasks pass runs
+   * after every scheduling round and needs only these, not the definitions parsed and checked.
+   */
+  activeIdsOfType(backend: string, type: TaskType): string[] {
     return this.statements
-      .get<[string, string], TaskRow>("SELECT * FROM tasks WHERE backend = ? AND active = 1 AND type = ? ORDER BY rowid")
-      .all(backend, type)
-      .map(taskFromRow);
+      .get<[string, string], string>("SELECT id FROM tasks WHERE backend = ? AND active = 1 AND type = ? ORDER BY rowid")
+      .pluck()
+      .all(backend, type);
   }
 
   /** The backend's most recently inserted task of one type (scheduled tasks look at the last one). */

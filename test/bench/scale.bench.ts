@@ -10,6 +10,7 @@
  * The controller and its clients run in this process, as in the other benchmarks: figures are for
  * comparison within a run; CPU per create (this process's, clients included) moves less with the
  * machine's load than the rates do. Run: npx tsx test/bench/scale.bench.ts [--json] [--points 0,1000,10000]
+ * [--creates-only] (the creates figures alone, for repeated A/B runs).
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
@@ -28,7 +29,8 @@ import { percentile } from "./stats.js";
 const args = process.argv.slice(2);
 const json = args.includes("--json");
 const pointsArg = args[args.indexOf("--points") + 1];
-const POINTS = args.includes("--points") && pointsArg ? pointsArg.split(",").map(Number) : [0, 1000, 10_000];
+const CREATES_ONLY = args.includes("--creates-only");
+const POINTS = CREATES_ONLY ? [] : args.includes("--points") && pointsArg ? pointsArg.split(",").map(Number) : [0, 1000, 10_000];
 const DISPATCH_SAMPLES = 40;
 const STATUS_SAMPLES = 200;
 const SEQUENTIAL_UPDATES = 500;
@@ -205,7 +207,7 @@ for (const [where, figures] of [
 }
 results.createsPerSecond = { ...agentApart, agentInProcess };
 
-const taskId = await stormTask();
+const taskId = CREATES_ONLY ? "" : await stormTask();
 let seq = 1;
 const points: Record<string, unknown>[] = [];
 for (const pending of POINTS) {

@@ -3,6 +3,8 @@
  * fields; the level threshold; errors with type, stack and cause; readable lines in pretty mode; and
  * every configured secret masked wherever it appears in a line.
  */
+import { spawn } from "node:child_process";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { agentSecrets } from "../../../agent/log-secrets.js";
 import { agentConfigFrom } from "../../../agent/config.js";
@@ -112,6 +114,31 @@ describe("controller logger", () => {
     // The secrets a few-secret masker knows are masked the same by both.
     const line = 'x https://user:p@ss-word-99@db.example/x y p@ss-word-99 z quote\\"token-zz';
     expect(many(line)).toBe(few(line));
+  });
+
+  it("writes stderr asynchronously and loses no line when the process exits at once", async () => {
+    // A child that logs many lines (more than a pipe holds) and calls process.exit() straight
+    // after: what the asynchronous destination still had queued is flushed on exit, in order.
+    const logger = path.resolve(import.meta.dirname, "../../../controller/logger.ts");
+    const script = [
+      `import { createLogger } from ${JSON.stringify(logger)};`,
+      `const log = createLogger({ level: "info", secrets: ["agent-token-0001"] });`,
+      `for (let n = 0; n < 3000; n++) log.info("agent connected", { n, token: "agent-token-0001", pad: "x".repeat(100) });`,
+      `process.exit(0);`,
+    ].join("\n");
+    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
+    expect(code).toBe(0);
+    const lines = stderr
+      .split("\n")
+      .filter((line) => line !== "")
+      .map((line) => JSON.parse(line) as Line);
+    expect(lines.map((line) => line.n)).toEqual(Array.from({ length: 3000 }, (_, n) => n));
+    expect(lines.every((line) => line.token === "[REDACTED]")).toBe(true);
   });
 
   it("writes readable lines in pretty mode", () => {
