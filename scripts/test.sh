@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `npm test`: sets up what the tests need (npm deps, docker engine, podman config, stand-in images),
 # then checks the proto contracts, generated code, types, lint and format, runs every test against
-# real containers on the machine's node (20), then the Node 24 LTS part (scripts/test-node24.sh:
-# the unit project and the integration files named there, on the production runtime). Ends with a
+# real containers on the machine's node (20), then all of them again on Node 24 LTS, the production
+# runtime (scripts/test-node24.sh). Ends with a
 # plain "N passed, N failed" line: the tests of both Node lines, each from its vitest JSON report,
 # and each check as one more passed or failed item.
 set -uo pipefail

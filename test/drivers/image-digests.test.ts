@@ -25,7 +25,7 @@ import {
 } from "../support/fake-kubernetes/kubernetes-runtime.js";
 import { createBody, rest, startController, type ControllerHarness } from "../support/controller-harness.js";
 import { startImageRegistry, type ImageRegistry } from "../support/image-registry.js";
-import { standinImage } from "../support/standin-images.js";
+import { NOT_STANDIN, standinImage } from "../support/standin-images.js";
 import { createStudyRepo } from "../support/study-repo.js";
 import { waitFor } from "../support/wait-for.js";
 
@@ -65,7 +65,8 @@ async function pushVariant(registry: ImageRegistry, variant: string): Promise<{ 
   const tag = `${registry.host}/opensafely-core/python:v2`;
   await docker(["create", "--name", name, standinImage("python:v2")]);
   try {
-    await docker(["commit", "--change", `ENV IMAGE_VARIANT=${variant}`, name, tag]);
+    // Not labelled a stand-in: it carries a registry's name (the stand-in test would see it otherwise).
+    await docker(["commit", "--change", `ENV IMAGE_VARIANT=${variant}`, "--change", `LABEL ${NOT_STANDIN}`, name, tag]);
   } finally {
     await docker(["rm", name]);
   }

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { moveTagsForward, pullWithRetries, type RunCli } from "../../runtime-drivers/container-cli/image-pull.js";
 import { createCommandRunner, type CommandResult } from "../../runtime-drivers/exec.js";
 import { quietLogger } from "../support/controller-harness.js";
-import { standinImage } from "../support/standin-images.js";
+import { NOT_STANDIN, standinImage } from "../support/standin-images.js";
 
 const runner = createCommandRunner({ baseEnv: { PATH: process.env.PATH ?? "" }, debug: false, log: quietLogger() });
 const cli: RunCli = (args, options) => runner.run("docker", args, options);
@@ -21,7 +21,15 @@ async function committed(name: string): Promise<string> {
   const container = `${prefix}-${name}`;
   await execa("docker", ["create", "--name", container, standinImage("python:v2")]);
   try {
-    await execa("docker", ["commit", "--change", `ENV WHICH=${name}`, container, `${prefix}/${name}:built`]);
+    await execa("docker", [
+      "commit",
+      "--change",
+      `ENV WHICH=${name}`,
+      "--change",
+      `LABEL ${NOT_STANDIN}`,
+      container,
+      `${prefix}/${name}:built`,
+    ]);
   } finally {
     await execa("docker", ["rm", container]);
   }

@@ -9,3 +9,10 @@ export const STANDIN_IMAGE_MAP: Readonly<Record<string, string>> = Object.freeze
 export function standinImage(nameAndTag: string): string {
   return `rap-standin/${nameAndTag}`;
 }
+
+/**
+ * A LABEL instruction for images the tests derive from a stand-in (`docker commit --change`): they
+ * inherit its labels, and one still labelled a stand-in under another name would break the check
+ * that every stand-in is named rap-standin/.
+ */
+export const NOT_STANDIN = "org.rap-runner.standin=false";
