@@ -10,7 +10,6 @@
  * is used, as upstream does; with none, the jobs wait and the request is tried again with backoff.
  * A registry that says the tag does not exist is final for the jobs asking: they fail with why.
  */
-import type { Clock } from "../deps.js";
 import type { Logger } from "../logger.js";
 import { RegistryError } from "./registry-client.js";
 
@@ -24,7 +23,8 @@ export type DigestLookup =
 export interface ImageDigestsOptions {
   /** Resolves a full image reference with tag (`ghcr.io/opensafely-core/python:v2`) to its digest. */
   readonly resolve: (image: string, signal: AbortSignal) => Promise<string>;
-  readonly clock: Clock;
+  /** The controller's clock (its own shape here: deps.ts refers to this module). */
+  readonly clock: { nowMs(): number };
   readonly log: Logger;
   readonly freshMs: number;
   readonly retryInitialMs: number;
